@@ -1,0 +1,7 @@
+//! socius — a terminal workbench for scripted social and therapeutic dialogues.
+//!
+//! Layers (dependencies point one way): `script` ← `engine` ← `agent` / `session` ← `store` ←
+//! `study` ← `tui` / `cli`. See `README.md`, section *Architecture*.
+
+pub mod cli;
+pub mod script;
