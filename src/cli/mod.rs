@@ -1,3 +1,107 @@
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line (the contract in `PRODUCT.md`): clap definitions and dispatch.
+//!
+//! Each subcommand lives in its own file and returns [`CmdResult`]. Exit codes: 0 success,
+//! 1 user or data error (with a message on stderr), 2 usage error (clap).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod check;
+pub mod import;
+pub mod sessions;
+
+/// Options every subcommand sees.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Globals {
+    /// Session store directory [default: $SOCIUS_STORE, else ./sessions]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Colour theme (built-in: default, light, high-contrast; or a file name in the user theme dir)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Interface language
+    #[arg(long, global = true, value_name = "en|zh")]
+    pub lang: Option<String>,
+}
+
+impl Globals {
+    /// The store directory: `--store`, else `$SOCIUS_STORE`, else `./sessions`.
+    #[must_use]
+    pub fn store_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.store {
+            return dir.clone();
+        }
+        match std::env::var_os("SOCIUS_STORE") {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => PathBuf::from("sessions"),
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "socius",
+    version,
+    about = "A terminal workbench for scripted social and therapeutic dialogues",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and validate scripts (files or folders); print every problem as file:line:col
+    Check(check::CheckArgs),
+    /// Convert data from other tools into socius scripts
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// The session store: list, show, export, import, merge
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
+}
+
+/// A user-facing failure: printed as `socius: error: …`, exit code 1.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// What a subcommand returns.
+pub type CmdResult = Result<ExitCode, Failure>;
+
+/// Parse the command line and run it.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli)
+}
+
+/// Run a parsed command line.
+#[must_use]
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Some(Command::Check(args)) => check::run(&cli.globals, &args),
+        Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
+        Some(Command::Sessions(cmd)) => sessions::run(&cli.globals, cmd),
+        None => Err(Failure(
+            "the TUI is not built yet; see `socius --help` for the commands".to_owned(),
+        )),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            eprintln!("socius: error: {msg}");
+            ExitCode::from(1)
+        }
+    }
 }

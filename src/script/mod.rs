@@ -4,3 +4,4 @@
 
 pub mod bessi;
 pub mod model;
+pub mod yaml;
