@@ -1,20 +1,135 @@
-//! `socius check PATH... [--json]`.
+//! `socius check PATH... [--json]`: load and validate scripts, print every problem as
+//! `file:line:col: severity: message` and a summary per script.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{CmdResult, Globals};
+use serde::Serialize;
+
+use super::{CmdResult, Failure, Globals};
+use crate::script::diag::{Diagnostic, Severity};
+use crate::script::load::{Loaded, Script, collect_paths, load_file};
+use crate::script::validate::Summary;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Script files or folders
+    /// Script files or folders (searched recursively for *.yaml / *.yml)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Print a JSON report on stdout instead of text
+    /// Print one JSON report on stdout instead of text
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(_globals: &Globals, _args: &CheckArgs) -> CmdResult {
-    Ok(ExitCode::SUCCESS)
+/// The `--json` report.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub schema: u32,
+    pub files: Vec<FileReport>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub kind: Option<&'static str>,
+    pub id: Option<String>,
+    pub sha256: String,
+    pub ok: bool,
+    pub summary: Option<Summary>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Check files and folders; the report and the rendered text.
+///
+/// # Errors
+/// A path that does not exist or a folder without scripts.
+pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
+    let files = collect_paths(paths)?;
+    let loaded: Vec<Loaded> = files.iter().map(|p| load_file(p)).collect();
+    let mut text = String::new();
+    let mut report = CheckReport {
+        schema: 1,
+        files: Vec::with_capacity(loaded.len()),
+        errors: 0,
+        warnings: 0,
+    };
+    for l in loaded {
+        let file = l.path.display().to_string();
+        for d in &l.diagnostics {
+            let _ = writeln!(text, "{}", d.render(&file));
+            match d.severity {
+                Severity::Error => report.errors += 1,
+                Severity::Warning => report.warnings += 1,
+            }
+        }
+        if let (Some(script), Some(s)) = (&l.script, &l.summary) {
+            let _ = writeln!(text, "{file}: {}", describe(script, s));
+        }
+        report.files.push(FileReport {
+            ok: !l.has_errors(),
+            kind: l.script.as_ref().map(Script::kind),
+            id: l.script.as_ref().map(|s| s.id().to_owned()),
+            file,
+            sha256: l.hash,
+            summary: l.summary,
+            diagnostics: l.diagnostics,
+        });
+    }
+    let _ = writeln!(
+        text,
+        "checked {} file{}: {} error{}, {} warning{}",
+        report.files.len(),
+        plural(report.files.len()),
+        report.errors,
+        plural(report.errors),
+        report.warnings,
+        plural(report.warnings)
+    );
+    Ok((report, text))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn describe(script: &Script, s: &Summary) -> String {
+    let Script::WorldTree(t) = script;
+    let e = &s.endings;
+    let depth = if s.min_depth == s.depth {
+        s.depth.to_string()
+    } else {
+        format!("{}-{}", s.min_depth, s.depth)
+    };
+    format!(
+        "world_tree `{}` ({}, {}): {} nodes, {} choice points, {} paths, depth {depth}, endings {} success / {} partial / {} failure / {} unlabelled, {} IAE items",
+        t.id,
+        t.language.code(),
+        t.orientation.name(),
+        s.nodes,
+        s.choice_points,
+        s.paths,
+        e.success,
+        e.partial,
+        e.failure,
+        e.unlabelled,
+        s.iae_items
+    )
+}
+
+pub fn run(_globals: &Globals, args: &CheckArgs) -> CmdResult {
+    let (report, text) = check_paths(&args.paths).map_err(Failure)?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&report)?;
+        println!("{json}");
+    } else {
+        print!("{text}");
+    }
+    Ok(if report.errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -1,7 +1,15 @@
 //! Scripts: the data model, the YAML loader with positions, the validator, and importers.
 //!
-//! This layer compiles without any UI, async, HTTP or storage crate.
+//! This layer compiles without any UI, async, HTTP or storage crate. Only `yaml.rs` touches the
+//! YAML crates.
 
 pub mod bessi;
+pub mod decode;
+pub mod diag;
+pub mod load;
 pub mod model;
+pub mod validate;
 pub mod yaml;
+
+pub use load::{Loaded, Script, content_hash, load_file};
+pub use model::WorldTree;

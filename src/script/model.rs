@@ -379,6 +379,12 @@ pub struct Provenance {
 
 /// Tree-level flag: some candidate utterances are state triples, not text.
 pub const FLAG_NOT_PLAYABLE_AS_TEXT: &str = "not_playable_as_text";
+/// Tree-level flag: the source has choice nodes without choices; `check` warns instead of
+/// failing.
+pub const FLAG_DEAD_END: &str = "dead_end";
+/// Tree-level flag: the source has empty candidate utterances or distractors; `check` warns
+/// instead of failing.
+pub const FLAG_EMPTY_UTTERANCE: &str = "empty_utterance";
 
 /// A `kind: world_tree` script.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,263 @@
+//! Loading script files: bytes → text → YAML → model → validation, with every problem as a
+//! positioned [`Diagnostic`].
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::decode::Decoder;
+use super::diag::Diagnostic;
+use super::model::{Span, WorldTree};
+use super::validate::{Summary, validate};
+use super::yaml::{self, YValue};
+
+/// The script kinds socius knows.
+pub const KINDS: &[&str] = &["world_tree"];
+
+/// A decoded script of any kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Script {
+    WorldTree(WorldTree),
+}
+
+impl Script {
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::WorldTree(_) => "world_tree",
+        }
+    }
+
+    #[must_use]
+    pub fn id(&self) -> &str {
+        match self {
+            Self::WorldTree(t) => &t.id,
+        }
+    }
+}
+
+/// One loaded file.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    /// The decoded script; present whenever decoding got that far, even with errors.
+    pub script: Option<Script>,
+    /// Sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Option<Summary>,
+    /// sha256 of the file's bytes, lower-case hex (ties sessions to a script version).
+    pub hash: String,
+}
+
+impl Loaded {
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The world tree, when the file holds one without errors.
+    #[must_use]
+    pub fn world_tree(&self) -> Option<&WorldTree> {
+        match (&self.script, self.has_errors()) {
+            (Some(Script::WorldTree(t)), false) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// sha256 of some bytes as lower-case hex.
+#[must_use]
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Load and validate a script file.
+#[must_use]
+pub fn load_file(path: &Path) -> Loaded {
+    match std::fs::read(path) {
+        Ok(bytes) => load_bytes(path, &bytes),
+        Err(e) => Loaded {
+            path: path.to_path_buf(),
+            script: None,
+            diagnostics: vec![Diagnostic::error(
+                Span::new(1, 1),
+                format!("cannot read: {e}"),
+            )],
+            summary: None,
+            hash: String::new(),
+        },
+    }
+}
+
+/// Load and validate script bytes (the path is only recorded).
+#[must_use]
+pub fn load_bytes(path: &Path, bytes: &[u8]) -> Loaded {
+    let hash = content_hash(bytes);
+    let (script, diagnostics, summary) = match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(text),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+            let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            let span = Span::new(
+                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(col).unwrap_or(u32::MAX),
+            );
+            (
+                None,
+                vec![Diagnostic::error(
+                    span,
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {}); scripts are UTF-8 YAML",
+                        e.valid_up_to()
+                    ),
+                )],
+                None,
+            )
+        }
+    };
+    Loaded {
+        path: path.to_path_buf(),
+        script,
+        diagnostics,
+        summary,
+        hash,
+    }
+}
+
+/// Decode and validate script text.
+#[must_use]
+pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return (
+            None,
+            vec![Diagnostic::error(Span::new(1, 1), "empty file")],
+            None,
+        );
+    }
+    let doc = yaml::read(text);
+    let mut diags: Vec<Diagnostic> = doc
+        .problems
+        .iter()
+        .map(|p| Diagnostic::error(p.span, p.message.clone()))
+        .collect();
+    let Some(root) = doc.root else {
+        if diags.is_empty() {
+            diags.push(Diagnostic::error(Span::new(1, 1), "no YAML document"));
+        }
+        return (None, diags, None);
+    };
+    let kind = match &root.value {
+        YValue::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, YValue::Str(s) if s == "kind"))
+            .map(|(_, v)| v),
+        other => {
+            diags.push(Diagnostic::error(
+                root.span,
+                format!(
+                    "a script is a mapping with a `kind` ({}), found {}",
+                    KINDS.join(", "),
+                    other.type_name()
+                ),
+            ));
+            return (None, diags, None);
+        }
+    };
+    let script = match kind.map(|k| &k.value) {
+        Some(YValue::Str(k)) if k == "world_tree" => {
+            let mut dec = Decoder::default();
+            let tree = dec.world_tree(&root);
+            diags.append(&mut dec.diags);
+            tree.map(Script::WorldTree)
+        }
+        Some(other) => {
+            let span = kind.map_or(root.span, |k| k.span);
+            let shown = match other {
+                YValue::Str(s) => format!("`{s}`"),
+                v => v.type_name().to_owned(),
+            };
+            diags.push(Diagnostic::error(
+                span,
+                format!(
+                    "unknown script kind {shown}; known kinds: {}",
+                    KINDS.join(", ")
+                ),
+            ));
+            None
+        }
+        None => {
+            diags.push(Diagnostic::error(
+                root.span,
+                format!("a script needs `kind` (one of {})", KINDS.join(", ")),
+            ));
+            None
+        }
+    };
+    let summary = match &script {
+        Some(Script::WorldTree(tree)) => {
+            let (mut more, summary) = validate(tree);
+            diags.append(&mut more);
+            Some(summary)
+        }
+        None => None,
+    };
+    diags.sort_by_key(|d| (d.line, d.col, d.severity));
+    (script, diags, summary)
+}
+
+/// Whether a file name looks like a script (`.yaml` / `.yml`).
+#[must_use]
+pub fn is_script_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// Expand files and folders (recursively, sorted) into script files.
+///
+/// # Errors
+/// A path that does not exist, or a folder holding no script.
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let before = out.len();
+            walk(p, &mut out).map_err(|e| format!("{}: cannot read folder: {e}", p.display()))?;
+            if out.len() == before {
+                return Err(format!(
+                    "{}: no scripts (*.yaml, *.yml) in this folder",
+                    p.display()
+                ));
+            }
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if is_script_file(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
