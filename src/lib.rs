@@ -4,4 +4,5 @@
 //! `study` ← `tui` / `cli`. See `README.md`, section *Architecture*.
 
 pub mod cli;
+pub mod engine;
 pub mod script;
