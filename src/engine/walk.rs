@@ -1,6 +1,8 @@
 //! The world-tree walker: from the beginning node, present each choice point's options (in file
 //! order or a seeded shuffle), follow the chosen target, and stop at an ending or a dead end.
 
+use std::ops::Deref;
+
 use crate::script::model::{NodeIndex, NodeKind, Outcome, WorldTree};
 
 use super::{Rng, shuffled_order};
@@ -66,9 +68,12 @@ enum State {
 
 /// A walk of one tree. Replaying the same inputs with the same seed reproduces the same walk,
 /// option orders included — that is how an interrupted session resumes.
+///
+/// Generic over how the tree is held: `&WorldTree` for short walks, `Arc<WorldTree>` when the
+/// walk lives in long-lived state (the TUI, batch runs).
 #[derive(Debug)]
-pub struct TreeWalk<'t> {
-    tree: &'t WorldTree,
+pub struct TreeWalk<T: Deref<Target = WorldTree>> {
+    tree: T,
     index: NodeIndex,
     rng: Rng,
     config: WalkConfig,
@@ -79,11 +84,11 @@ pub struct TreeWalk<'t> {
     decisions: Vec<(usize, usize)>,
 }
 
-impl<'t> TreeWalk<'t> {
+impl<T: Deref<Target = WorldTree>> TreeWalk<T> {
     #[must_use]
-    pub fn new(tree: &'t WorldTree, config: WalkConfig, rng: Rng) -> Self {
+    pub fn new(tree: T, config: WalkConfig, rng: Rng) -> Self {
         Self {
-            index: NodeIndex::new(tree),
+            index: NodeIndex::new(&tree),
             tree,
             rng,
             config,
@@ -94,8 +99,8 @@ impl<'t> TreeWalk<'t> {
     }
 
     #[must_use]
-    pub fn tree(&self) -> &'t WorldTree {
-        self.tree
+    pub fn tree(&self) -> &WorldTree {
+        &self.tree
     }
 
     /// Node indices visited so far, root first.

@@ -1,0 +1,214 @@
+//! Keys ↔ actions, in one table. The help screen and the status-bar hints are generated from
+//! it, so they cannot drift from what the keys do. This table is a contract: scripted tests and
+//! annotators rely on it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Something the user can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Select option n (1-based).
+    Pick(u8),
+    /// Confirm the selection, open the highlighted entry, or reveal the next lines.
+    Confirm,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Help,
+    Quit,
+    Back,
+    /// Reveal every remaining line of the current node.
+    RevealAll,
+    /// Focus the search box (library).
+    Search,
+    /// Cycle the language filter (library).
+    FilterLanguage,
+    /// Cycle the orientation filter (library).
+    FilterOrientation,
+    /// Cycle the kind filter (library).
+    FilterKind,
+    /// Move between the library and the session lists.
+    SwitchPane,
+}
+
+/// Where an action applies (sections of the help screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Global,
+    Home,
+    Play,
+}
+
+/// One row of the keymap: the action, the keys shown for it, where it applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static str,
+    pub section: Section,
+}
+
+/// The keymap, in help order.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        action: Action::Help,
+        keys: "?",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Quit,
+        keys: "q",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Back,
+        keys: "Esc",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Up,
+        keys: "↑ k",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Down,
+        keys: "↓ j",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::PageUp,
+        keys: "PgUp",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::PageDown,
+        keys: "PgDn",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Confirm,
+        keys: "Enter",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::Search,
+        keys: "/",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::FilterLanguage,
+        keys: "l",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::FilterOrientation,
+        keys: "o",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::FilterKind,
+        keys: "t",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::SwitchPane,
+        keys: "Tab",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::Pick(1),
+        keys: "1–9",
+        section: Section::Play,
+    },
+    Binding {
+        action: Action::Confirm,
+        keys: "Enter",
+        section: Section::Play,
+    },
+    Binding {
+        action: Action::RevealAll,
+        keys: "a",
+        section: Section::Play,
+    },
+];
+
+/// The action a key press asks for, if any. Text entry (search box, name prompt) is handled
+/// before this by the screen that owns the input.
+#[must_use]
+pub fn action_for(key: &KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char(c @ '1'..='9') => {
+            Action::Pick(u8::try_from(u32::from(c) - u32::from('0')).unwrap_or(1))
+        }
+        KeyCode::Enter => Action::Confirm,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('a') => Action::RevealAll,
+        KeyCode::Char('/') => Action::Search,
+        KeyCode::Char('l') => Action::FilterLanguage,
+        KeyCode::Char('o') => Action::FilterOrientation,
+        KeyCode::Char('t') => Action::FilterKind,
+        KeyCode::Tab | KeyCode::BackTab => Action::SwitchPane,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn every_bound_action_is_reachable_by_a_key() {
+        let codes = [
+            KeyCode::Char('1'),
+            KeyCode::Enter,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Char('?'),
+            KeyCode::Char('q'),
+            KeyCode::Esc,
+            KeyCode::Char('a'),
+            KeyCode::Char('/'),
+            KeyCode::Char('l'),
+            KeyCode::Char('o'),
+            KeyCode::Char('t'),
+            KeyCode::Tab,
+        ];
+        let reachable: Vec<Action> = codes.iter().filter_map(|c| action_for(&key(*c))).collect();
+        for b in BINDINGS {
+            assert!(reachable.contains(&b.action), "{:?} has no key", b.action);
+        }
+    }
+
+    #[test]
+    fn digits_pick_and_vim_keys_move() {
+        assert_eq!(action_for(&key(KeyCode::Char('7'))), Some(Action::Pick(7)));
+        assert_eq!(action_for(&key(KeyCode::Char('j'))), Some(Action::Down));
+        assert_eq!(action_for(&key(KeyCode::Char('k'))), Some(Action::Up));
+        assert_eq!(action_for(&key(KeyCode::Char('0'))), None);
+        assert_eq!(
+            action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+    }
+}

@@ -1,0 +1,239 @@
+use super::*;
+use crate::script::load::{Script, load_str};
+
+fn fixture() -> Arc<WorldTree> {
+    let (script, diags, _) = load_str(include_str!("../../../tests/fixtures/check/valid.yaml"));
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    match script {
+        Some(Script::WorldTree(t)) => Arc::new(t),
+        None => panic!("no tree"),
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    events: Vec<String>,
+    fail: bool,
+}
+
+impl PlayRecorder for Log {
+    fn presented(
+        &mut self,
+        node: &str,
+        prompt: Option<&str>,
+        options: &[(String, String)],
+    ) -> Result<(), String> {
+        if self.fail {
+            return Err("disk full".into());
+        }
+        let ids: Vec<&str> = options.iter().map(|(id, _)| id.as_str()).collect();
+        self.events
+            .push(format!("presented {node} {prompt:?} {ids:?}"));
+        Ok(())
+    }
+    fn decided(
+        &mut self,
+        node: &str,
+        position: usize,
+        option_id: &str,
+        _ms: u64,
+    ) -> Result<(), String> {
+        if self.fail {
+            return Err("disk full".into());
+        }
+        self.events
+            .push(format!("decided {node} {position} {option_id}"));
+        Ok(())
+    }
+    fn answered(&mut self, a: &IaeAnswerRecord) -> Result<(), String> {
+        if self.fail {
+            return Err("disk full".into());
+        }
+        self.events.push(format!(
+            "answered {} {} {} {}",
+            a.node, a.choice, a.position, a.correct
+        ));
+        Ok(())
+    }
+    fn finished(&mut self, end: &EndRecord) -> Result<(), String> {
+        if self.fail {
+            return Err("disk full".into());
+        }
+        self.events.push(format!(
+            "finished {:?} {:?} {}",
+            end.node, end.outcome, end.items
+        ));
+        Ok(())
+    }
+}
+
+/// Reveal lines until a question (or the end) is on screen.
+fn reveal(play: &mut Play, log: &mut Log) {
+    while matches!(play.phase, Phase::Reveal | Phase::Intro) {
+        play.confirm(log);
+    }
+}
+
+fn pick_target(play: &Play, target: &str) -> usize {
+    let Phase::Gae(q) = &play.phase else {
+        panic!("no GAE question")
+    };
+    let node = &play.tree.nodes[q.node];
+    q.order
+        .iter()
+        .position(|&c| node.choices[c].target == target)
+        .expect("target offered")
+}
+
+#[test]
+fn a_gae_walk_records_each_decision_before_moving_on() {
+    let tree = fixture();
+    let mut play = Play::new(Arc::clone(&tree), Mode::Gae, 11);
+    let mut log = Log::default();
+    assert!(matches!(play.phase, Phase::Intro));
+    play.confirm(&mut log);
+    // Lines come one per Enter: the first node has two.
+    assert!(matches!(play.phase, Phase::Reveal));
+    assert!(play.has_pending_lines());
+    reveal(&mut play, &mut log);
+    assert_eq!(play.transcript.len(), 2);
+    // Enter without a selection does nothing.
+    assert_eq!(play.confirm(&mut log), Notice::None);
+    let pos = pick_target(&play, "talk");
+    play.select(pos);
+    play.move_selection(true);
+    play.move_selection(false);
+    play.select(pos);
+    play.confirm(&mut log);
+    reveal(&mut play, &mut log);
+    let pos = pick_target(&play, "good");
+    play.select(pos);
+    assert_eq!(
+        play.confirm(&mut log),
+        Notice::Saved,
+        "the ending's line comes first"
+    );
+    assert_eq!(play.confirm(&mut log), Notice::Finished);
+    assert!(matches!(play.phase, Phase::Over));
+    let decided: Vec<&String> = log
+        .events
+        .iter()
+        .filter(|e| e.starts_with("decided"))
+        .collect();
+    assert_eq!(decided.len(), 2);
+    assert!(
+        decided[0].ends_with(" talk") && decided[1].ends_with(" good"),
+        "{decided:?}"
+    );
+    assert_eq!(
+        log.events.last().map(String::as_str),
+        Some("finished Some(\"good\") Some(Success) 0")
+    );
+    assert!(matches!(
+        play.transcript.last(),
+        Some(Entry::Ending {
+            outcome: Some(Outcome::Success),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_failed_write_keeps_the_answer_unconfirmed() {
+    let tree = fixture();
+    let mut play = Play::new(tree, Mode::Gae, 3);
+    let mut log = Log::default();
+    reveal(&mut play, &mut log);
+    play.select(0);
+    log.fail = true;
+    assert!(matches!(play.confirm(&mut log), Notice::Error(_)));
+    assert!(matches!(play.phase, Phase::Gae(_)), "still asking");
+    assert_eq!(play.selected(), Some(0));
+    log.fail = false;
+    assert!(!matches!(play.confirm(&mut log), Notice::Error(_)));
+    assert!(!matches!(play.phase, Phase::Gae(ref q) if q.node == 0));
+}
+
+#[test]
+fn resume_replays_to_the_same_screen() {
+    let tree = fixture();
+    let mut log = Log::default();
+    let mut play = Play::new(Arc::clone(&tree), Mode::Gae, 99);
+    reveal(&mut play, &mut log);
+    let pos = pick_target(&play, "talk");
+    play.select(pos);
+    play.confirm(&mut log);
+    let steps = vec![Step::Gae {
+        node: "start".into(),
+        position: pos,
+    }];
+    let mut log2 = Log::default();
+    let resumed =
+        Play::resume(Arc::clone(&tree), Mode::Gae, 99, &steps, &mut log2).expect("resume");
+    reveal(&mut play, &mut log);
+    let (Phase::Gae(a), Phase::Gae(b)) = (&play.phase, &resumed.phase) else {
+        panic!("both should ask at `talk`");
+    };
+    assert_eq!((a.node, &a.order), (b.node, &b.order));
+    // Nothing replayed was recorded again; only the question now on screen.
+    assert_eq!(log2.events.len(), 1, "{:?}", log2.events);
+    assert!(log2.events[0].starts_with("presented talk"));
+    // A step that does not fit is refused.
+    let bad = vec![Step::Gae {
+        node: "nowhere".into(),
+        position: 0,
+    }];
+    assert!(Play::resume(tree, Mode::Gae, 99, &bad, &mut Log::default()).is_err());
+}
+
+#[test]
+fn iae_mode_asks_every_item_with_seeded_order_and_no_feedback() {
+    let tree = fixture();
+    let mut log = Log::default();
+    let mut play = Play::new(Arc::clone(&tree), Mode::Iae, 5);
+    play.confirm(&mut log);
+    let Phase::Iae(q) = &play.phase else {
+        panic!("IAE question expected")
+    };
+    assert_eq!(q.order.len(), 4);
+    assert_eq!(q.total, 1);
+    let correct = q.correct;
+    play.select(correct);
+    assert_eq!(play.confirm(&mut log), Notice::Finished);
+    assert_eq!(play.item_score(), (1, 1));
+    assert!(play.transcript.contains(&Entry::Answered { correct: None }));
+    assert!(log.events.iter().any(|e| {
+        e == "answered start 0 {correct} true"
+            .replace("{correct}", &correct.to_string())
+            .as_str()
+    }));
+    // The same seed gives the same order; other seeds move the correct answer around.
+    let order_of = |seed| {
+        let mut p = Play::new(Arc::clone(&tree), Mode::Iae, seed);
+        p.confirm(&mut Log::default());
+        match &p.phase {
+            Phase::Iae(q) => q.order.clone(),
+            _ => Vec::new(),
+        }
+    };
+    assert_eq!(order_of(5), order_of(5));
+    assert!((0..20).any(|s| order_of(s) != order_of(5)));
+}
+
+#[test]
+fn both_mode_asks_the_item_before_the_story_choice() {
+    let tree = fixture();
+    let mut log = Log::default();
+    let mut play = Play::new(Arc::clone(&tree), Mode::Both, 8);
+    reveal(&mut play, &mut log);
+    assert!(matches!(play.phase, Phase::Iae(_)), "item first");
+    play.select(0);
+    play.confirm(&mut log);
+    assert!(matches!(play.phase, Phase::Gae(_)), "then the story choice");
+    let kinds: Vec<&str> = log
+        .events
+        .iter()
+        .map(|e| e.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["presented", "answered", "presented"]);
+}
