@@ -265,3 +265,36 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::SwitchPane) => "切换剧本库 / 会话",
     }
 }
+
+/// A one- or two-word label of an action for the status bar.
+#[must_use]
+pub const fn hint(lang: Lang, action: Action) -> &'static str {
+    match (lang, action) {
+        (Lang::En, Action::Pick(_)) => "select",
+        (Lang::En, Action::Confirm) => "confirm",
+        (Lang::En, Action::Up | Action::Down) => "move",
+        (Lang::En, Action::PageUp | Action::PageDown) => "scroll",
+        (Lang::En, Action::Help) => "help",
+        (Lang::En, Action::Quit) => "quit",
+        (Lang::En, Action::Back) => "back",
+        (Lang::En, Action::RevealAll) => "show all",
+        (Lang::En, Action::Search) => "search",
+        (Lang::En, Action::FilterLanguage) => "language",
+        (Lang::En, Action::FilterOrientation) => "orientation",
+        (Lang::En, Action::FilterKind) => "kind",
+        (Lang::En, Action::SwitchPane) => "sessions",
+        (Lang::Zh, Action::Pick(_)) => "选择",
+        (Lang::Zh, Action::Confirm) => "确认",
+        (Lang::Zh, Action::Up | Action::Down) => "移动",
+        (Lang::Zh, Action::PageUp | Action::PageDown) => "滚动",
+        (Lang::Zh, Action::Help) => "帮助",
+        (Lang::Zh, Action::Quit) => "退出",
+        (Lang::Zh, Action::Back) => "返回",
+        (Lang::Zh, Action::RevealAll) => "全部显示",
+        (Lang::Zh, Action::Search) => "搜索",
+        (Lang::Zh, Action::FilterLanguage) => "语言",
+        (Lang::Zh, Action::FilterOrientation) => "取向",
+        (Lang::Zh, Action::FilterKind) => "类型",
+        (Lang::Zh, Action::SwitchPane) => "会话",
+    }
+}

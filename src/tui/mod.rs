@@ -1,8 +1,13 @@
 //! The terminal UI: library, play screens, help, themes. Only this module touches ratatui and
 //! crossterm.
 
+pub mod app;
+pub mod config;
 pub mod i18n;
 pub mod keymap;
+pub mod library;
 pub mod play;
+pub mod run;
 pub mod theme;
+pub mod views;
 pub mod wrap;

@@ -205,6 +205,8 @@ pub struct Play {
     walk: TreeWalk<Arc<WorldTree>>,
     pub phase: Phase,
     pub transcript: Vec<Entry>,
+    /// Lines scrolled back from the bottom of the transcript (0 follows the newest line).
+    pub scroll: usize,
     pending_lines: VecDeque<Entry>,
     next: Option<Next>,
     /// IAE items still to ask at the current choice point (both mode) or in the session (IAE).
@@ -251,6 +253,8 @@ impl Play {
             walk,
             phase: Phase::Intro,
             transcript: Vec::new(),
+            // The introduction is read from its top.
+            scroll: usize::MAX / 4,
             pending_lines: VecDeque::new(),
             next: None,
             item_queue,

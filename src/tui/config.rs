@@ -1,0 +1,82 @@
+//! The user's settings file: the annotator id (asked once, then remembered) and the theme.
+//!
+//! Location: `$SOCIUS_CONFIG_DIR/config.yaml`, else `$XDG_CONFIG_HOME/socius/config.yaml`, else
+//! `~/.config/socius/config.yaml`. User themes live in `themes/` beside it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What is remembered between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+}
+
+/// The settings folder.
+#[must_use]
+pub fn config_dir() -> Option<PathBuf> {
+    let non_empty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    non_empty("SOCIUS_CONFIG_DIR")
+        .or_else(|| non_empty("XDG_CONFIG_HOME").map(|d| d.join("socius")))
+        .or_else(|| non_empty("HOME").map(|h| h.join(".config").join("socius")))
+}
+
+impl Config {
+    /// Read the settings; a missing file is an empty config.
+    ///
+    /// # Errors
+    /// A file that exists but cannot be read or parsed (named in the message).
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let path = dir.join("config.yaml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) if text.trim().is_empty() => Ok(Self::default()),
+            Ok(text) => {
+                crate::script::yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Write the settings (temp file + rename, so a crash never leaves half a file).
+    ///
+    /// # Errors
+    /// The folder or file cannot be written.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let text = crate::script::yaml::to_string(self).map_err(|e| e.to_string())?;
+        let tmp = dir.join("config.yaml.tmp");
+        let path = dir.join("config.yaml");
+        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_missing_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(Config::load(dir.path()), Ok(Config::default()));
+        let c = Config {
+            annotator: Some("ann-07".into()),
+            theme: None,
+        };
+        c.save(dir.path()).expect("save");
+        assert_eq!(Config::load(dir.path()), Ok(c));
+        std::fs::write(dir.path().join("config.yaml"), "colour: red\n").expect("write");
+        let err = Config::load(dir.path()).expect_err("unknown key");
+        assert!(err.contains("config.yaml"), "{err}");
+    }
+}

@@ -1,0 +1,131 @@
+//! The UI loop and the terminal: raw mode, alternate screen, mouse capture and bracketed paste
+//! are set up here and undone on every way out — normal quit, error, and panic.
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
+use crossterm::execute;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use super::app::{App, Msg};
+
+/// Where messages come from: the terminal, or a script of events in tests.
+pub trait EventSource {
+    /// The next message, blocking; `None` ends the loop.
+    ///
+    /// # Errors
+    /// Reading the terminal failed.
+    fn next(&mut self) -> io::Result<Option<Msg>>;
+
+    /// Whether another message is already waiting (the loop draws only when none is).
+    ///
+    /// # Errors
+    /// Reading the terminal failed.
+    fn pending(&mut self) -> io::Result<bool>;
+}
+
+/// Scripted messages (tests, headless runs).
+#[derive(Debug, Default)]
+pub struct Scripted(pub VecDeque<Msg>);
+
+impl EventSource for Scripted {
+    fn next(&mut self) -> io::Result<Option<Msg>> {
+        Ok(self.0.pop_front())
+    }
+
+    fn pending(&mut self) -> io::Result<bool> {
+        Ok(!self.0.is_empty())
+    }
+}
+
+/// The real terminal.
+#[derive(Debug, Default)]
+pub struct Crossterm;
+
+fn translate(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Paste(p) => Some(Msg::Paste(p)),
+        Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+impl EventSource for Crossterm {
+    fn next(&mut self) -> io::Result<Option<Msg>> {
+        loop {
+            if let Some(msg) = translate(event::read()?) {
+                return Ok(Some(msg));
+            }
+        }
+    }
+
+    fn pending(&mut self) -> io::Result<bool> {
+        event::poll(Duration::ZERO)
+    }
+}
+
+/// Run the loop until the app quits or the source ends. Draws once at the start and after
+/// each batch of queued messages.
+///
+/// # Errors
+/// Drawing or reading failed.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    source: &mut dyn EventSource,
+) -> io::Result<()>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    terminal.draw(|f| app.draw(f)).map_err(io::Error::other)?;
+    while let Some(msg) = source.next()? {
+        app.update(msg);
+        while !app.quit && source.pending()? {
+            match source.next()? {
+                Some(msg) => app.update(msg),
+                None => break,
+            }
+        }
+        if app.quit {
+            break;
+        }
+        terminal.draw(|f| app.draw(f)).map_err(io::Error::other)?;
+    }
+    Ok(())
+}
+
+fn restore_extras() {
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+}
+
+/// Run the app in the real terminal, restoring it on every exit path.
+///
+/// # Errors
+/// The terminal could not be set up, read or drawn.
+pub fn run_terminal(app: &mut App) -> io::Result<()> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_extras();
+        ratatui::restore();
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let setup = execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    let result = setup.and_then(|()| {
+        let size = terminal.size()?;
+        app.update(Msg::Resize(size.width, size.height));
+        run_loop(&mut terminal, app, &mut Crossterm)
+    });
+    restore_extras();
+    ratatui::restore();
+    let _ = std::panic::take_hook();
+    result
+}

@@ -1,0 +1,426 @@
+//! Drawing the play screen: transcript (scenario, cards, dialogue), the character panel on wide
+//! terminals, and the options pane. Text is wrapped by display width before it reaches ratatui.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::Ctx;
+use crate::engine::DropReason;
+use crate::script::model::{self, Character, Outcome, Role, WorldTree};
+use crate::tui::play::{Entry, Phase, Play};
+use crate::tui::wrap::{width, wrap};
+
+/// Width at which the character panel moves to the side.
+pub const WIDE: u16 = 110;
+const PANEL_WIDTH: u16 = 40;
+
+/// Push `text` wrapped to `w` columns, every line styled alike, with an indent.
+fn push_wrapped(out: &mut Vec<Line<'static>>, text: &str, w: usize, indent: usize, style: Style) {
+    let pad = " ".repeat(indent);
+    for l in wrap(text, w.saturating_sub(indent).max(4)) {
+        out.push(Line::from(Span::styled(format!("{pad}{l}"), style)));
+    }
+}
+
+/// `Name: text`, continuation lines aligned under the text; a long name gets its own line.
+fn push_speech(
+    out: &mut Vec<Line<'static>>,
+    name: &str,
+    text: &str,
+    w: usize,
+    name_style: Style,
+    text_style: Style,
+    marker: &str,
+) {
+    let prefix = format!("{marker}{name}: ");
+    let pw = width(&prefix);
+    if pw * 3 > w {
+        out.push(Line::from(Span::styled(
+            format!("{marker}{name}"),
+            name_style,
+        )));
+        push_wrapped(out, text, w, 2, text_style);
+        return;
+    }
+    let lines = wrap(text, w - pw);
+    for (i, l) in lines.into_iter().enumerate() {
+        if i == 0 {
+            out.push(Line::from(vec![
+                Span::styled(prefix.clone(), name_style),
+                Span::styled(l, text_style),
+            ]));
+        } else {
+            out.push(Line::from(Span::styled(
+                format!("{}{l}", " ".repeat(pw)),
+                text_style,
+            )));
+        }
+    }
+}
+
+/// Characters visible so far: protagonist, supporting, and those introduced in the transcript.
+fn visible_characters<'t>(tree: &'t WorldTree, transcript: &[Entry]) -> Vec<&'t Character> {
+    let mut out: Vec<&Character> = tree
+        .characters
+        .iter()
+        .filter(|c| c.role == Some(Role::Protagonist))
+        .chain(
+            tree.characters
+                .iter()
+                .filter(|c| c.role == Some(Role::Supporting)),
+        )
+        .collect();
+    for e in transcript {
+        if let Entry::Line { node, line } = e
+            && let Some(model::Line::Introduce { name, .. }) = tree.nodes[*node].lines.get(*line)
+            && !out.iter().any(|c| &c.name == name)
+            && let Some(c) = tree.characters.iter().find(|c| &c.name == name)
+        {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn push_cards(out: &mut Vec<Line<'static>>, ctx: &Ctx<'_>, play: &Play, w: usize) {
+    let s = ctx.s;
+    let t = ctx.theme;
+    out.push(Line::from(Span::styled(s.characters.to_owned(), t.heading)));
+    for c in visible_characters(&play.tree, &play.transcript) {
+        let me = c.role == Some(Role::Protagonist);
+        let mut name = c.name.clone();
+        if me {
+            name.push_str(&format!(" ({})", s.you));
+        }
+        let style = if me {
+            t.protagonist
+        } else {
+            t.speaker(&c.name)
+        };
+        out.push(Line::from(Span::styled(format!("• {name}"), style)));
+        if !c.public_profile.is_empty() {
+            push_wrapped(out, &c.public_profile, w, 2, t.text);
+        }
+        if me {
+            if !c.goal.is_empty() {
+                push_labelled(out, s.goal, &c.goal, w, ctx);
+            }
+            if !c.private_profile.is_empty() {
+                push_labelled(out, s.private, &c.private_profile, w, ctx);
+            }
+        }
+    }
+}
+
+fn push_labelled(out: &mut Vec<Line<'static>>, label: &str, text: &str, w: usize, ctx: &Ctx<'_>) {
+    let first = format!("{label}: {text}");
+    let lines = wrap(&first, w.saturating_sub(2).max(4));
+    for (i, l) in lines.into_iter().enumerate() {
+        if i == 0 && l.starts_with(label) {
+            let rest = l[label.len()..].to_owned();
+            out.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(label.to_owned(), ctx.theme.accent),
+                Span::styled(rest, ctx.theme.text),
+            ]));
+        } else {
+            out.push(Line::from(Span::styled(format!("  {l}"), ctx.theme.text)));
+        }
+    }
+}
+
+fn outcome_text<'a>(
+    ctx: &Ctx<'a>,
+    outcome: Option<Outcome>,
+    dropped: Option<DropReason>,
+) -> (&'a str, Style) {
+    let s = ctx.s;
+    let t = ctx.theme;
+    match (outcome, dropped) {
+        (Some(Outcome::Success), _) => (s.success, t.success),
+        (Some(Outcome::Partial), _) => (s.partial, t.partial),
+        (Some(Outcome::Failure), _) => (s.failure, t.failure),
+        (_, Some(DropReason::DeadEnd)) => (s.dead_end, t.warning),
+        _ => (s.unlabelled, t.warning),
+    }
+}
+
+/// The transcript as styled, wrapped lines.
+#[must_use]
+pub fn transcript_lines(
+    ctx: &Ctx<'_>,
+    play: &Play,
+    w: usize,
+    with_cards: bool,
+) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let s = ctx.s;
+    let tree = &play.tree;
+    let mut out = Vec::new();
+    if !tree.scenario.is_empty() {
+        out.push(Line::from(Span::styled(s.scenario.to_owned(), t.heading)));
+        push_wrapped(&mut out, &tree.scenario, w, 0, t.text);
+        out.push(Line::default());
+    }
+    if with_cards {
+        push_cards(&mut out, ctx, play, w);
+        out.push(Line::default());
+    }
+    if matches!(play.phase, Phase::Intro) {
+        out.push(Line::from(Span::styled(
+            s.press_enter_begin.to_owned(),
+            t.accent,
+        )));
+        return out;
+    }
+    let protagonist = tree.protagonist().map(|c| c.name.as_str()).unwrap_or("");
+    for e in &play.transcript {
+        match e {
+            Entry::Line { node, line } => match tree.nodes[*node].lines.get(*line) {
+                Some(model::Line::Speech(u)) => {
+                    let style = if u.speaker == protagonist {
+                        t.protagonist
+                    } else {
+                        t.speaker(&u.speaker)
+                    };
+                    push_speech(&mut out, &u.speaker, &u.text, w, style, t.text, "");
+                }
+                Some(model::Line::Narration { text, .. }) => {
+                    push_wrapped(&mut out, text, w, 0, t.narration);
+                }
+                Some(model::Line::Introduce { name, .. }) => {
+                    out.push(Line::from(Span::styled(
+                        format!("— {name} {} —", s.enters),
+                        t.muted,
+                    )));
+                }
+                None => {}
+            },
+            Entry::Chosen { node, choice } => {
+                if let Some(c) = tree.nodes[*node].choices.get(*choice) {
+                    push_speech(
+                        &mut out,
+                        &c.say.speaker,
+                        &c.say.text,
+                        w,
+                        t.protagonist,
+                        t.text,
+                        "▶ ",
+                    );
+                }
+            }
+            Entry::ItemHeader { index, total } => {
+                out.push(Line::from(Span::styled(
+                    format!("{} {}/{}", s.item, index + 1, total),
+                    t.heading,
+                )));
+            }
+            Entry::Answered { correct } => {
+                let (text, style) = match correct {
+                    None => (s.answer_recorded, t.muted),
+                    Some(true) => (s.correct, t.success),
+                    Some(false) => (s.incorrect, t.failure),
+                };
+                out.push(Line::from(Span::styled(format!("✓ {text}"), style)));
+            }
+            Entry::Ending {
+                outcome, dropped, ..
+            } => {
+                out.push(Line::default());
+                let (text, style) = outcome_text(ctx, *outcome, *dropped);
+                out.push(Line::from(vec![
+                    Span::styled(format!("■ {} — {}: ", s.the_end, s.outcome), t.heading),
+                    Span::styled(text.to_owned(), style),
+                ]));
+            }
+            Entry::ItemsDone => {
+                out.push(Line::default());
+                let (n, _) = play.item_score();
+                out.push(Line::from(Span::styled(
+                    format!("■ {} ({n})", s.items_done),
+                    t.heading,
+                )));
+            }
+        }
+    }
+    if matches!(play.phase, Phase::Over) {
+        out.push(Line::from(Span::styled(
+            s.finished_hint.to_owned(),
+            t.muted,
+        )));
+    } else if play.has_pending_lines() {
+        out.push(Line::from(Span::styled(
+            format!("▼ {}", s.press_enter_more),
+            t.accent,
+        )));
+    }
+    out
+}
+
+/// The options pane's lines and, per option, its first and last line index.
+fn option_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> (Vec<Line<'static>>, Vec<(usize, usize)>) {
+    let t = ctx.theme;
+    let mut out = Vec::new();
+    let mut ranges = Vec::new();
+    let tree = &play.tree;
+    let texts: Vec<String> = match &play.phase {
+        Phase::Gae(q) => q
+            .order
+            .iter()
+            .map(|&c| tree.nodes[q.node].choices[c].say.text.clone())
+            .collect(),
+        Phase::Iae(q) => {
+            let c = &tree.nodes[q.item.node].choices[q.item.choice];
+            if let Some(iae) = &c.iae {
+                push_wrapped(&mut out, &iae.question, w, 0, t.question);
+            }
+            q.order
+                .iter()
+                .map(|&src| {
+                    if src == 0 {
+                        c.say.text.clone()
+                    } else {
+                        c.iae
+                            .as_ref()
+                            .and_then(|i| i.distractors.get(src - 1))
+                            .map(|d| d.text.clone())
+                            .unwrap_or_default()
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let selected = play.selected();
+    for (i, text) in texts.iter().enumerate() {
+        let number = format!("{}. ", i + 1);
+        let nw = width(&number);
+        let start = out.len();
+        let is_sel = selected == Some(i);
+        let text_style = if is_sel { t.selection } else { t.text };
+        let num_style = if is_sel { t.selection } else { t.option_number };
+        for (k, l) in wrap(text, w.saturating_sub(nw).max(4))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if k == 0 {
+                number.clone()
+            } else {
+                " ".repeat(nw)
+            };
+            let pad = w.saturating_sub(nw + width(&l));
+            let tail = if is_sel {
+                " ".repeat(pad)
+            } else {
+                String::new()
+            };
+            out.push(Line::from(vec![
+                Span::styled(lead, num_style),
+                Span::styled(format!("{l}{tail}"), text_style),
+            ]));
+        }
+        ranges.push((start, out.len() - 1));
+    }
+    (out, ranges)
+}
+
+/// Draw the play screen into `area`.
+pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
+    let t = ctx.theme;
+    let wide = area.width >= WIDE;
+    let (main, side) = if wide {
+        let cols = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Min(40), Constraint::Length(PANEL_WIDTH)])
+            .split(area);
+        (cols[0], Some(cols[1]))
+    } else {
+        (area, None)
+    };
+    if let Some(side) = side {
+        let block = Block::default()
+            .borders(Borders::LEFT)
+            .border_style(t.border);
+        let inner = block.inner(side);
+        frame.render_widget(block, side);
+        let mut lines = Vec::new();
+        push_cards(
+            &mut lines,
+            ctx,
+            play,
+            usize::from(inner.width.saturating_sub(1)),
+        );
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+    let inner_w = usize::from(main.width.saturating_sub(2)).max(8);
+    let (opts, ranges) = option_lines(ctx, play, inner_w);
+    let opts_h = if opts.is_empty() {
+        0
+    } else {
+        let want = u16::try_from(opts.len() + 2).unwrap_or(u16::MAX);
+        want.min(main.height.saturating_mul(3) / 5).max(3)
+    };
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(opts_h)])
+        .split(main);
+    // Transcript, following the bottom unless scrolled back.
+    let tw = usize::from(rows[0].width.saturating_sub(1)).max(8);
+    let lines = transcript_lines(ctx, play, tw, !wide);
+    let h = usize::from(rows[0].height);
+    let max_off = lines.len().saturating_sub(h);
+    let off = max_off.saturating_sub(play.scroll.min(max_off));
+    let para = Paragraph::new(lines).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0));
+    frame.render_widget(para, rows[0]);
+    if opts_h > 0 {
+        let title = match &play.phase {
+            Phase::Gae(_) => format!(
+                " {} · {} {} ",
+                ctx.s.your_reply,
+                ctx.s.choice_point,
+                play.transcript
+                    .iter()
+                    .filter(|e| matches!(e, Entry::Chosen { .. }))
+                    .count()
+                    + 1
+            ),
+            Phase::Iae(q) => format!(
+                " {} · {} {}/{} ",
+                ctx.s.question,
+                ctx.s.item,
+                q.index + 1,
+                q.total
+            ),
+            _ => String::new(),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border_focus)
+            .title(Span::styled(title, t.heading));
+        let inner = block.inner(rows[1]);
+        frame.render_widget(block, rows[1]);
+        let vh = usize::from(inner.height);
+        // Keep the selected option wholly visible.
+        let off = match play.selected().and_then(|s| ranges.get(s)) {
+            Some(&(_, end)) if end >= vh => end + 1 - vh,
+            _ => 0,
+        };
+        let more_below = opts.len() > off + vh;
+        frame.render_widget(
+            Paragraph::new(opts).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0)),
+            inner,
+        );
+        if more_below && inner.width > 4 {
+            let mark = Rect::new(
+                inner.x + inner.width - 3,
+                rows[1].y + rows[1].height - 1,
+                3,
+                1,
+            );
+            frame.render_widget(Paragraph::new(Span::styled("▼", t.accent)), mark);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Helpers shared by the TUI tests.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use socius::tui::app::{App, Msg, Options, ResumeInfo, SessionPort, StartRequest};
+use socius::tui::i18n::Lang;
+use socius::tui::play::{EndRecord, IaeAnswerRecord, PlayRecorder};
+use socius::tui::run::{Scripted, run_loop};
+use socius::tui::theme::Theme;
+use socius::tui::views::home::SessionRow;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A port that records nothing: for screens that do not depend on the store.
+pub struct NullPort;
+
+struct NullRecorder;
+
+impl PlayRecorder for NullRecorder {
+    fn presented(
+        &mut self,
+        _: &str,
+        _: Option<&str>,
+        _: &[(String, String)],
+    ) -> Result<(), String> {
+        Ok(())
+    }
+    fn decided(&mut self, _: &str, _: usize, _: &str, _: u64) -> Result<(), String> {
+        Ok(())
+    }
+    fn answered(&mut self, _: &IaeAnswerRecord) -> Result<(), String> {
+        Ok(())
+    }
+    fn finished(&mut self, _: &EndRecord) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl SessionPort for NullPort {
+    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String> {
+        Ok(Box::new(NullRecorder))
+    }
+    fn rows(&self) -> Vec<SessionRow> {
+        Vec::new()
+    }
+    fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {
+        Err(format!("no session {id}"))
+    }
+}
+
+pub fn options(lang: Lang, scripts: Vec<PathBuf>) -> Options {
+    Options {
+        lang,
+        theme: Theme::builtin_default(),
+        scripts,
+        config_dir: None,
+        annotator: Some("ann-test".to_owned()),
+        base_seed: 0,
+        store_label: "sessions".to_owned(),
+    }
+}
+
+pub fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+pub fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn enter() -> Msg {
+    code(KeyCode::Enter)
+}
+
+/// Feed messages to the app through the real loop on a TestBackend; return the screen text.
+pub fn drive(app: &mut App, term: &mut Terminal<TestBackend>, msgs: Vec<Msg>) -> String {
+    let mut src = Scripted(VecDeque::from(msgs));
+    run_loop(term, app, &mut src).expect("loop");
+    screen(term)
+}
+
+/// The screen as text, one line per row (wide characters occupy their cells once).
+pub fn screen(term: &Terminal<TestBackend>) -> String {
+    let buf = term.backend().buffer();
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut skip = 0usize;
+        for x in 0..area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            out.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(w, h)).expect("terminal")
+}
