@@ -42,6 +42,8 @@ impl Lang {
 /// The UI text of one language.
 #[derive(Debug)]
 pub struct Strings {
+    /// Separator after a speaker's name or a label.
+    pub colon: &'static str,
     pub library: &'static str,
     pub in_progress: &'static str,
     pub recent: &'static str,
@@ -104,6 +106,7 @@ pub struct Strings {
 }
 
 pub static EN: Strings = Strings {
+    colon: ": ",
     library: "Library",
     in_progress: "In progress — Enter resumes",
     recent: "Recent sessions",
@@ -166,6 +169,7 @@ pub static EN: Strings = Strings {
 };
 
 pub static ZH: Strings = Strings {
+    colon: "：",
     library: "剧本库",
     in_progress: "进行中（Enter 继续）",
     recent: "最近的会话",

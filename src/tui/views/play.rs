@@ -28,14 +28,14 @@ fn push_wrapped(out: &mut Vec<Line<'static>>, text: &str, w: usize, indent: usiz
 /// `Name: text`, continuation lines aligned under the text; a long name gets its own line.
 fn push_speech(
     out: &mut Vec<Line<'static>>,
+    colon: &str,
     name: &str,
     text: &str,
     w: usize,
-    name_style: Style,
-    text_style: Style,
+    (name_style, text_style): (Style, Style),
     marker: &str,
 ) {
-    let prefix = format!("{marker}{name}: ");
+    let prefix = format!("{marker}{name}{colon}");
     let pw = width(&prefix);
     if pw * 3 > w {
         out.push(Line::from(Span::styled(
@@ -116,7 +116,7 @@ fn push_cards(out: &mut Vec<Line<'static>>, ctx: &Ctx<'_>, play: &Play, w: usize
 }
 
 fn push_labelled(out: &mut Vec<Line<'static>>, label: &str, text: &str, w: usize, ctx: &Ctx<'_>) {
-    let first = format!("{label}: {text}");
+    let first = format!("{label}{}{text}", ctx.s.colon);
     let lines = wrap(&first, w.saturating_sub(2).max(4));
     for (i, l) in lines.into_iter().enumerate() {
         if i == 0 && l.starts_with(label) {
@@ -177,6 +177,11 @@ pub fn transcript_lines(
         return out;
     }
     let protagonist = tree.protagonist().map(|c| c.name.as_str()).unwrap_or("");
+    // Speech follows the script's language; labels follow the interface's.
+    let colon = match tree.language {
+        model::Language::Zh => "：",
+        model::Language::En => ": ",
+    };
     for e in &play.transcript {
         match e {
             Entry::Line { node, line } => match tree.nodes[*node].lines.get(*line) {
@@ -186,7 +191,7 @@ pub fn transcript_lines(
                     } else {
                         t.speaker(&u.speaker)
                     };
-                    push_speech(&mut out, &u.speaker, &u.text, w, style, t.text, "");
+                    push_speech(&mut out, colon, &u.speaker, &u.text, w, (style, t.text), "");
                 }
                 Some(model::Line::Narration { text, .. }) => {
                     push_wrapped(&mut out, text, w, 0, t.narration);
@@ -203,11 +208,11 @@ pub fn transcript_lines(
                 if let Some(c) = tree.nodes[*node].choices.get(*choice) {
                     push_speech(
                         &mut out,
+                        colon,
                         &c.say.speaker,
                         &c.say.text,
                         w,
-                        t.protagonist,
-                        t.text,
+                        (t.protagonist, t.text),
                         "▶ ",
                     );
                 }
