@@ -3,7 +3,9 @@
 //! Layers (dependencies point one way): `script` ← `engine` ← `agent` / `session` ← `store` ←
 //! `study` ← `tui` / `cli`. See `README.md`, section *Architecture*.
 
+pub mod agent;
 pub mod cli;
 pub mod engine;
+pub mod eval;
 pub mod script;
 pub mod tui;
