@@ -8,6 +8,7 @@ pub mod decode;
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod socialeval;
 pub mod validate;
 pub mod yaml;
 

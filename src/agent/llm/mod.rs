@@ -1,0 +1,1 @@
+//! OpenAI-compatible chat client, prompt templates and reply parsing.

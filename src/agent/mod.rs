@@ -1,0 +1,3 @@
+//! Agents: who answers a decision. Only `llm` (and nothing outside it) touches reqwest.
+
+pub mod llm;

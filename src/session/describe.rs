@@ -1,0 +1,168 @@
+//! Human-readable text for events, shared by `sessions show` and the Markdown export.
+
+use serde_json::Value;
+
+use super::{Event, EventBody};
+
+/// An event as a short label and a text (which may hold several paragraphs, one per `\n`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub label: String,
+    pub text: String,
+}
+
+impl Line {
+    fn new(label: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { label: label.into(), text: text.into() }
+    }
+}
+
+fn node_prefix(node: Option<&String>) -> String {
+    node.map(|n| format!("[{n}] ")).unwrap_or_default()
+}
+
+fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Describe one event for a reader.
+#[must_use]
+pub fn describe(event: &Event) -> Line {
+    match &event.body {
+        EventBody::TextShown(t) => {
+            let who = t.speaker.as_ref().map(|s| format!("{s}: ")).unwrap_or_default();
+            Line::new("text", format!("{}{who}{}", node_prefix(t.node.as_ref()), t.text))
+        }
+        EventBody::OptionsPresented(o) => {
+            let mut text = node_prefix(o.node.as_ref());
+            if let Some(prompt) = &o.prompt {
+                text.push_str(prompt);
+            }
+            for (i, opt) in o.options.iter().enumerate() {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&format!("{}) {} ({})", i + 1, opt.text, opt.id));
+            }
+            Line::new("options", text)
+        }
+        EventBody::Decision(d) => Line::new(
+            "decision",
+            format!(
+                "{}chose {} ({}) after {} ms",
+                node_prefix(d.node.as_ref()),
+                u64::from(d.option_index) + 1,
+                d.option_id,
+                d.latency_ms
+            ),
+        ),
+        EventBody::LlmCall(c) => {
+            let mut text = format!(
+                "{}{} ms, {} attempt(s)",
+                c.model.as_ref().map(|m| format!("{m}: ")).unwrap_or_default(),
+                c.latency_ms,
+                c.attempts.len()
+            );
+            if let Some(usage) = c.usage {
+                text.push_str(&format!(
+                    ", {}+{} tokens",
+                    usage.prompt_tokens, usage.completion_tokens
+                ));
+            }
+            if let Some(purpose) = &c.purpose {
+                text.push_str(&format!(" for {purpose}"));
+            }
+            for (i, attempt) in c.attempts.iter().enumerate() {
+                if let Some(err) = &attempt.error {
+                    let status = attempt.status.map(|s| format!("HTTP {s}: ")).unwrap_or_default();
+                    text.push_str(&format!("\nattempt {}: {status}{err}", i + 1));
+                }
+            }
+            if let Some(reply) = &c.raw_reply {
+                text.push_str(&format!("\nreply: {reply}"));
+            }
+            if let Some(parsed) = &c.parsed {
+                text.push_str(&format!("\nparsed: {}", compact(parsed)));
+            }
+            if let Some(err) = &c.error {
+                text.push_str(&format!("\nerror: {err}"));
+            }
+            Line::new("llm", text)
+        }
+        EventBody::CrTurn(t) => {
+            let mut tags: Vec<&str> = Vec::new();
+            tags.extend(t.stage.as_deref());
+            tags.extend(t.channel.as_deref());
+            tags.extend(t.strategies.iter().map(String::as_str));
+            let mut text = t.text.clone();
+            if !tags.is_empty() {
+                text.push_str(&format!("\n[{}]", tags.join(", ")));
+            }
+            Line::new(t.speaker.clone(), text)
+        }
+        EventBody::Rating(r) => {
+            let mut text = format!("{} = {}", r.name, r.value);
+            if let Some(seq) = r.about_seq {
+                text.push_str(&format!(" (about #{seq})"));
+            }
+            if let Some(c) = &r.comment {
+                text.push_str(&format!(": {c}"));
+            }
+            Line::new("rating", text)
+        }
+        EventBody::Note(n) => Line::new("note", n.text.clone()),
+        EventBody::Escalation(e) => {
+            let mut text = e.reason.clone();
+            if let Some(seq) = e.about_seq {
+                text.push_str(&format!(" (about #{seq})"));
+            }
+            if let Some(action) = &e.action {
+                text.push_str(&format!("; {action}"));
+            }
+            Line::new("ESCALATION", text)
+        }
+        EventBody::IaeAnswer(a) => {
+            let mut text = format!(
+                "[{}] chose {} ({}) after {} ms",
+                a.item,
+                u64::from(a.option_index) + 1,
+                a.option_id,
+                a.latency_ms
+            );
+            if let Some(ability) = &a.ability {
+                text.push_str(&format!(", ability {ability}"));
+            }
+            match a.correct {
+                Some(true) => text.push_str(", correct"),
+                Some(false) => text.push_str(", wrong"),
+                None => {}
+            }
+            Line::new("iae", text)
+        }
+        EventBody::Judgment(j) => {
+            let mut text = format!("{} vs {}: {} after {} ms", j.left, j.right, j.choice, j.latency_ms);
+            if let Some(reason) = &j.reason {
+                text.push_str(&format!("\nreason: {reason}"));
+            }
+            Line::new("judgment", text)
+        }
+        EventBody::Ending(e) => Line::new(
+            "ending",
+            match &e.outcome {
+                Some(outcome) => format!("{} ({outcome})", e.node),
+                None => e.node.clone(),
+            },
+        ),
+        EventBody::SessionStatus(s) => Line::new(
+            "status",
+            match &s.reason {
+                Some(reason) => format!("{}: {reason}", s.status),
+                None => s.status.to_string(),
+            },
+        ),
+        EventBody::Unknown(raw) => Line::new(
+            event.body.type_name().to_owned(),
+            format!("(schema {}, not known to this version) {}", event.schema, compact(raw)),
+        ),
+    }
+}

@@ -1,0 +1,343 @@
+//! Events: the entries of a session's append-only log.
+//!
+//! Stored and exported as `{"seq": 3, "at": "…Z", "schema": 1, "body": {"type": "decision",
+//! …}}`. Optional fields are always written (as `null`) so the JSON shape is stable, and may
+//! be missing when read.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{EVENT_SCHEMA, Status};
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Position in the session's log: 0, 1, 2, … without gaps.
+    pub seq: u64,
+    /// When the store appended it.
+    pub at: DateTime<Utc>,
+    /// The schema the body was written with.
+    pub schema: u32,
+    pub body: EventBody,
+}
+
+/// What happened. Serialized internally tagged: `{"type": "<name>", …fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// Text put in front of the participant (scenario, narration, a line of dialogue).
+    TextShown(TextShown),
+    /// Choices offered, in the order they were shown.
+    OptionsPresented(OptionsPresented),
+    /// A choice made at a choice point.
+    Decision(Decision),
+    /// One call to a language model, with every attempt.
+    LlmCall(Box<LlmCall>),
+    /// A turn of a cognitive-restructuring dialogue.
+    CrTurn(CrTurn),
+    /// A rating: of a turn, of a dialogue, or a pre/post belief or emotion measure.
+    Rating(Rating),
+    /// A free-text note.
+    Note(Note),
+    /// A crisis signal and what was done about it.
+    Escalation(Escalation),
+    /// An answer to an interpersonal-ability (IAE) item.
+    IaeAnswer(IaeAnswer),
+    /// A pairwise judgment in a study.
+    Judgment(Judgment),
+    /// The walk reached an ending of the tree.
+    Ending(Ending),
+    /// The session's status changed (finished, abandoned, failed, resumed).
+    SessionStatus(StatusChange),
+    /// A body this version cannot decode — a newer event type, or a newer schema of a known
+    /// one — kept as the raw JSON object (with its `type`) and written back unchanged.
+    #[serde(untagged)]
+    Unknown(Value),
+}
+
+/// See [`EventBody::TextShown`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextShown {
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    pub text: String,
+}
+
+/// One choice as presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresentedOption {
+    pub id: String,
+    pub text: String,
+}
+
+/// See [`EventBody::OptionsPresented`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionsPresented {
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// In presented order: index 0 was shown first.
+    pub options: Vec<PresentedOption>,
+}
+
+/// See [`EventBody::Decision`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Index into the last `options_presented` list (presented order, 0-based).
+    pub option_index: u32,
+    pub option_id: String,
+    pub latency_ms: u64,
+}
+
+/// Token counts reported by the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+}
+
+/// One HTTP attempt of an LLM call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// HTTP status, when a response arrived.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// What went wrong, when something did.
+    #[serde(default)]
+    pub error: Option<String>,
+    pub latency_ms: u64,
+}
+
+/// See [`EventBody::LlmCall`]. The request is stored as sent, minus credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LlmCall {
+    /// What the call was for (`decision`, `therapist_turn`, …).
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub request: Value,
+    #[serde(default)]
+    pub raw_reply: Option<String>,
+    #[serde(default)]
+    pub parsed: Option<Value>,
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+    /// Wall time of the whole call, retries included.
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// The final error, when the call failed after all attempts.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// See [`EventBody::CrTurn`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrTurn {
+    /// `therapist` or `client`.
+    pub speaker: String,
+    pub text: String,
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub strategies: Vec<String>,
+}
+
+/// See [`EventBody::Rating`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// What is rated (`belief_pre`, `emotion_post`, `empathy`, …).
+    pub name: String,
+    pub value: f64,
+    /// The event this rating is about (a turn's `seq`), if any.
+    #[serde(default)]
+    pub about_seq: Option<u64>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// See [`EventBody::Note`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+}
+
+/// See [`EventBody::Escalation`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub reason: String,
+    /// The event that triggered it (a turn's `seq`), if any.
+    #[serde(default)]
+    pub about_seq: Option<u64>,
+    /// What the program did (showed resources, ended the dialogue, …).
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// See [`EventBody::IaeAnswer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IaeAnswer {
+    pub item: String,
+    #[serde(default)]
+    pub ability: Option<String>,
+    /// Index into the last `options_presented` list.
+    pub option_index: u32,
+    pub option_id: String,
+    #[serde(default)]
+    pub correct: Option<bool>,
+    pub latency_ms: u64,
+}
+
+/// See [`EventBody::Judgment`]. `left` and `right` name what was shown on each side
+/// (usually session ids); `choice` is `left`, `right`, `tie` or `both_bad`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judgment {
+    #[serde(default)]
+    pub pair: Option<String>,
+    pub left: String,
+    pub right: String,
+    pub choice: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub latency_ms: u64,
+}
+
+/// See [`EventBody::Ending`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ending {
+    pub node: String,
+    /// The ending's label (e.g. whether the goal was achieved).
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// See [`EventBody::SessionStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: Status,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Decode the body of one known type, or hand the value back for a type this version does
+/// not know.
+macro_rules! decode_known {
+    ($tag:expr, $value:ident; $($name:literal => $variant:ident $(($wrap:path))?),* $(,)?) => {
+        match $tag {
+            $( $name => Ok(serde_json::from_value($value).map(|b| EventBody::$variant($($wrap)?(b)))), )*
+            _ => Err($value),
+        }
+    };
+}
+
+impl EventBody {
+    /// The body's `type` name.
+    #[must_use]
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::TextShown(_) => "text_shown",
+            Self::OptionsPresented(_) => "options_presented",
+            Self::Decision(_) => "decision",
+            Self::LlmCall(_) => "llm_call",
+            Self::CrTurn(_) => "cr_turn",
+            Self::Rating(_) => "rating",
+            Self::Note(_) => "note",
+            Self::Escalation(_) => "escalation",
+            Self::IaeAnswer(_) => "iae_answer",
+            Self::Judgment(_) => "judgment",
+            Self::Ending(_) => "ending",
+            Self::SessionStatus(_) => "session_status",
+            Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or("?"),
+        }
+    }
+
+    /// Decode a body written with `schema`. A body of an unknown type, or of a schema newer
+    /// than [`EVENT_SCHEMA`], becomes [`EventBody::Unknown`]. A known type that does not match
+    /// its shape is an error.
+    ///
+    /// # Errors
+    /// When `value` is not an object with a string `type`, or a known type is malformed.
+    pub fn from_value(schema: u32, value: Value) -> Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let Some(tag) = value.get("type").and_then(Value::as_str).map(str::to_owned) else {
+            return Err(serde_json::Error::custom("an event body needs a string `type`"));
+        };
+        if schema > EVENT_SCHEMA {
+            return Ok(Self::Unknown(value));
+        }
+        let decoded = decode_known!(tag.as_str(), value;
+            "text_shown" => TextShown,
+            "options_presented" => OptionsPresented,
+            "decision" => Decision,
+            "llm_call" => LlmCall(Box::new),
+            "cr_turn" => CrTurn,
+            "rating" => Rating,
+            "note" => Note,
+            "escalation" => Escalation,
+            "iae_answer" => IaeAnswer,
+            "judgment" => Judgment,
+            "ending" => Ending,
+            "session_status" => SessionStatus,
+        );
+        match decoded {
+            Ok(result) => {
+                result.map_err(|e| serde_json::Error::custom(format!("`{tag}` event: {e}")))
+            }
+            Err(value) => Ok(Self::Unknown(value)),
+        }
+    }
+
+    /// Whether the body records a participant's answer (a decision, turn, rating, judgment,
+    /// …): the kinds the quality bar says must be flushed before the UI moves on.
+    #[must_use]
+    pub const fn is_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::Decision(_)
+                | Self::CrTurn(_)
+                | Self::Rating(_)
+                | Self::IaeAnswer(_)
+                | Self::Judgment(_)
+                | Self::SessionStatus(_)
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for EventBody {
+    /// Reads a body of the current schema; use [`EventBody::from_value`] for others.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Self::from_value(EVENT_SCHEMA, value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The stored shape, decoded before the body so the body can see its schema.
+#[derive(Deserialize)]
+struct RawEvent {
+    seq: u64,
+    at: DateTime<Utc>,
+    schema: u32,
+    body: Value,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawEvent::deserialize(d)?;
+        let body = EventBody::from_value(raw.schema, raw.body).map_err(serde::de::Error::custom)?;
+        Ok(Self { seq: raw.seq, at: raw.at, schema: raw.schema, body })
+    }
+}
+
+#[cfg(test)]
+#[path = "event_tests.rs"]
+mod tests;

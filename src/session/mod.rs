@@ -1,0 +1,119 @@
+//! Session and event records: what the store keeps about every walk, dialogue and judgment.
+//!
+//! This module holds plain data types and their JSON codecs. It knows nothing about sled; the
+//! `store` module decides where the bytes go.
+//!
+//! # Records
+//!
+//! * [`Session`] — the header: a time-ordered [`SessionId`], the [`SessionKind`], the script
+//!   (id **and** content hash), [`Who`] played it, the seed, an optional batch run id, the
+//!   start/finish times, the [`Status`], and free `meta`. The fields `status`, `finished`,
+//!   `events` and `updated` are *derived*: the store keeps them in step with the events, and
+//!   recomputes them when it imports or merges a session.
+//! * [`Event`] — one entry of a session's append-only log: `{seq, at, schema, body}`, with the
+//!   body an internally tagged [`EventBody`] (`{"type": "decision", …}`).
+//! * [`SessionRecord`] — a header with all its events: one line of a JSONL export.
+//!
+//! # Schema versioning
+//!
+//! Every header and every event carries the `schema` number it was written with
+//! ([`SESSION_SCHEMA`], [`EVENT_SCHEMA`]). The rule for whoever grows the format: adding an
+//! event type needs no bump (older binaries read it as [`EventBody::Unknown`]); adding or
+//! changing a field of an existing event type bumps [`EVENT_SCHEMA`]. A binary reading an event
+//! with a schema newer than its own keeps the body as raw JSON ([`EventBody::Unknown`]) instead
+//! of decoding it into an older shape, so exporting or merging through an older binary never
+//! drops fields it does not know.
+//!
+//! Open vocabularies ([`SessionKind`], [`Status`]) decode unknown names into an `Other(String)`
+//! variant that writes back the same name.
+
+/// Defines an enum over a vocabulary of snake_case names that stays open: a name this version
+/// does not know becomes `Other(name)` and serializes back unchanged.
+macro_rules! open_vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A name this version of socius does not know, kept as written.
+            Other(String),
+        }
+
+        impl $name {
+            /// Every name this version knows, in declaration order.
+            pub const KNOWN: &'static [&'static str] = &[$($text),*];
+
+            /// The name as written in the store.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )*
+                    Self::Other(s) => s,
+                }
+            }
+
+            /// The value for a name; unknown names become `Other`.
+            #[must_use]
+            pub fn from_name(name: &str) -> Self {
+                match name {
+                    $( $text => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+
+            /// Whether this version knows the name.
+            #[must_use]
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                Ok(Self::from_name(&name))
+            }
+        }
+    };
+}
+
+mod describe;
+mod event;
+mod header;
+mod id;
+mod secrets;
+
+pub use describe::{Line, describe};
+pub use event::{
+    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment,
+    LlmCall, Note, OptionsPresented, PresentedOption, Rating, StatusChange, TextShown,
+    TokenUsage,
+};
+pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
+pub use id::{ParseIdError, SessionId};
+pub use secrets::find_secret;
+
+/// Schema of the session header written by this version.
+pub const SESSION_SCHEMA: u32 = 1;
+/// Schema of event bodies written by this version.
+pub const EVENT_SCHEMA: u32 = 1;
+/// Schema of the `SessionRecord` export line and of `--json` outputs.
+pub const RECORD_SCHEMA: u32 = 1;
+

@@ -1,0 +1,60 @@
+//! The store's errors. Each one reads as a complete sentence for the user.
+
+use std::path::PathBuf;
+
+use crate::session::SessionId;
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the store's lock.
+    #[error(
+        "the store at {} is in use by another socius process (close it first, or pass --store \
+         to use another store)",
+        .path.display()
+    )]
+    Locked { path: PathBuf },
+
+    /// The directory is not a store and will not be turned into one.
+    #[error("{} is not a socius store: {reason}", .path.display())]
+    NotAStore { path: PathBuf, reason: String },
+
+    /// The files are a store, but sled cannot read them.
+    #[error("the store at {} is damaged or not a socius store: {detail}", .path.display())]
+    Damaged { path: PathBuf, detail: String },
+
+    /// A store written by a newer socius.
+    #[error(
+        "the store at {} has format {found}, but this socius reads formats up to {supported}; \
+         upgrade socius to open it",
+        .path.display()
+    )]
+    NewerFormat { path: PathBuf, found: u32, supported: u32 },
+
+    /// A record in the store does not decode.
+    #[error("the store at {} holds a damaged record ({what}): {detail}", .path.display())]
+    Corrupt { path: PathBuf, what: String, detail: String },
+
+    /// No session with this id.
+    #[error("no session {0} in this store")]
+    NoSuchSession(SessionId),
+
+    /// A value to be stored looks like it holds a credential.
+    #[error("refusing to store `{0}`: it looks like a credential (API keys never go into the store)")]
+    Secret(String),
+
+    /// A value could not be encoded (should not happen with the types in `session`).
+    #[error("cannot encode {what}: {source}")]
+    Encode { what: String, source: serde_json::Error },
+
+    /// A file-system error outside sled.
+    #[error("{}: {source}", .path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+
+    /// Any other error reported by sled.
+    #[error("the store at {} reported an error: {source}", .path.display())]
+    Sled { path: PathBuf, source: sled::Error },
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

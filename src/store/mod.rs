@@ -1,0 +1,233 @@
+//! The session store: sled 0.34 behind a typed API. No other module touches sled.
+//!
+//! # Layout
+//!
+//! One sled database per store directory, with one tree per record kind:
+//!
+//! | tree       | key                                   | value                         |
+//! |------------|---------------------------------------|-------------------------------|
+//! | `meta`     | `format`, `salt`, `created`           | u32 big-endian, 16 bytes, RFC 3339 text |
+//! | `sessions` | session id (16 bytes, big-endian)     | [`Session`] header as JSON    |
+//! | `events`   | session id ‖ seq (8 bytes big-endian) | [`Event`] as JSON             |
+//!
+//! Ids are time-ordered, so `sessions` iterates oldest first, and a prefix scan of `events`
+//! yields one session's log in order. Values are JSON: simple to debug, and forward
+//! compatible together with the `schema` numbers (see `session`).
+//!
+//! # Durability and atomicity
+//!
+//! Every append runs in one sled transaction over `sessions` and `events`: the event and the
+//! header's derived fields (`events`, `updated`, `status`, `finished`) become visible — and
+//! durable — together or not at all. [`Store::append`] and [`Store::create`] flush before they
+//! return, so a decision, turn or judgment the caller has been told about survives `kill -9`.
+//! Batch writers use [`Store::append_unflushed`] or [`Store::append_batch`] and call
+//! [`Store::flush`] when an episode ends; sled also flushes on its own every 500 ms.
+//!
+//! # Opening
+//!
+//! [`Store::open`] creates a missing or empty directory. It refuses, with a sentence naming
+//! the directory: a path that is a file; a directory holding files that are not part of a
+//! store (only sled's files, a README, dotfiles and export files — `.jsonl`, `.csv`, `.md` —
+//! may sit in a store directory); sled files that sled cannot read; a sled database written by
+//! another program; a store of a newer format ([`STORE_FORMAT`]); and a store another process
+//! has open (sled holds an exclusive file lock).
+//!
+//! A `Store` is cheap to clone and can be shared between threads.
+
+mod dir;
+mod error;
+mod export;
+mod filter;
+mod keys;
+mod merge;
+mod read;
+mod write;
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+pub use error::{Result, StoreError};
+pub use export::{ExportFormat, ExportOptions, ExportSummary, pseudonym};
+pub use filter::Filter;
+pub use merge::{MergeProblem, MergeReport};
+
+#[cfg(doc)]
+use crate::session::{Event, Session};
+
+/// The store layout this version writes and reads.
+pub const STORE_FORMAT: u32 = 1;
+
+const META_FORMAT: &[u8] = b"format";
+const META_SALT: &[u8] = b"salt";
+const META_CREATED: &[u8] = b"created";
+const TREE_META: &str = "meta";
+const TREE_SESSIONS: &str = "sessions";
+const TREE_EVENTS: &str = "events";
+const TREE_DEFAULT: &[u8] = b"__sled__default";
+
+/// An open session store. See the module documentation.
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    meta: sled::Tree,
+    sessions: sled::Tree,
+    events: sled::Tree,
+    salt: [u8; 16],
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open the store in `dir`, creating it when the directory is missing or empty.
+    ///
+    /// # Errors
+    /// See the module documentation for what is refused; each error is a [`StoreError`] whose
+    /// message names the directory.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let path = dir.as_ref().to_path_buf();
+        dir::prepare(&path)?;
+        let config = sled::Config::new().path(&path);
+        // sled may panic on some kinds of damaged files; that is a damaged store, not a crash.
+        let opened = catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|panic| {
+            let detail = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "sled stopped while reading it".to_owned());
+            StoreError::Damaged { path: path.clone(), detail }
+        })?;
+        let db = opened.map_err(|e| classify_open_error(&path, e))?;
+        let sled_err = |source| StoreError::Sled { path: path.clone(), source };
+
+        let names = db.tree_names();
+        let ours = [TREE_META, TREE_SESSIONS, TREE_EVENTS];
+        let foreign = names
+            .iter()
+            .any(|n| n.as_ref() != TREE_DEFAULT && !ours.iter().any(|o| n.as_ref() == o.as_bytes()));
+        let meta = db.open_tree(TREE_META).map_err(sled_err)?;
+        let sessions = db.open_tree(TREE_SESSIONS).map_err(sled_err)?;
+        let events = db.open_tree(TREE_EVENTS).map_err(sled_err)?;
+
+        let salt = match meta.get(META_FORMAT).map_err(sled_err)? {
+            Some(bytes) => {
+                let found = <[u8; 4]>::try_from(bytes.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Damaged {
+                        path: path.clone(),
+                        detail: "the format number is unreadable".to_owned(),
+                    })?;
+                if found > STORE_FORMAT {
+                    return Err(StoreError::NewerFormat {
+                        path,
+                        found,
+                        supported: STORE_FORMAT,
+                    });
+                }
+                let salt = meta.get(META_SALT).map_err(sled_err)?;
+                salt.and_then(|s| <[u8; 16]>::try_from(s.as_ref()).ok()).ok_or_else(|| {
+                    StoreError::Damaged {
+                        path: path.clone(),
+                        detail: "the pseudonym salt is missing".to_owned(),
+                    }
+                })?
+            }
+            None => {
+                let empty = !foreign
+                    && db.is_empty()
+                    && meta.is_empty()
+                    && sessions.is_empty()
+                    && events.is_empty();
+                if !empty {
+                    return Err(StoreError::NotAStore {
+                        path,
+                        reason: "it is a sled database written by another program".to_owned(),
+                    });
+                }
+                initialize(&db, &meta).map_err(sled_err)?
+            }
+        };
+        Ok(Self { path, db, meta, sessions, events, salt })
+    }
+
+    /// The store directory as given to [`Store::open`].
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The format number recorded in the store.
+    ///
+    /// # Errors
+    /// When sled fails to read it.
+    pub fn format(&self) -> Result<u32> {
+        let bytes = self.meta.get(META_FORMAT).map_err(|e| self.sled_error(e))?;
+        Ok(bytes
+            .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
+            .map_or(0, u32::from_be_bytes))
+    }
+
+    /// Make every write so far durable.
+    ///
+    /// # Errors
+    /// When sled cannot write to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(drop).map_err(|e| self.sled_error(e))
+    }
+
+    /// The annotator pseudonym this store gives `annotator_id` in anonymized exports.
+    #[must_use]
+    pub fn pseudonym(&self, annotator_id: &str) -> String {
+        pseudonym(&self.salt, annotator_id)
+    }
+
+    fn sled_error(&self, source: sled::Error) -> StoreError {
+        StoreError::Sled { path: self.path.clone(), source }
+    }
+}
+
+/// Write the metadata of a new store and flush it; returns the new pseudonym salt.
+fn initialize(db: &sled::Db, meta: &sled::Tree) -> sled::Result<[u8; 16]> {
+    let mut salt = [0_u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut batch = sled::Batch::default();
+    batch.insert(META_SALT, &salt[..]);
+    batch.insert(META_CREATED, created.as_bytes());
+    batch.insert(META_FORMAT, &STORE_FORMAT.to_be_bytes()[..]);
+    meta.apply_batch(batch)?;
+    db.flush()?;
+    Ok(salt)
+}
+
+/// Turn sled's open error into a sentence for the user.
+fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
+    match error {
+        sled::Error::Io(io) => {
+            let text = io.to_string();
+            if io.kind() == std::io::ErrorKind::WouldBlock
+                || text.contains("WouldBlock")
+                || text.contains("could not acquire lock")
+            {
+                StoreError::Locked { path: path.to_path_buf() }
+            } else {
+                StoreError::Io { path: path.to_path_buf(), source: io }
+            }
+        }
+        sled::Error::Corruption { .. } | sled::Error::Unsupported(_) | sled::Error::ReportableBug(_) => {
+            StoreError::Damaged { path: path.to_path_buf(), detail: error.to_string() }
+        }
+        other => StoreError::Sled { path: path.to_path_buf(), source: other },
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
