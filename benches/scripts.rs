@@ -20,7 +20,11 @@ fn load_and_validate(c: &mut Criterion) {
     };
     let out = tempfile::tempdir().expect("tempdir");
     let report = socius::script::socialeval::import_paths(&[src], out.path());
-    assert!(report.failed.is_empty(), "import failed: {:?}", report.failed);
+    assert!(
+        report.failed.is_empty(),
+        "import failed: {:?}",
+        report.failed
+    );
     let files = socius::script::load::collect_paths(&[out.path().to_path_buf()]).expect("files");
     assert!(files.len() >= 200, "only {} trees imported", files.len());
     let mut group = c.benchmark_group("scripts");

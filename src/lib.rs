@@ -3,6 +3,9 @@
 //! Layers (dependencies point one way): `script` ← `engine` ← `agent` / `session` ← `store` ←
 //! `study` ← `tui` / `cli`. See `README.md`, section *Architecture*.
 
+// Library code never unwraps; tests, benches and examples may.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod agent;
 pub mod cli;
 pub mod engine;

@@ -17,7 +17,10 @@ fn binary() -> PathBuf {
     if release.exists() && newer(&release, &debug) {
         release
     } else {
-        eprintln!("e2e: no fresh release build; using the test build {}", debug.display());
+        eprintln!(
+            "e2e: no fresh release build; using the test build {}",
+            debug.display()
+        );
         debug
     }
 }
@@ -92,7 +95,17 @@ fn play_a_bundled_tree_to_an_ending_in_tmux() {
         store.display(),
         script.display()
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &cmd]);
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
     tmux.wait_for("Press Enter to begin");
     tmux.keys(&["Enter"]);
     // Reveal, pick the first option, confirm — until the ending shows.
@@ -102,7 +115,10 @@ fn play_a_bundled_tree_to_an_ending_in_tmux() {
         if s.contains("The end") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "no ending reached:\n{s}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no ending reached:\n{s}"
+        );
         if s.contains("Your reply") {
             tmux.keys(&["1"]);
             tmux.wait_for("Your reply");
@@ -127,10 +143,20 @@ fn play_a_bundled_tree_to_an_ending_in_tmux() {
     assert!(after.contains("EXITED:0"), "{after}");
     // The terminal was restored: the shell's output is visible on a normal screen.
     let out = Command::new(&bin)
-        .args(["--store", store.to_str().expect("utf-8"), "sessions", "list", "--json"])
+        .args([
+            "--store",
+            store.to_str().expect("utf-8"),
+            "sessions",
+            "list",
+            "--json",
+        ])
         .output()
         .expect("sessions list");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let sessions = v["sessions"].as_array().expect("sessions");
     assert_eq!(sessions.len(), 1, "{v}");

@@ -49,8 +49,14 @@ fn home_search_filters_and_mode_chooser() {
                 vec![key('l'), key('/'), key('k'), key('i'), key('t'), enter()],
             );
             snap(&format!("home_search_{t}"), &screen);
-            snap(&format!("mode_chooser_{t}"), &drive(&mut a, &mut term, vec![enter()]));
-            snap(&format!("help_{t}"), &drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('?')]));
+            snap(
+                &format!("mode_chooser_{t}"),
+                &drive(&mut a, &mut term, vec![enter()]),
+            );
+            snap(
+                &format!("help_{t}"),
+                &drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('?')]),
+            );
         }
     }
 }
@@ -70,8 +76,14 @@ fn a_gae_walk_screen_by_screen() {
             let mut a = app(lang, w, h);
             a.open_play(&script(lang), Mode::Gae).expect("open");
             let mut term = terminal(w, h);
-            snap(&format!("play_intro_{t}"), &drive(&mut a, &mut term, vec![]));
-            snap(&format!("play_reveal_{t}"), &drive(&mut a, &mut term, vec![enter()]));
+            snap(
+                &format!("play_intro_{t}"),
+                &drive(&mut a, &mut term, vec![]),
+            );
+            snap(
+                &format!("play_reveal_{t}"),
+                &drive(&mut a, &mut term, vec![enter()]),
+            );
             let screen = drive(&mut a, &mut term, vec![key('a'), key('2')]);
             snap(&format!("play_options_{t}"), &screen);
             // Walk on with the first option until the end.
@@ -80,7 +92,10 @@ fn a_gae_walk_screen_by_screen() {
                 drive(&mut a, &mut term, vec![key('a'), key('1'), enter()]);
                 guard += 1;
             }
-            snap(&format!("play_ending_{t}"), &drive(&mut a, &mut term, vec![]));
+            snap(
+                &format!("play_ending_{t}"),
+                &drive(&mut a, &mut term, vec![]),
+            );
         }
     }
 }
@@ -93,8 +108,14 @@ fn iae_items_and_the_quit_dialog() {
             let mut a = app(lang, w, h);
             a.open_play(&script(lang), Mode::Iae).expect("open");
             let mut term = terminal(w, h);
-            snap(&format!("iae_item_{t}"), &drive(&mut a, &mut term, vec![enter(), key('3')]));
-            snap(&format!("quit_confirm_{t}"), &drive(&mut a, &mut term, vec![key('q')]));
+            snap(
+                &format!("iae_item_{t}"),
+                &drive(&mut a, &mut term, vec![enter(), key('3')]),
+            );
+            snap(
+                &format!("quit_confirm_{t}"),
+                &drive(&mut a, &mut term, vec![key('q')]),
+            );
             drive(&mut a, &mut term, vec![key('n')]);
             assert!(!a.quit, "n stays");
             drive(&mut a, &mut term, vec![key('q'), key('y')]);
@@ -131,6 +152,10 @@ fn tiny_terminals_get_a_message_and_resizing_redraws() {
     let screen = drive(&mut a, &mut term, vec![]);
     assert!(screen.contains("Terminal too"), "{screen}");
     term.backend_mut().resize(80, 24);
-    let screen = drive(&mut a, &mut term, vec![socius::tui::app::Msg::Resize(80, 24)]);
+    let screen = drive(
+        &mut a,
+        &mut term,
+        vec![socius::tui::app::Msg::Resize(80, 24)],
+    );
     assert!(screen.contains("Library"), "{screen}");
 }

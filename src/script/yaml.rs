@@ -163,7 +163,7 @@ impl MarkedEventReceiver for Builder {
                 self.push_value(node);
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq(Vec::new(), span, anchor))
+                self.stack.push(Frame::Seq(Vec::new(), span, anchor));
             }
             Event::MappingStart(anchor, _) => {
                 self.stack.push(Frame::Map(Vec::new(), None, span, anchor));

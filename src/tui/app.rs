@@ -552,7 +552,7 @@ impl App {
                 let s = self.lang.strings();
                 match notice {
                     Notice::Error(e) => {
-                        self.status = Some((format!("{}: {e}", s.store_error), true))
+                        self.status = Some((format!("{}: {e}", s.store_error), true));
                     }
                     Notice::Finished => self.status = Some((s.decision_stored.to_owned(), false)),
                     Notice::None | Notice::Saved => {}

@@ -83,7 +83,7 @@ fn wrap_paragraph(text: &str, max: usize, out: &mut Vec<String>) {
                 brk = Some((line.len(), line_w));
             }
         }
-        if line_w + w > max && !(c == ' ') {
+        if line_w + w > max && c != ' ' {
             match brk {
                 Some((at, _)) if at > 0 => {
                     let rest: Vec<char> = line.split_off(at);

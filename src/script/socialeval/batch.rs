@@ -22,6 +22,9 @@ pub fn import_paths(sources: &[PathBuf], out_dir: &Path) -> ImportReport {
     };
     let (files, mut failed) = collect(sources);
     report.failed.append(&mut failed);
+    if files.is_empty() {
+        return report;
+    }
     if let Err(e) = fs::create_dir_all(out_dir) {
         report.failed.push(FailedFile {
             file: display(out_dir),
@@ -87,6 +90,13 @@ fn merged_entry(
         });
         return;
     };
+    if !obj.contains_key("cn_data") && !obj.contains_key("en_data") {
+        report.failed.push(FailedFile {
+            file: format!("{file}#{index}"),
+            error: "a merged-list entry needs `cn_data` or `en_data`".to_owned(),
+        });
+        return;
+    }
     let id = obj
         .get("data_id")
         .and_then(scalar_text)
