@@ -19,7 +19,12 @@ use socius::tui::views::{Ctx, home::SessionRow, play};
 struct Quiet;
 
 impl PlayRecorder for Quiet {
-    fn presented(&mut self, _: &str, _: Option<&str>, _: &[(String, String)]) -> Result<(), String> {
+    fn presented(
+        &mut self,
+        _: &str,
+        _: Option<&str>,
+        _: &[(String, String)],
+    ) -> Result<(), String> {
         Ok(())
     }
     fn decided(&mut self, _: &str, _: usize, _: &str, _: u64) -> Result<(), String> {
@@ -58,9 +63,18 @@ fn long_tree() -> socius::script::WorldTree {
     );
     for i in 0..300 {
         let _ = match i % 3 {
-            0 => writeln!(y, "  - {{speaker: 林雨, text: \"第{i}句：我们明天下午在图书馆三楼见面，一起把第三章的习题做完，好吗？如果你有空的话。\"}}"),
-            1 => writeln!(y, "  - {{speaker: Sam, text: \"Line {i}: sure, but I have a seminar until four, so let's say half past four by the window seats?\"}}"),
-            _ => writeln!(y, "  - {{narration: \"第{i}行：她打开 MacBook Pro 看了一眼 deadline，又看了看窗外的雨 and sighed quietly.\"}}"),
+            0 => writeln!(
+                y,
+                "  - {{speaker: 林雨, text: \"第{i}句：我们明天下午在图书馆三楼见面，一起把第三章的习题做完，好吗？如果你有空的话。\"}}"
+            ),
+            1 => writeln!(
+                y,
+                "  - {{speaker: Sam, text: \"Line {i}: sure, but I have a seminar until four, so let's say half past four by the window seats?\"}}"
+            ),
+            _ => writeln!(
+                y,
+                "  - {{narration: \"第{i}行：她打开 MacBook Pro 看了一眼 deadline，又看了看窗外的雨 and sighed quietly.\"}}"
+            ),
         };
     }
     y.push_str(
@@ -90,7 +104,8 @@ fn draw_play(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     c.bench_function("tui/draw_play_300_lines_200x60", |b| {
         b.iter(|| {
-            term.draw(|f| play::render(f, f.area(), &ctx, &p)).expect("draw");
+            term.draw(|f| play::render(f, f.area(), &ctx, &p))
+                .expect("draw");
         });
     });
 }

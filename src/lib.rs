@@ -11,4 +11,6 @@ pub mod cli;
 pub mod engine;
 pub mod eval;
 pub mod script;
+pub mod session;
+pub mod store;
 pub mod tui;

@@ -106,6 +106,8 @@ fn table() -> Vec<(&'static str, Want)> {
         ("我选择D，因为这样比较公平。", Letter('D')),
         ("我会选B。", Letter('B')),
         ("选项A最合适。", Letter('A')),
+        ("选项A和选项B都不好，我选C。", Letter('C')),
+        ("我选择了选项Ｄ", Letter('D')),
         // Leading letters.
         ("B. Because Mia needs rest.", Letter('B')),
         ("C: Mia: Ask someone else, please.", Letter('C')),

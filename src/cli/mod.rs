@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod import;
+pub mod play;
 pub mod sessions;
 
 /// Options every subcommand sees.
@@ -45,11 +46,15 @@ impl Globals {
     name = "socius",
     version,
     about = "A terminal workbench for scripted social and therapeutic dialogues",
-    long_about = None
+    long_about = None,
+    subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
+    /// Extra script files or folders for the library (with no subcommand: opens the TUI)
+    #[arg(value_name = "SCRIPTS")]
+    pub scripts: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -58,6 +63,8 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate scripts (files or folders); print every problem as file:line:col
     Check(check::CheckArgs),
+    /// Play one world tree in the TUI (GAE, IAE or both)
+    Play(play::PlayArgs),
     /// Convert data from other tools into socius scripts
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -91,11 +98,10 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&cli.globals, &args),
+        Some(Command::Play(args)) => play::play(&cli.globals, &args),
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => sessions::run(&cli.globals, cmd),
-        None => Err(Failure(
-            "the TUI is not built yet; see `socius --help` for the commands".to_owned(),
-        )),
+        None => play::home(&cli.globals, &cli.scripts),
     };
     match result {
         Ok(code) => code,

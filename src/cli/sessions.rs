@@ -1,15 +1,413 @@
-//! `socius sessions list|show|export|import|merge`.
+//! `socius sessions list|show|export|import|merge`: the session store from the command line.
+//!
+//! Text output goes to stdout; a closed pipe (`socius sessions list | head`) ends the command
+//! quietly. `--json` outputs are single objects with `"schema": 1`.
 
+mod table;
+mod transcript;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{CmdResult, Globals};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+
+pub use table::{render_list_json, render_table};
+pub use transcript::render_transcript;
+
+use super::{CmdResult, Failure, Globals};
+use crate::session::{
+    Decision, EventBody, NewSession, OptionsPresented, PresentedOption, RECORD_SCHEMA, ScriptRef,
+    SessionKind, Status, Who,
+};
+use crate::store::{ExportFormat, ExportOptions, Filter, MergeReport, Store};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SessionsCommand {
-    /// List sessions
-    List,
+    /// List sessions, oldest first: a table, or one JSON object with --json
+    List(ListArgs),
+    /// Show one session's transcript, wrapped to the terminal
+    Show(ShowArgs),
+    /// Write sessions as JSONL (all events), CSV (one row per decision) or Markdown
+    Export(ExportArgs),
+    /// Add the sessions of a JSONL export to the store (importing twice changes nothing)
+    Import(ImportArgs),
+    /// Add the sessions of another store to this one (merging twice changes nothing)
+    Merge(MergeArgs),
+    /// Test support: append sessions, printing `ID SEQ` after each flushed decision
+    #[command(hide = true)]
+    DebugAppend(DebugAppendArgs),
 }
 
-pub fn run(_globals: &Globals, _cmd: SessionsCommand) -> CmdResult {
+/// Conditions shared by `list` and `export`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only this kind (world_tree_gae, world_tree_iae, world_tree_both, cr_dialogue,
+    /// study_judgment, study_rating)
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Only this script id (or a prefix of at least 8 hex digits of its content hash)
+    #[arg(long, value_name = "SCRIPT")]
+    pub script: Option<String>,
+    /// Only this annotator id or model name (or annotator:ID, model:NAME[@HOST])
+    #[arg(long, value_name = "WHO")]
+    pub who: Option<String>,
+    /// Only this status (in_progress, finished, abandoned, failed)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only this batch run id
+    #[arg(long, value_name = "RUN")]
+    pub run: Option<String>,
+    /// Started on or after (YYYY-MM-DD, UTC, or an RFC 3339 time)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Started on or before (YYYY-MM-DD includes the whole day, UTC; or an RFC 3339 time)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Print {"schema":1,"sessions":[…]} instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShowArgs {
+    /// Session id, or a unique prefix of it
+    pub id: String,
+    /// Wrap to this many columns [default: $COLUMNS, else the terminal's width, else 80]
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+    /// Print the session with all its events as one JSON object (the JSONL export's line)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FormatArg {
+    #[default]
+    Jsonl,
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    pub format: FormatArg,
+    /// Replace annotator ids with pseudonyms that are stable within this store
+    #[arg(long)]
+    pub anonymize: bool,
+    /// Write to FILE instead of stdout (written whole, then renamed into place)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// A JSONL export (`-` for stdin)
+    pub file: PathBuf,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// The other store's directory
+    #[arg(value_name = "STORE")]
+    pub other: PathBuf,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DebugAppendArgs {
+    #[arg(long, default_value_t = 1)]
+    pub sessions: u32,
+    #[arg(long, default_value_t = 10)]
+    pub events: u32,
+}
+
+/// Run a `sessions` subcommand.
+pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
+    let dir = globals.store_dir();
+    match cmd {
+        SessionsCommand::List(args) => {
+            let store = Store::open(&dir)?;
+            let sessions = store.list(&build_filter(&args.filter)?)?;
+            let text = if args.json {
+                render_list_json(&sessions)
+            } else {
+                render_table(&sessions)
+            };
+            emit(&text)
+        }
+        SessionsCommand::Show(args) => {
+            let store = Store::open(&dir)?;
+            let session = store.resolve(&args.id)?;
+            let record = store.record(session.id)?;
+            let text = if args.json {
+                let mut line = serde_json::to_string(&record)?;
+                line.push('\n');
+                line
+            } else {
+                render_transcript(&record, args.width.unwrap_or_else(terminal_width))
+            };
+            emit(&text)
+        }
+        SessionsCommand::Export(args) => export(&dir, &args),
+        SessionsCommand::Import(args) => {
+            let store = Store::open(&dir)?;
+            let name = args.file.display().to_string();
+            let report = if name == "-" {
+                store.import_jsonl(io::stdin().lock(), "stdin")?
+            } else {
+                let file = File::open(&args.file).map_err(|e| Failure(format!("{name}: {e}")))?;
+                store.import_jsonl(BufReader::new(file), &name)?
+            };
+            report_merge(&format!("imported {name}"), &report, args.json)
+        }
+        SessionsCommand::Merge(args) => {
+            if same_dir(&dir, &args.other) {
+                return Err(Failure("cannot merge a store into itself".to_owned()));
+            }
+            if !args.other.is_dir() {
+                return Err(Failure(format!(
+                    "{} is not a socius store: no such directory",
+                    args.other.display()
+                )));
+            }
+            let store = Store::open(&dir)?;
+            let other = Store::open(&args.other)?;
+            let report = store.merge_from(&other)?;
+            report_merge(
+                &format!("merged {}", args.other.display()),
+                &report,
+                args.json,
+            )
+        }
+        SessionsCommand::DebugAppend(args) => debug_append(&dir, &args),
+    }
+}
+
+fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
+    let store = Store::open(dir)?;
+    let options = ExportOptions {
+        format: match args.format {
+            FormatArg::Jsonl => ExportFormat::Jsonl,
+            FormatArg::Csv => ExportFormat::Csv,
+            FormatArg::Md => ExportFormat::Md,
+        },
+        anonymize: args.anonymize,
+        filter: build_filter(&args.filter)?,
+    };
+    let Some(out) = &args.out else {
+        let stdout = io::stdout();
+        let mut lock = BufWriter::new(stdout.lock());
+        return match store.export(&options, &mut lock) {
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(crate::store::StoreError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => Err(e.into()),
+        };
+    };
+    // Write beside the target, then rename: a failed export never leaves half a file.
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = out.with_file_name(format!(".{name}.partial"));
+    let file = File::create(&tmp).map_err(|e| Failure(format!("{}: {e}", tmp.display())))?;
+    let mut writer = BufWriter::new(file);
+    let summary = match store.export(&options, &mut writer) {
+        Ok(summary) => summary,
+        Err(e) => {
+            drop(writer);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    drop(writer);
+    std::fs::rename(&tmp, out).map_err(|e| Failure(format!("{}: {e}", out.display())))?;
+    eprintln!(
+        "exported {} session(s), {} row(s), to {}",
+        summary.sessions,
+        summary.rows,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_merge(what: &str, report: &MergeReport, json: bool) -> CmdResult {
+    if json {
+        let value = serde_json::json!({
+            "schema": RECORD_SCHEMA,
+            "added": report.added,
+            "extended": report.extended,
+            "unchanged": report.unchanged,
+            "events_added": report.events_added,
+            "problems": report.problems,
+        });
+        emit(&format!("{value}\n"))?;
+    } else {
+        emit(&format!(
+            "{what}: {} added, {} extended, {} unchanged, {} event(s) written, {} problem(s)\n",
+            report.added,
+            report.extended,
+            report.unchanged,
+            report.events_added,
+            report.problems.len()
+        ))?;
+    }
+    for problem in &report.problems {
+        eprintln!(
+            "socius: session {} not merged: {}",
+            problem.id, problem.reason
+        );
+    }
+    if report.problems.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Whether two paths name the same existing directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Write to stdout; a closed pipe is not an error.
+fn emit(text: &str) -> CmdResult {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// The width to wrap `show` at: `$COLUMNS`, else the terminal's, else 80.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(80)
+}
+
+/// The store filter for the command-line conditions.
+pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
+    let kind = args.kind.as_deref().map(SessionKind::from_name);
+    if let Some(kind) = kind.as_ref().filter(|k| !k.is_known()) {
+        eprintln!(
+            "socius: note: `{kind}` is not a kind this socius knows ({})",
+            SessionKind::KNOWN.join(", ")
+        );
+    }
+    let status = args.status.as_deref().map(Status::from_name);
+    if let Some(status) = status.as_ref().filter(|s| !s.is_known()) {
+        eprintln!(
+            "socius: note: `{status}` is not a status this socius knows ({})",
+            Status::KNOWN.join(", ")
+        );
+    }
+    Ok(Filter {
+        kind,
+        script: args.script.clone(),
+        who: args.who.clone(),
+        status,
+        run_id: args.run.clone(),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, false, "--since"))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, true, "--until"))
+            .transpose()?,
+    })
+}
+
+/// A `--since`/`--until` value: an RFC 3339 time, or a UTC date (its start, or for `--until`
+/// the start of the next day, since the upper bound is exclusive).
+fn parse_time(text: &str, until: bool, flag: &str) -> Result<DateTime<Utc>, Failure> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        let t = t.with_timezone(&Utc);
+        // An exact `--until` time is inclusive.
+        return Ok(if until {
+            t + TimeDelta::nanoseconds(1)
+        } else {
+            t
+        });
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        Failure(format!(
+            "{flag} `{text}`: expected a date like 2025-03-01 or a time like 2025-03-01T12:00:00Z"
+        ))
+    })?;
+    let date = if until {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    Ok(date.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// Test support for the crash-safety test: append `sessions` sessions of `events` decisions
+/// each, printing `ID SEQ` after every flushed append.
+fn debug_append(dir: &Path, args: &DebugAppendArgs) -> CmdResult {
+    let store = Store::open(dir)?;
+    let mut out = io::stdout().lock();
+    for s in 0..args.sessions {
+        let new = NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(format!("debug-{s}"), b"debug"),
+            Who::annotator("debug"),
+            u64::from(s),
+        );
+        let session = store.create(new)?;
+        for e in 0..args.events {
+            let options = (0..3)
+                .map(|i| PresentedOption {
+                    id: format!("o{i}"),
+                    text: format!("option {i} of {e}"),
+                })
+                .collect();
+            let shown = EventBody::OptionsPresented(OptionsPresented {
+                node: Some(format!("n{e}")),
+                prompt: None,
+                options,
+            });
+            store.append_unflushed(session.id, shown)?;
+            let decision = EventBody::Decision(Decision {
+                node: Some(format!("n{e}")),
+                option_index: e % 3,
+                option_id: format!("o{}", e % 3),
+                latency_ms: u64::from(e),
+            });
+            let seq = store.append(session.id, decision)?;
+            writeln!(out, "{} {seq}", session.id)?;
+        }
+        let seq = store.set_status(session.id, Status::Finished, None)?;
+        writeln!(out, "{} {seq}", session.id)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,10 @@ pub struct Line {
 
 impl Line {
     fn new(label: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { label: label.into(), text: text.into() }
+        Self {
+            label: label.into(),
+            text: text.into(),
+        }
     }
 }
 
@@ -30,14 +33,22 @@ fn compact(value: &Value) -> String {
 pub fn describe(event: &Event) -> Line {
     match &event.body {
         EventBody::TextShown(t) => {
-            let who = t.speaker.as_ref().map(|s| format!("{s}: ")).unwrap_or_default();
-            Line::new("text", format!("{}{who}{}", node_prefix(t.node.as_ref()), t.text))
+            let who = t
+                .speaker
+                .as_ref()
+                .map(|s| format!("{s}: "))
+                .unwrap_or_default();
+            Line::new(
+                "text",
+                format!("{}{who}{}", node_prefix(t.node.as_ref()), t.text),
+            )
         }
         EventBody::OptionsPresented(o) => {
             let mut text = node_prefix(o.node.as_ref());
             if let Some(prompt) = &o.prompt {
                 text.push_str(prompt);
             }
+            let mut text = text.trim_end().to_owned();
             for (i, opt) in o.options.iter().enumerate() {
                 if !text.is_empty() {
                     text.push('\n');
@@ -59,7 +70,10 @@ pub fn describe(event: &Event) -> Line {
         EventBody::LlmCall(c) => {
             let mut text = format!(
                 "{}{} ms, {} attempt(s)",
-                c.model.as_ref().map(|m| format!("{m}: ")).unwrap_or_default(),
+                c.model
+                    .as_ref()
+                    .map(|m| format!("{m}: "))
+                    .unwrap_or_default(),
                 c.latency_ms,
                 c.attempts.len()
             );
@@ -74,7 +88,10 @@ pub fn describe(event: &Event) -> Line {
             }
             for (i, attempt) in c.attempts.iter().enumerate() {
                 if let Some(err) = &attempt.error {
-                    let status = attempt.status.map(|s| format!("HTTP {s}: ")).unwrap_or_default();
+                    let status = attempt
+                        .status
+                        .map(|s| format!("HTTP {s}: "))
+                        .unwrap_or_default();
                     text.push_str(&format!("\nattempt {}: {status}{err}", i + 1));
                 }
             }
@@ -140,7 +157,10 @@ pub fn describe(event: &Event) -> Line {
             Line::new("iae", text)
         }
         EventBody::Judgment(j) => {
-            let mut text = format!("{} vs {}: {} after {} ms", j.left, j.right, j.choice, j.latency_ms);
+            let mut text = format!(
+                "{} vs {}: {} after {} ms",
+                j.left, j.right, j.choice, j.latency_ms
+            );
             if let Some(reason) = &j.reason {
                 text.push_str(&format!("\nreason: {reason}"));
             }
@@ -162,7 +182,11 @@ pub fn describe(event: &Event) -> Line {
         ),
         EventBody::Unknown(raw) => Line::new(
             event.body.type_name().to_owned(),
-            format!("(schema {}, not known to this version) {}", event.schema, compact(raw)),
+            format!(
+                "(schema {}, not known to this version) {}",
+                event.schema,
+                compact(raw)
+            ),
         ),
     }
 }

@@ -270,7 +270,9 @@ impl EventBody {
     pub fn from_value(schema: u32, value: Value) -> Result<Self, serde_json::Error> {
         use serde::de::Error as _;
         let Some(tag) = value.get("type").and_then(Value::as_str).map(str::to_owned) else {
-            return Err(serde_json::Error::custom("an event body needs a string `type`"));
+            return Err(serde_json::Error::custom(
+                "an event body needs a string `type`",
+            ));
         };
         if schema > EVENT_SCHEMA {
             return Ok(Self::Unknown(value));
@@ -334,7 +336,12 @@ impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawEvent::deserialize(d)?;
         let body = EventBody::from_value(raw.schema, raw.body).map_err(serde::de::Error::custom)?;
-        Ok(Self { seq: raw.seq, at: raw.at, schema: raw.schema, body })
+        Ok(Self {
+            seq: raw.seq,
+            at: raw.at,
+            schema: raw.schema,
+            body,
+        })
     }
 }
 

@@ -61,7 +61,10 @@ impl ScriptRef {
     /// A reference to a script with the given id and content.
     #[must_use]
     pub fn new(id: impl Into<String>, content: &[u8]) -> Self {
-        Self { id: id.into(), hash: Self::hash_of(content) }
+        Self {
+            id: id.into(),
+            hash: Self::hash_of(content),
+        }
     }
 
     /// The sha256 of `content` as 64 lowercase hex digits.
@@ -110,7 +113,11 @@ impl Who {
             Self::Annotator { id } => {
                 id == pattern || pattern.strip_prefix("annotator:") == Some(id.as_str())
             }
-            Self::Model { name, endpoint_host, .. } => {
+            Self::Model {
+                name,
+                endpoint_host,
+                ..
+            } => {
                 name == pattern
                     || pattern.strip_prefix("model:").is_some_and(|rest| {
                         rest == name || rest == format!("{name}@{endpoint_host}")
@@ -124,10 +131,18 @@ impl fmt::Display for Who {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Annotator { id } => write!(f, "annotator:{id}"),
-            Self::Model { name, endpoint_host, .. } if endpoint_host.is_empty() => {
+            Self::Model {
+                name,
+                endpoint_host,
+                ..
+            } if endpoint_host.is_empty() => {
                 write!(f, "model:{name}")
             }
-            Self::Model { name, endpoint_host, .. } => write!(f, "model:{name}@{endpoint_host}"),
+            Self::Model {
+                name,
+                endpoint_host,
+                ..
+            } => write!(f, "model:{name}@{endpoint_host}"),
         }
     }
 }
@@ -147,7 +162,14 @@ impl NewSession {
     /// A session without a run id and with empty `meta`.
     #[must_use]
     pub fn new(kind: SessionKind, script: ScriptRef, who: Who, seed: u64) -> Self {
-        Self { kind, script, who, seed, run_id: None, meta: Value::Object(Map::new()) }
+        Self {
+            kind,
+            script,
+            who,
+            seed,
+            run_id: None,
+            meta: Value::Object(Map::new()),
+        }
     }
 }
 
@@ -204,11 +226,21 @@ impl Session {
 
     /// Update the derived fields for one more event.
     pub fn apply(&mut self, event: &Event) {
-        self.events = event.seq.saturating_add(1);
-        self.updated = event.at;
-        if let super::EventBody::SessionStatus(change) = &event.body {
-            self.status = change.status.clone();
-            self.finished = change.status.is_terminal().then_some(event.at);
+        let status = match &event.body {
+            super::EventBody::SessionStatus(change) => Some(&change.status),
+            _ => None,
+        };
+        self.advance(event.seq, event.at, status);
+    }
+
+    /// Update the derived fields for one more event with `seq` and time `at`, which sets the
+    /// status when it is a `session_status` event.
+    pub fn advance(&mut self, seq: u64, at: DateTime<Utc>, status: Option<&Status>) {
+        self.events = seq.saturating_add(1);
+        self.updated = at;
+        if let Some(status) = status {
+            self.status = status.clone();
+            self.finished = status.is_terminal().then_some(at);
         }
     }
 }
@@ -227,7 +259,11 @@ impl SessionRecord {
     /// A record in the current layout.
     #[must_use]
     pub fn new(session: Session, events: Vec<Event>) -> Self {
-        Self { schema: RECORD_SCHEMA, session, events }
+        Self {
+            schema: RECORD_SCHEMA,
+            session,
+            events,
+        }
     }
 }
 
@@ -237,10 +273,16 @@ mod tests {
 
     #[test]
     fn vocabularies_stay_open() {
-        assert_eq!(SessionKind::from_name("cr_dialogue"), SessionKind::CrDialogue);
+        assert_eq!(
+            SessionKind::from_name("cr_dialogue"),
+            SessionKind::CrDialogue
+        );
         let future = SessionKind::from_name("voice_call");
         assert_eq!(future, SessionKind::Other("voice_call".into()));
-        assert_eq!(serde_json::to_string(&future).ok().as_deref(), Some("\"voice_call\""));
+        assert_eq!(
+            serde_json::to_string(&future).ok().as_deref(),
+            Some("\"voice_call\"")
+        );
         assert!(!future.is_known());
         assert!(Status::Failed.is_terminal());
         assert!(!Status::InProgress.is_terminal());

@@ -77,9 +77,7 @@ impl SessionId {
     #[must_use]
     pub const fn timestamp_ms(self) -> u64 {
         // The shift leaves 48 significant bits, so the cast is lossless.
-        #[expect(clippy::cast_possible_truncation, reason = "48 bits after the shift")]
-        let ms = (self.0 >> RANDOM_BITS) as u64;
-        ms
+        (self.0 >> RANDOM_BITS) as u64
     }
 
     /// The creation time.
@@ -214,7 +212,6 @@ impl<'de> serde::Deserialize<'de> for SessionId {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 mod tests {
     use super::*;
 
@@ -267,7 +264,10 @@ mod tests {
 
     #[test]
     fn bad_text_is_rejected() {
-        assert!(matches!("abc".parse::<SessionId>(), Err(ParseIdError::Length(..))));
+        assert!(matches!(
+            "abc".parse::<SessionId>(),
+            Err(ParseIdError::Length(..))
+        ));
         assert!(matches!(
             "01ARZ3NDEKTSV4RRFFQ69G5FAU".parse::<SessionId>(),
             Err(ParseIdError::Character(_, 'U'))

@@ -102,9 +102,8 @@ mod secrets;
 
 pub use describe::{Line, describe};
 pub use event::{
-    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment,
-    LlmCall, Note, OptionsPresented, PresentedOption, Rating, StatusChange, TextShown,
-    TokenUsage,
+    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment, LlmCall,
+    Note, OptionsPresented, PresentedOption, Rating, StatusChange, TextShown, TokenUsage,
 };
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};
@@ -116,4 +115,3 @@ pub const SESSION_SCHEMA: u32 = 1;
 pub const EVENT_SCHEMA: u32 = 1;
 /// Schema of the `SessionRecord` export line and of `--json` outputs.
 pub const RECORD_SCHEMA: u32 = 1;
-

@@ -38,8 +38,8 @@ fn walk(value: &Value, path: &mut String) -> Option<String> {
                 }
                 path.push_str(key);
                 let normalized = key.to_ascii_lowercase().replace('-', "_");
-                let filled = !matches!(inner, Value::Null)
-                    && inner.as_str().is_none_or(|s| !s.is_empty());
+                let filled =
+                    !matches!(inner, Value::Null) && inner.as_str().is_none_or(|s| !s.is_empty());
                 if filled && SECRET_KEYS.contains(&normalized.as_str()) {
                     return Some(path.clone());
                 }
@@ -73,7 +73,10 @@ mod tests {
 
     #[test]
     fn finds_keys_that_hold_credentials() {
-        assert_eq!(find_secret(&json!({"temperature": 0.2, "max_tokens": 9})), None);
+        assert_eq!(
+            find_secret(&json!({"temperature": 0.2, "max_tokens": 9})),
+            None
+        );
         assert_eq!(
             find_secret(&json!({"headers": {"Authorization": "Bearer x"}})),
             Some("headers.Authorization".into())

@@ -20,15 +20,21 @@ fn is_tolerated(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.starts_with('.')
         || lower.starts_with("readme")
-        || [".jsonl", ".csv", ".md"].iter().any(|ext| lower.ends_with(ext))
+        || [".jsonl", ".csv", ".md"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
 }
 
-/// Create `path` when missing; refuse it when it cannot be a store.
-pub(super) fn prepare(path: &Path) -> Result<()> {
-    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+/// Create `path` when missing; refuse it when it cannot be a store. Returns the size of
+/// sled's `db` file before opening (0 when there is none).
+pub(super) fn prepare(path: &Path) -> Result<u64> {
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     match fs::metadata(path) {
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            return fs::create_dir_all(path).map_err(io);
+            return fs::create_dir_all(path).map(|()| 0).map_err(io);
         }
         Err(e) => return Err(io(e)),
         Ok(meta) if !meta.is_dir() => {
@@ -39,13 +45,15 @@ pub(super) fn prepare(path: &Path) -> Result<()> {
         }
         Ok(_) => {}
     }
-    let mut has_db = false;
+    let mut db_size = None;
     let mut has_conf = false;
     let mut strangers = Vec::new();
     for entry in fs::read_dir(path).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        has_db |= name == "db";
+        if name == "db" {
+            db_size = Some(entry.metadata().map_err(io)?.len());
+        }
         has_conf |= name == "conf";
         if !is_sled_file(&name) && !is_tolerated(&name) {
             strangers.push(name);
@@ -68,11 +76,11 @@ pub(super) fn prepare(path: &Path) -> Result<()> {
             ),
         });
     }
-    if has_db && !has_conf {
+    if db_size.is_some() && !has_conf {
         return Err(StoreError::Damaged {
             path: path.to_path_buf(),
             detail: "sled's `conf` file is missing beside `db`".to_owned(),
         });
     }
-    Ok(())
+    Ok(db_size.unwrap_or(0))
 }

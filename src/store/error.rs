@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::session::SessionId;
+use crate::session::{SessionId, Status};
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -29,27 +29,67 @@ pub enum StoreError {
          upgrade socius to open it",
         .path.display()
     )]
-    NewerFormat { path: PathBuf, found: u32, supported: u32 },
+    NewerFormat {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
 
     /// A record in the store does not decode.
     #[error("the store at {} holds a damaged record ({what}): {detail}", .path.display())]
-    Corrupt { path: PathBuf, what: String, detail: String },
+    Corrupt {
+        path: PathBuf,
+        what: String,
+        detail: String,
+    },
 
     /// No session with this id.
     #[error("no session {0} in this store")]
     NoSuchSession(SessionId),
 
+    /// No session id is, or starts with, this text.
+    #[error("no session matches `{0}`")]
+    UnknownId(String),
+
+    /// Several session ids start with this text.
+    #[error("`{0}` matches several sessions; give more characters of the id")]
+    AmbiguousId(String),
+
+    /// The session has ended.
+    #[error("session {0} is {1}, not in progress; it cannot be resumed")]
+    NotResumable(SessionId, Status),
+
+    /// A line of an import file is not a session record.
+    #[error("{source_name}:{line}: not a session record: {detail}")]
+    Import {
+        source_name: String,
+        line: usize,
+        detail: String,
+    },
+
+    /// Writing an export failed.
+    #[error("cannot write the export: {0}")]
+    Write(#[source] std::io::Error),
+
     /// A value to be stored looks like it holds a credential.
-    #[error("refusing to store `{0}`: it looks like a credential (API keys never go into the store)")]
+    #[error(
+        "refusing to store `{0}`: it looks like a credential (API keys never go into the store)"
+    )]
     Secret(String),
 
     /// A value could not be encoded (should not happen with the types in `session`).
     #[error("cannot encode {what}: {source}")]
-    Encode { what: String, source: serde_json::Error },
+    Encode {
+        what: String,
+        source: serde_json::Error,
+    },
 
     /// A file-system error outside sled.
     #[error("{}: {source}", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// Any other error reported by sled.
     #[error("the store at {} reported an error: {source}", .path.display())]

@@ -31,7 +31,10 @@ impl Filter {
             })
             && self.who.as_ref().is_none_or(|w| session.who.matches(w))
             && self.status.as_ref().is_none_or(|s| *s == session.status)
-            && self.run_id.as_ref().is_none_or(|r| session.run_id.as_ref() == Some(r))
+            && self
+                .run_id
+                .as_ref()
+                .is_none_or(|r| session.run_id.as_ref() == Some(r))
             && self.since.is_none_or(|t| session.started >= t)
             && self.until.is_none_or(|t| session.started < t)
     }

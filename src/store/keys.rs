@@ -27,8 +27,10 @@ pub(super) fn split_event_key(key: &[u8]) -> Option<(SessionId, u64)> {
 
 /// JSON bytes of a value.
 pub(super) fn encode<T: Serialize>(what: &str, value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value)
-        .map_err(|source| StoreError::Encode { what: what.to_owned(), source })
+    serde_json::to_vec(value).map_err(|source| StoreError::Encode {
+        what: what.to_owned(),
+        source,
+    })
 }
 
 impl Store {
@@ -50,7 +52,7 @@ impl Store {
         }
     }
 
-    fn corrupt(&self, key: &[u8], detail: &dyn std::fmt::Display) -> StoreError {
+    pub(super) fn corrupt(&self, key: &[u8], detail: &dyn std::fmt::Display) -> StoreError {
         let what = match (key.len(), split_event_key(key)) {
             (24, Some((id, seq))) => format!("event {id}#{seq}"),
             _ => match SessionId::from_slice(key) {
@@ -58,6 +60,10 @@ impl Store {
                 None => "a record with an unreadable key".to_owned(),
             },
         };
-        StoreError::Corrupt { path: self.path.clone(), what, detail: detail.to_string() }
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            what,
+            detail: detail.to_string(),
+        }
     }
 }

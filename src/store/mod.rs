@@ -7,21 +7,27 @@
 //! | tree       | key                                   | value                         |
 //! |------------|---------------------------------------|-------------------------------|
 //! | `meta`     | `format`, `salt`, `created`           | u32 big-endian, 16 bytes, RFC 3339 text |
-//! | `sessions` | session id (16 bytes, big-endian)     | [`Session`] header as JSON    |
+//! | `sessions` | session id (16 bytes, big-endian)     | [`Session`] header as JSON (see below) |
 //! | `events`   | session id ‖ seq (8 bytes big-endian) | [`Event`] as JSON             |
 //!
 //! Ids are time-ordered, so `sessions` iterates oldest first, and a prefix scan of `events`
 //! yields one session's log in order. Values are JSON: simple to debug, and forward
 //! compatible together with the `schema` numbers (see `session`).
 //!
-//! # Durability and atomicity
+//! # Derived header fields, durability and atomicity
 //!
-//! Every append runs in one sled transaction over `sessions` and `events`: the event and the
-//! header's derived fields (`events`, `updated`, `status`, `finished`) become visible — and
-//! durable — together or not at all. [`Store::append`] and [`Store::create`] flush before they
-//! return, so a decision, turn or judgment the caller has been told about survives `kill -9`.
-//! Batch writers use [`Store::append_unflushed`] or [`Store::append_batch`] and call
-//! [`Store::flush`] when an episode ends; sled also flushes on its own every 500 ms.
+//! An event is one sled insert into `events`, atomic by itself: after a crash an event is
+//! either there whole or not at all, and sled recovers a prefix of its log, so a session's
+//! seqs stay gap-free. The header is not rewritten for every event: `events` (the count) and
+//! `updated` are read from the session's last event whenever a header is read, so they can
+//! never disagree with the log. A `session_status` event and the header's `status` and
+//! `finished` change together in one transaction over both trees. Seqs are handed out under
+//! a lock shared by all clones of the store, from a table filled from the events tree.
+//!
+//! [`Store::append`] and [`Store::create`] flush before they return, so a decision, turn or
+//! judgment the caller has been told about survives `kill -9`. Batch writers use
+//! [`Store::append_unflushed`] or [`Store::append_batch`] (several events, all or none) and
+//! call [`Store::flush`] when an episode ends; sled also flushes on its own every 500 ms.
 //!
 //! # Opening
 //!
@@ -43,9 +49,11 @@ mod merge;
 mod read;
 mod write;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rand::RngCore;
 
@@ -54,6 +62,7 @@ pub use export::{ExportFormat, ExportOptions, ExportSummary, pseudonym};
 pub use filter::Filter;
 pub use merge::{MergeProblem, MergeReport};
 
+use crate::session::SessionId;
 #[cfg(doc)]
 use crate::session::{Event, Session};
 
@@ -67,6 +76,9 @@ const TREE_META: &str = "meta";
 const TREE_SESSIONS: &str = "sessions";
 const TREE_EVENTS: &str = "events";
 const TREE_DEFAULT: &[u8] = b"__sled__default";
+/// The largest `db` file sled leaves without holding any record (a clean close writes ~100
+/// bytes of its own).
+const EMPTY_DB_SIZE: u64 = 512;
 
 /// An open session store. See the module documentation.
 #[derive(Clone)]
@@ -77,11 +89,15 @@ pub struct Store {
     sessions: sled::Tree,
     events: sled::Tree,
     salt: [u8; 16],
+    /// The next `seq` of sessions appended to since opening; guards seq assignment.
+    next_seq: Arc<Mutex<HashMap<SessionId, u64>>>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,7 +109,7 @@ impl Store {
     /// message names the directory.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let path = dir.as_ref().to_path_buf();
-        dir::prepare(&path)?;
+        let db_size = dir::prepare(&path)?;
         let config = sled::Config::new().path(&path);
         // sled may panic on some kinds of damaged files; that is a damaged store, not a crash.
         let opened = catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|panic| {
@@ -102,16 +118,22 @@ impl Store {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "sled stopped while reading it".to_owned());
-            StoreError::Damaged { path: path.clone(), detail }
+            StoreError::Damaged {
+                path: path.clone(),
+                detail,
+            }
         })?;
         let db = opened.map_err(|e| classify_open_error(&path, e))?;
-        let sled_err = |source| StoreError::Sled { path: path.clone(), source };
+        let sled_err = |source| StoreError::Sled {
+            path: path.clone(),
+            source,
+        };
 
         let names = db.tree_names();
         let ours = [TREE_META, TREE_SESSIONS, TREE_EVENTS];
-        let foreign = names
-            .iter()
-            .any(|n| n.as_ref() != TREE_DEFAULT && !ours.iter().any(|o| n.as_ref() == o.as_bytes()));
+        let foreign = names.iter().any(|n| {
+            n.as_ref() != TREE_DEFAULT && !ours.iter().any(|o| n.as_ref() == o.as_bytes())
+        });
         let meta = db.open_tree(TREE_META).map_err(sled_err)?;
         let sessions = db.open_tree(TREE_SESSIONS).map_err(sled_err)?;
         let events = db.open_tree(TREE_EVENTS).map_err(sled_err)?;
@@ -132,12 +154,11 @@ impl Store {
                     });
                 }
                 let salt = meta.get(META_SALT).map_err(sled_err)?;
-                salt.and_then(|s| <[u8; 16]>::try_from(s.as_ref()).ok()).ok_or_else(|| {
-                    StoreError::Damaged {
+                salt.and_then(|s| <[u8; 16]>::try_from(s.as_ref()).ok())
+                    .ok_or_else(|| StoreError::Damaged {
                         path: path.clone(),
                         detail: "the pseudonym salt is missing".to_owned(),
-                    }
-                })?
+                    })?
             }
             None => {
                 let empty = !foreign
@@ -151,10 +172,28 @@ impl Store {
                         reason: "it is a sled database written by another program".to_owned(),
                     });
                 }
+                // sled reads a `db` whose records all fail their checksums as an empty
+                // database. A store that had data is damaged, not new: never reinitialize it.
+                if db_size > EMPTY_DB_SIZE {
+                    return Err(StoreError::Damaged {
+                        path,
+                        detail: format!(
+                            "sled found no readable records in its {db_size}-byte `db` file"
+                        ),
+                    });
+                }
                 initialize(&db, &meta).map_err(sled_err)?
             }
         };
-        Ok(Self { path, db, meta, sessions, events, salt })
+        Ok(Self {
+            path,
+            db,
+            meta,
+            sessions,
+            events,
+            salt,
+            next_seq: Arc::new(Mutex::new(HashMap::new())),
+        })
     }
 
     /// The store directory as given to [`Store::open`].
@@ -188,8 +227,17 @@ impl Store {
         pseudonym(&self.salt, annotator_id)
     }
 
+    /// The seq table, locked. Poisoning is harmless: the table only caches what the events
+    /// tree says.
+    fn lock_seqs(&self) -> MutexGuard<'_, HashMap<SessionId, u64>> {
+        self.next_seq.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn sled_error(&self, source: sled::Error) -> StoreError {
-        StoreError::Sled { path: self.path.clone(), source }
+        StoreError::Sled {
+            path: self.path.clone(),
+            source,
+        }
     }
 }
 
@@ -216,15 +264,26 @@ fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
                 || text.contains("WouldBlock")
                 || text.contains("could not acquire lock")
             {
-                StoreError::Locked { path: path.to_path_buf() }
+                StoreError::Locked {
+                    path: path.to_path_buf(),
+                }
             } else {
-                StoreError::Io { path: path.to_path_buf(), source: io }
+                StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: io,
+                }
             }
         }
-        sled::Error::Corruption { .. } | sled::Error::Unsupported(_) | sled::Error::ReportableBug(_) => {
-            StoreError::Damaged { path: path.to_path_buf(), detail: error.to_string() }
-        }
-        other => StoreError::Sled { path: path.to_path_buf(), source: other },
+        sled::Error::Corruption { .. }
+        | sled::Error::Unsupported(_)
+        | sled::Error::ReportableBug(_) => StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: error.to_string(),
+        },
+        other => StoreError::Sled {
+            path: path.to_path_buf(),
+            source: other,
+        },
     }
 }
 

@@ -1,1 +1,35 @@
-//! OpenAI-compatible chat client, prompt templates and reply parsing.
+//! Models as agents: a thin client for OpenAI-compatible `POST {base}/chat/completions`
+//! (OpenAI, vLLM, Ollama, llama.cpp server, DeepSeek), prompt templates, and reply parsing.
+//!
+//! This is the only module that touches reqwest. Parsing ([`parse`]) and prompt rendering
+//! ([`prompt`]) are pure; the client ([`LlmClient`]) retries connect errors, timeouts, 429 and
+//! 5xx with jittered exponential backoff and records every attempt; [`Pool`] caps how many
+//! calls run at once; [`ask_choice`] puts the three together for one decision.
+//!
+//! The API key is read from the environment variable the caller names, sent only in the
+//! `Authorization` header (marked sensitive), and never kept in a record, a `Debug` output or an
+//! error message (servers that quote it back have it replaced by `<redacted>`).
+
+pub mod ask;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod parse;
+pub mod pool;
+pub mod prompt;
+mod response;
+pub mod retry;
+pub mod sse;
+pub mod testing;
+pub mod types;
+
+pub use ask::{Answer, Exchange, ask_choice};
+pub use client::LlmClient;
+pub use config::{ApiKey, DEFAULT_API_KEY_ENV, LlmConfig, RetryPolicy};
+pub use error::{CallError, LlmError};
+pub use parse::{Choices, Method, ParseFailure, ParsedChoice, parse_choice};
+pub use pool::{Limiter, Pool};
+pub use prompt::{
+    Prompt, PromptKind, PromptParts, PromptSet, Slot, Template, TemplateError, gae_parts, iae_parts,
+};
+pub use types::{Attempt, ChatMessage, ChatRole, Completion, ErrorKind, StreamEvent, Usage};

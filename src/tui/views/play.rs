@@ -372,14 +372,37 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
         .direction(Direction::Vertical)
         .constraints([Constraint::Min(1), Constraint::Length(opts_h)])
         .split(main);
-    // Transcript, following the bottom unless scrolled back.
-    let tw = usize::from(rows[0].width.saturating_sub(1)).max(8);
-    let lines = transcript_lines(ctx, play, tw, !wide);
-    let h = usize::from(rows[0].height);
+    // Transcript, following the bottom unless scrolled back. The introduction keeps its
+    // "press Enter" line pinned below it, since it is read from the top.
+    let (text_area, pinned) = if matches!(play.phase, Phase::Intro) && rows[0].height > 2 {
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Min(1), Constraint::Length(1)])
+            .split(rows[0]);
+        (parts[0], Some(parts[1]))
+    } else {
+        (rows[0], None)
+    };
+    if let Some(pin) = pinned {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("▶ {}", ctx.s.press_enter_begin),
+                t.accent,
+            )),
+            pin,
+        );
+    }
+    let tw = usize::from(text_area.width.saturating_sub(1)).max(8);
+    let mut lines = transcript_lines(ctx, play, tw, !wide);
+    if pinned.is_some() {
+        // The pinned line says it already.
+        lines.pop();
+    }
+    let h = usize::from(text_area.height);
     let max_off = lines.len().saturating_sub(h);
     let off = max_off.saturating_sub(play.scroll.min(max_off));
     let para = Paragraph::new(lines).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0));
-    frame.render_widget(para, rows[0]);
+    frame.render_widget(para, text_area);
     if opts_h > 0 {
         let title = match &play.phase {
             Phase::Gae(_) => format!(

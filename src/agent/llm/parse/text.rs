@@ -1,0 +1,231 @@
+//! Text shapes the parser relies on: folding full-width forms, removing reasoning blocks and
+//! prompt echoes, and recognising lines that start with an option letter.
+
+use super::index_of;
+
+/// Fold full-width ASCII (`Ｂ`, `：`, `（`), the ideographic space and common Chinese
+/// punctuation to ASCII, character by character.
+#[must_use]
+pub fn fold(s: &str) -> String {
+    s.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        '。' => '.',
+        '、' => ',',
+        '“' | '”' | '「' | '」' | '『' | '』' => '"',
+        '‘' | '’' => '\'',
+        '【' => '[',
+        '】' => ']',
+        _ => c,
+    }
+}
+
+const THINK_OPEN: &[&str] = &["<think>", "<thinking>"];
+const THINK_CLOSE: &[&str] = &["</think>", "</thinking>"];
+
+fn find_any(hay: &str, from: usize, needles: &[&str]) -> Option<(usize, usize)> {
+    needles
+        .iter()
+        .filter_map(|n| hay.get(from..)?.find(n).map(|p| (from + p, n.len())))
+        .min()
+}
+
+/// Remove reasoning blocks. Returns the rest and whether any reasoning was seen.
+pub(super) fn strip_reasoning(s: &str) -> (String, bool) {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    let mut seen = false;
+    loop {
+        let open = find_any(&lower, pos, THINK_OPEN);
+        let close = find_any(&lower, pos, THINK_CLOSE);
+        match (open, close) {
+            (Some((o, olen)), c) if c.is_none_or(|(c, _)| o < c) => {
+                seen = true;
+                out.push_str(&s[pos..o]);
+                match find_any(&lower, o + olen, THINK_CLOSE) {
+                    Some((c, clen)) => pos = c + clen,
+                    None => return (out, seen),
+                }
+            }
+            (_, Some((c, clen))) => {
+                // A stray closing tag: what came before it was reasoning.
+                seen = true;
+                out.clear();
+                pos = c + clen;
+            }
+            (_, None) => {
+                out.push_str(&s[pos..]);
+                return (out, seen);
+            }
+        }
+    }
+}
+
+/// Cut an echo of the prompt: the whole prompt anywhere in the reply, or a long shared start.
+pub(super) fn strip_echo(body: &str, prompt: &str) -> String {
+    let prompt = prompt.trim();
+    if prompt.is_empty() {
+        return body.to_owned();
+    }
+    if let Some(p) = body.find(prompt) {
+        let mut out = String::with_capacity(body.len() - prompt.len());
+        out.push_str(&body[..p]);
+        out.push_str(&body[p + prompt.len()..]);
+        return out;
+    }
+    let start = body.len() - body.trim_start().len();
+    let rest = &body[start..];
+    let shared: usize = rest
+        .char_indices()
+        .zip(prompt.chars())
+        .take_while(|((_, a), b)| a == b)
+        .map(|((_, a), _)| a.len_utf8())
+        .sum();
+    if shared >= 64 {
+        rest[shared..].to_owned()
+    } else {
+        body.to_owned()
+    }
+}
+
+/// Strip leading markdown decoration from a line: list bullets, quotes, headings, bold.
+pub(super) fn strip_markdown(line: &str) -> &str {
+    let mut l = line.trim();
+    loop {
+        let before = l.len();
+        for p in ["- ", "* ", "> ", "#", "**", "__", "`"] {
+            if let Some(rest) = l.strip_prefix(p) {
+                l = rest.trim_start();
+            }
+        }
+        if l.len() == before {
+            return l;
+        }
+    }
+}
+
+/// A line that begins with an option letter: `B.`, `B:`, `B)`, `(B)`, `[B]`, `B,`, `**B**`,
+/// `B` alone, `B` before non-ASCII text, or `B` followed by a word it cannot be part of.
+/// Returns the letter and the rest of the line.
+pub(super) fn letter_prefix(line: &str) -> Option<(char, &str)> {
+    let mut it = line.char_indices();
+    let (_, first) = it.next()?;
+    if first == '(' || first == '[' {
+        let (_, c) = it.next()?;
+        let (i, close) = it.next()?;
+        return (c.is_ascii_alphabetic() && matches!(close, ')' | ']'))
+            .then(|| (c, &line[i + close.len_utf8()..]));
+    }
+    if !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let rest = &line[1..];
+    let Some(next) = rest.chars().next() else {
+        return Some((first, rest));
+    };
+    match next {
+        ')' | ']' | '.' | ':' | ',' | ';' => Some((first, &rest[1..])),
+        '*' if rest.starts_with("**") => Some((first, &rest[2..])),
+        ' ' | '\t' => {
+            let after = rest.trim_start();
+            if after.starts_with("- ") || after.starts_with(':') || after.is_empty() {
+                Some((first, after.trim_start_matches(['-', ':'])))
+            } else if word_like(first, after) {
+                None
+            } else {
+                Some((first, after))
+            }
+        }
+        c if !c.is_ascii() => Some((first, rest)),
+        _ => None,
+    }
+}
+
+/// Whether a lone `a`/`A`/`i`/`I` followed by `after` (the text after one space) reads as the
+/// English word rather than a letter. Other letters are never words.
+pub(super) fn word_like(c: char, after: &str) -> bool {
+    const A_LETTER_NEXT: &[&str] = &[
+        "or", "and", "nor", "vs", "is", "was", "seems", "looks", "sounds", "fits", "works",
+        "because", "then",
+    ];
+    const I_LETTER_NEXT: &[&str] = &["or", "and", "nor", "vs", "is"];
+    let list = match c {
+        'a' | 'A' => A_LETTER_NEXT,
+        'i' | 'I' => I_LETTER_NEXT,
+        _ => return false,
+    };
+    let word: String = after
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    if word.is_empty() || !word.starts_with(|w: char| w.is_ascii_lowercase()) {
+        return false;
+    }
+    !list.contains(&word.as_str())
+}
+
+/// Set aside an echoed option list: two or more lines `X: …` / `X. …` holding option X's text.
+pub(super) fn drop_listing(body: &str, texts: &[String]) -> (String, bool) {
+    if texts.is_empty() {
+        return (body.to_owned(), false);
+    }
+    let is_listing = |line: &str| -> Option<usize> {
+        let (c, rest) = letter_prefix(strip_markdown(line))?;
+        let i = index_of(c)?;
+        let text = texts.get(i)?;
+        (!text.is_empty() && rest.contains(text.as_str())).then_some(i)
+    };
+    let mut letters: Vec<usize> = body.lines().filter_map(is_listing).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    if letters.len() < 2 {
+        return (body.to_owned(), false);
+    }
+    let kept: Vec<&str> = body.lines().filter(|l| is_listing(l).is_none()).collect();
+    (kept.join("\n"), true)
+}
+
+/// Whether the rest of a line after a leading letter goes on listing letters (`A. B.`,
+/// `A or B`, `A/B`, `A和B`).
+pub(super) fn continues_letter_list(rest: &str) -> bool {
+    let mut r = strip_markdown(rest);
+    for joint in [
+        "or ", "and ", "vs ", "vs. ", "nor ", "/", "&", "或", "和", "还是",
+    ] {
+        if let Some(after) = r.strip_prefix(joint) {
+            r = after.trim_start();
+            break;
+        }
+    }
+    letter_prefix(r).is_some_and(|(_, after)| after.len() < r.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_blocks() {
+        assert_eq!(strip_reasoning("<think>A</think>B").0, "B");
+        assert_eq!(strip_reasoning("x<THINK>A").0, "x");
+        assert_eq!(strip_reasoning("A is wrong</think> B").0, " B");
+        assert_eq!(strip_reasoning("plain"), ("plain".to_owned(), false));
+    }
+
+    #[test]
+    fn letter_prefixes() {
+        assert_eq!(letter_prefix("B. yes"), Some(('B', " yes")));
+        assert_eq!(letter_prefix("(c) no"), Some(('c', " no")));
+        assert_eq!(letter_prefix("A good idea"), None);
+        assert_eq!(letter_prefix("A or B"), Some(('A', "or B")));
+        assert_eq!(letter_prefix("Be"), None);
+        assert!(continues_letter_list(" B. C."));
+        assert!(continues_letter_list("or B"));
+        assert!(!continues_letter_list(" because"));
+    }
+}

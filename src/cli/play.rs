@@ -1,0 +1,119 @@
+//! `socius` (the TUI home) and `socius play SCRIPT`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{CmdResult, Failure, Globals};
+use crate::tui::app::{App, Options};
+use crate::tui::config::{Config, config_dir};
+use crate::tui::i18n::Lang;
+use crate::tui::play::Mode;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// The world-tree script to play
+    #[arg(value_name = "SCRIPT")]
+    pub script: PathBuf,
+    /// Annotator id (remembered for next time)
+    #[arg(long = "as", value_name = "NAME")]
+    pub annotator: Option<String>,
+    /// gae: walk the story; iae: answer the items; both: each item, then the story choice
+    #[arg(long, default_value = "gae", value_parser = ["gae", "iae", "both"])]
+    pub mode: String,
+    /// Base seed for option orders (combined with the annotator and tree ids)
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Library folders: the bundled `scripts/` (when run from the project) plus what was given.
+fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    let bundled = Path::new("scripts");
+    if bundled.is_dir() {
+        paths.push(bundled.to_path_buf());
+    }
+    paths.extend(extra.iter().cloned());
+    paths
+}
+
+fn options(
+    globals: &Globals,
+    scripts: Vec<PathBuf>,
+    annotator: Option<String>,
+    seed: u64,
+) -> Result<Options, Failure> {
+    let dir = config_dir();
+    let config = match &dir {
+        Some(d) => Config::load(d).map_err(Failure)?,
+        None => Config::default(),
+    };
+    let theme_name = globals
+        .theme
+        .clone()
+        .or(config.theme)
+        .unwrap_or_else(|| "default".to_owned());
+    let theme = Theme::load(
+        &theme_name,
+        dir.as_ref().map(|d| d.join("themes")).as_deref(),
+    )
+    .map_err(Failure)?;
+    if let Some(lang) = globals.lang.as_deref()
+        && !matches!(lang, "en" | "zh")
+    {
+        return Err(Failure(format!("--lang must be en or zh, not `{lang}`")));
+    }
+    Ok(Options {
+        lang: Lang::pick(globals.lang.as_deref()),
+        theme,
+        scripts,
+        config_dir: dir,
+        annotator,
+        base_seed: seed,
+        store_label: globals.store_dir().display().to_string(),
+    })
+}
+
+fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> CmdResult {
+    let store_dir = globals.store_dir();
+    let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure)?;
+    let mut app = App::new(opts, Box::new(port), (80, 24));
+    if let Some((path, mode)) = play {
+        app.open_play(path, mode).map_err(Failure)?;
+    }
+    crate::tui::run::run_terminal(&mut app).map_err(|e| Failure(format!("terminal: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `socius [SCRIPTS...]`.
+pub fn home(globals: &Globals, scripts: &[PathBuf]) -> CmdResult {
+    for p in scripts {
+        if !p.exists() {
+            return Err(Failure(format!("{}: no such file or folder", p.display())));
+        }
+    }
+    let opts = options(globals, library_paths(scripts), None, 0)?;
+    run_app(globals, opts, None)
+}
+
+/// `socius play SCRIPT`.
+pub fn play(globals: &Globals, args: &PlayArgs) -> CmdResult {
+    let loaded = crate::script::load_file(&args.script);
+    if loaded.has_errors() || loaded.world_tree().is_none() {
+        let file = args.script.display().to_string();
+        let mut msg = format!("{file} cannot be played:");
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()).take(5) {
+            msg.push_str("\n  ");
+            msg.push_str(&d.render(&file));
+        }
+        if loaded.script.is_some() && !loaded.has_errors() {
+            msg.push_str(" it is not a world tree");
+        }
+        return Err(Failure(msg));
+    }
+    let mode = Mode::parse(&args.mode).unwrap_or(Mode::Gae);
+    let mut scripts = library_paths(&[]);
+    scripts.push(args.script.clone());
+    let opts = options(globals, scripts, args.annotator.clone(), args.seed)?;
+    run_app(globals, opts, Some((&args.script, mode)))
+}

@@ -1,0 +1,264 @@
+//! Exports: JSONL (one session with all its events per line — the import format), CSV (one
+//! row per decision or IAE answer) and Markdown (readable transcripts).
+//!
+//! Sessions come out oldest first and events in `seq` order, and every format is a pure
+//! function of the stored records, so exporting the same data twice gives the same bytes.
+//!
+//! With `anonymize`, annotator ids become pseudonyms: `annotator-` and the first 8 hex digits
+//! of sha256(salt ‖ id), where the salt is drawn when the store is created and kept in its
+//! `meta` tree — a pseudonym is stable within one store and says nothing across stores.
+//! Models are not pseudonymized; `meta` and event texts are exported as they are.
+
+use std::io::Write;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Filter, Result, Store, StoreError};
+use crate::session::{EventBody, PresentedOption, SessionRecord, Who, describe};
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// One `SessionRecord` JSON object per line.
+    #[default]
+    Jsonl,
+    /// One row per decision and IAE answer, with a header row.
+    Csv,
+    /// Readable transcripts.
+    Md,
+}
+
+/// What to export and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    pub anonymize: bool,
+    pub filter: Filter,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    pub sessions: usize,
+    /// Data rows (CSV) or events (JSONL, Markdown).
+    pub rows: usize,
+}
+
+/// The pseudonym of `annotator_id` under `salt`.
+#[must_use]
+pub fn pseudonym(salt: &[u8], annotator_id: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(annotator_id.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("annotator-{hex}")
+}
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "session",
+    "kind",
+    "script",
+    "script_hash",
+    "who",
+    "status",
+    "seed",
+    "run_id",
+    "seq",
+    "at",
+    "type",
+    "node",
+    "item",
+    "option_index",
+    "option_id",
+    "option_text",
+    "ability",
+    "correct",
+    "latency_ms",
+];
+
+fn csv_field(out: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(field);
+    }
+}
+
+fn csv_row(fields: &[String]) -> String {
+    let mut line = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        csv_field(&mut line, field);
+    }
+    line.push_str("\r\n");
+    line
+}
+
+/// The CSV rows of one session.
+fn csv_rows(record: &SessionRecord) -> Vec<String> {
+    let s = &record.session;
+    let mut shown: &[PresentedOption] = &[];
+    let mut rows = Vec::new();
+    for event in &record.events {
+        let (node, item, index, option_id, ability, correct, latency) = match &event.body {
+            EventBody::OptionsPresented(o) => {
+                shown = &o.options;
+                continue;
+            }
+            EventBody::Decision(d) => (
+                d.node.clone(),
+                None,
+                d.option_index,
+                &d.option_id,
+                None,
+                None,
+                d.latency_ms,
+            ),
+            EventBody::IaeAnswer(a) => (
+                None,
+                Some(a.item.clone()),
+                a.option_index,
+                &a.option_id,
+                a.ability.clone(),
+                a.correct,
+                a.latency_ms,
+            ),
+            _ => continue,
+        };
+        let text = shown
+            .iter()
+            .find(|o| o.id == *option_id)
+            .map(|o| o.text.clone())
+            .unwrap_or_default();
+        rows.push(csv_row(&[
+            s.id.to_string(),
+            s.kind.to_string(),
+            s.script.id.clone(),
+            s.script.hash.clone(),
+            s.who.to_string(),
+            s.status.to_string(),
+            s.seed.to_string(),
+            s.run_id.clone().unwrap_or_default(),
+            event.seq.to_string(),
+            event
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            event.body.type_name().to_owned(),
+            node.unwrap_or_default(),
+            item.unwrap_or_default(),
+            index.to_string(),
+            option_id.clone(),
+            text,
+            ability.unwrap_or_default(),
+            correct.map(|c| c.to_string()).unwrap_or_default(),
+            latency.to_string(),
+        ]));
+    }
+    rows
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown transcript of one session.
+fn markdown(record: &SessionRecord) -> String {
+    let s = &record.session;
+    let time =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let mut out = format!("# Session {}\n\n| field | value |\n|---|---|\n", s.id);
+    let rows = [
+        ("kind", s.kind.to_string()),
+        ("script", s.script.id.clone()),
+        ("sha256", s.script.hash.clone()),
+        ("who", s.who.to_string()),
+        ("seed", s.seed.to_string()),
+        ("run", s.run_id.clone().unwrap_or_else(|| "—".to_owned())),
+        ("status", s.status.to_string()),
+        ("started", time(&s.started)),
+        (
+            "finished",
+            s.finished.as_ref().map_or_else(|| "—".to_owned(), time),
+        ),
+        ("events", s.events.to_string()),
+    ];
+    for (field, value) in rows {
+        out.push_str(&format!("| {field} | {} |\n", md_cell(&value)));
+    }
+    out.push('\n');
+    for event in &record.events {
+        let line = describe(event);
+        // Paragraphs after the first continue the list item after a hard line break (`\`).
+        let text = line.text.replace('\n', "\\\n  ");
+        out.push_str(&format!(
+            "- `#{}` {} **{}** {text}\n",
+            event.seq,
+            time(&event.at),
+            md_cell(&line.label)
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+impl Store {
+    /// The record with annotator ids replaced by this store's pseudonyms.
+    #[must_use]
+    pub fn anonymized(&self, mut record: SessionRecord) -> SessionRecord {
+        if let Who::Annotator { id } = &mut record.session.who {
+            *id = self.pseudonym(id);
+        }
+        record
+    }
+
+    /// Write the sessions matching `options.filter` to `out`.
+    ///
+    /// # Errors
+    /// A store failure, or [`StoreError::Write`] when `out` fails.
+    pub fn export(&self, options: &ExportOptions, out: &mut dyn Write) -> Result<ExportSummary> {
+        let mut summary = ExportSummary::default();
+        if options.format == ExportFormat::Csv {
+            let header: Vec<String> = CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+            out.write_all(csv_row(&header).as_bytes())
+                .map_err(StoreError::Write)?;
+        }
+        for session in self.list(&options.filter)? {
+            let mut record = self.record(session.id)?;
+            if options.anonymize {
+                record = self.anonymized(record);
+            }
+            summary.sessions += 1;
+            let text = match options.format {
+                ExportFormat::Jsonl => {
+                    summary.rows += record.events.len();
+                    let mut line =
+                        serde_json::to_string(&record).map_err(|source| StoreError::Encode {
+                            what: format!("session {}", record.session.id),
+                            source,
+                        })?;
+                    line.push('\n');
+                    line
+                }
+                ExportFormat::Csv => {
+                    let rows = csv_rows(&record);
+                    summary.rows += rows.len();
+                    rows.concat()
+                }
+                ExportFormat::Md => {
+                    summary.rows += record.events.len();
+                    markdown(&record)
+                }
+            };
+            out.write_all(text.as_bytes()).map_err(StoreError::Write)?;
+        }
+        out.flush().map_err(StoreError::Write)?;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,175 @@
+//! Reading headers and event logs; finding sessions to resume.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::keys::{event_key, session_key};
+use super::{Filter, Result, Store, StoreError};
+use crate::session::{Event, Session, SessionId, SessionRecord, Status, Who};
+
+/// The part of an event needed for the header's derived fields.
+#[derive(Deserialize)]
+struct Tail {
+    seq: u64,
+    at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Decode a stored header and fill in `events` and `updated` from the session's last
+    /// event.
+    fn read_session(&self, key: &[u8], bytes: &[u8]) -> Result<Session> {
+        let mut session = self.decode_session(key, bytes)?;
+        let id = session.id;
+        let last = self
+            .events
+            .range(event_key(id, 0)..=event_key(id, u64::MAX))
+            .next_back()
+            .transpose()
+            .map_err(|e| self.sled_error(e))?;
+        match last {
+            Some((key, bytes)) => {
+                let tail: Tail =
+                    serde_json::from_slice(&bytes).map_err(|e| self.corrupt(&key, &e))?;
+                session.events = tail.seq.saturating_add(1);
+                session.updated = tail.at;
+            }
+            None => {
+                session.events = 0;
+                session.updated = session.started;
+            }
+        }
+        Ok(session)
+    }
+    /// The header of session `id`, if it exists.
+    ///
+    /// # Errors
+    /// When the header cannot be read or decoded.
+    pub fn session(&self, id: SessionId) -> Result<Option<Session>> {
+        let key = session_key(id);
+        match self.sessions.get(key).map_err(|e| self.sled_error(e))? {
+            Some(bytes) => self.read_session(&key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The header of session `id`.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchSession`], or a read failure.
+    pub fn get(&self, id: SessionId) -> Result<Session> {
+        self.session(id)?.ok_or(StoreError::NoSuchSession(id))
+    }
+
+    /// The session whose id is `text`, or the only one whose id starts with `text`.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownId`] when nothing (or nothing valid) matches,
+    /// [`StoreError::AmbiguousId`] when several sessions do.
+    pub fn resolve(&self, text: &str) -> Result<Session> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<SessionId>() {
+            return self.get(id);
+        }
+        let Some((low, high)) = SessionId::prefix_range(text) else {
+            return Err(StoreError::UnknownId(text.to_owned()));
+        };
+        let mut found = Vec::new();
+        for item in self
+            .sessions
+            .range(session_key(low)..=session_key(high))
+            .take(2)
+        {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            found.push(self.read_session(&key, &bytes)?);
+        }
+        match found.len() {
+            0 => Err(StoreError::UnknownId(text.to_owned())),
+            1 => Ok(found.remove(0)),
+            _ => Err(StoreError::AmbiguousId(text.to_owned())),
+        }
+    }
+
+    /// Every session matching `filter`, oldest first.
+    ///
+    /// # Errors
+    /// When a header cannot be read or decoded.
+    pub fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
+        let mut out = Vec::new();
+        for item in &self.sessions {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            let session = self.read_session(&key, &bytes)?;
+            if filter.matches(&session) {
+                out.push(session);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The number of sessions.
+    #[must_use]
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The whole event log of session `id`, in order (empty for an unknown id).
+    ///
+    /// # Errors
+    /// When an event cannot be read or decoded.
+    pub fn events(&self, id: SessionId) -> Result<Vec<Event>> {
+        self.events_from(id, 0)
+    }
+
+    /// The events of session `id` from `seq` on, in order.
+    ///
+    /// # Errors
+    /// When an event cannot be read or decoded.
+    pub fn events_from(&self, id: SessionId, seq: u64) -> Result<Vec<Event>> {
+        let range = event_key(id, seq)..=event_key(id, u64::MAX);
+        let mut out = Vec::new();
+        for item in self.events.range(range) {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            out.push(self.decode_event(&key, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// A session's header and its whole event log.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchSession`], or a read failure.
+    pub fn record(&self, id: SessionId) -> Result<SessionRecord> {
+        let session = self.get(id)?;
+        let events = self.events(id)?;
+        Ok(SessionRecord::new(session, events))
+    }
+
+    /// Sessions still in progress, optionally only those of one script id and one player,
+    /// oldest first: the candidates for resuming.
+    ///
+    /// # Errors
+    /// When a header cannot be read or decoded.
+    pub fn resumable(&self, script_id: Option<&str>, who: Option<&Who>) -> Result<Vec<Session>> {
+        let filter = Filter {
+            status: Some(Status::InProgress),
+            ..Filter::default()
+        };
+        let mut out = self.list(&filter)?;
+        out.retain(|s| {
+            script_id.is_none_or(|id| s.script.id == id) && who.is_none_or(|w| s.who == *w)
+        });
+        Ok(out)
+    }
+
+    /// Load an in-progress session to continue it: its header and every event so far. The
+    /// next event appended gets `seq == header.events`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotResumable`] when the session has ended, or a read failure.
+    pub fn resume(&self, id: SessionId) -> Result<SessionRecord> {
+        let record = self.record(id)?;
+        if record.session.status != Status::InProgress {
+            return Err(StoreError::NotResumable(id, record.session.status));
+        }
+        Ok(record)
+    }
+}

@@ -1,0 +1,92 @@
+//! Unit tests that need the store's insides (sled itself, private codecs).
+
+use chrono::TimeZone;
+
+use super::write::event_bytes;
+use super::*;
+use crate::session::{
+    EVENT_SCHEMA, Event, EventBody, NewSession, Note, ScriptRef, SessionKind, Who,
+};
+
+#[test]
+fn event_bytes_match_the_serde_encoding() {
+    let at = chrono::Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap();
+    let body = EventBody::Note(Note {
+        text: "a \"quoted\" 笔记".into(),
+    });
+    let event = Event {
+        seq: 42,
+        at,
+        schema: EVENT_SCHEMA,
+        body: body.clone(),
+    };
+    let at_json = serde_json::to_string(&at).unwrap();
+    let body_json = serde_json::to_vec(&body).unwrap();
+    assert_eq!(
+        event_bytes(42, &at_json, EVENT_SCHEMA, &body_json),
+        serde_json::to_vec(&event).unwrap()
+    );
+}
+
+#[test]
+fn a_store_of_a_newer_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let meta = db.open_tree(TREE_META).unwrap();
+        meta.insert(META_FORMAT, &(STORE_FORMAT + 1).to_be_bytes()[..])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NewerFormat { found: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade socius"), "{err}");
+}
+
+#[test]
+fn a_sled_database_of_another_program_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.insert(b"their key", b"their value").unwrap();
+        db.open_tree("their_tree")
+            .unwrap()
+            .insert(b"k", b"v")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+    assert!(err.to_string().contains("another program"), "{err}");
+}
+
+#[test]
+fn a_damaged_event_is_reported_not_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = store
+        .create(NewSession::new(
+            SessionKind::CrDialogue,
+            ScriptRef::new("case-1", b"x"),
+            Who::annotator("a"),
+            1,
+        ))
+        .unwrap();
+    store
+        .append(session.id, EventBody::Note(Note { text: "ok".into() }))
+        .unwrap();
+    store
+        .events
+        .insert(keys::event_key(session.id, 0), &b"{\"seq\":0,"[..])
+        .unwrap();
+    let err = store.events(session.id).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&format!("event {}#0", session.id)),
+        "{err}"
+    );
+}

@@ -1,0 +1,261 @@
+//! The store behind the TUI: sessions of world-tree walks are created, written event by event
+//! (each flushed before the screen moves on), listed and resumed.
+
+use std::path::Path;
+
+use super::app::{ResumeInfo, SessionPort, StartRequest};
+use super::play::{EndRecord, IaeAnswerRecord, Mode, PlayRecorder, Step};
+use super::views::home::SessionRow;
+use crate::session::{
+    Decision, Ending, EventBody, IaeAnswer, NewSession, OptionsPresented, PresentedOption,
+    ScriptRef, SessionId, SessionKind, Status, StatusChange, Who,
+};
+use crate::store::{Filter, Store};
+
+/// How many finished sessions the home screen lists.
+const RECENT: usize = 30;
+
+/// A [`SessionPort`] on a sled store.
+#[derive(Debug, Clone)]
+pub struct StorePort {
+    store: Store,
+}
+
+impl StorePort {
+    /// Open (or create) the store.
+    ///
+    /// # Errors
+    /// The store is locked by another process, damaged, or not a store — with a message
+    /// naming the directory.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        Store::open(dir)
+            .map(|store| Self { store })
+            .map_err(|e| e.to_string())
+    }
+
+    /// The port on an already open store.
+    #[must_use]
+    pub const fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+/// Session kind for a play mode.
+#[must_use]
+pub const fn kind_of(mode: Mode) -> SessionKind {
+    match mode {
+        Mode::Gae => SessionKind::WorldTreeGae,
+        Mode::Iae => SessionKind::WorldTreeIae,
+        Mode::Both => SessionKind::WorldTreeBoth,
+    }
+}
+
+fn mode_of(kind: &SessionKind) -> Option<Mode> {
+    match kind {
+        SessionKind::WorldTreeGae => Some(Mode::Gae),
+        SessionKind::WorldTreeIae => Some(Mode::Iae),
+        SessionKind::WorldTreeBoth => Some(Mode::Both),
+        _ => None,
+    }
+}
+
+/// Writes one session's events, each flushed before the call returns.
+#[derive(Debug)]
+pub struct StoreRecorder {
+    store: Store,
+    id: SessionId,
+}
+
+impl StoreRecorder {
+    fn append(&self, body: EventBody) -> Result<(), String> {
+        self.store
+            .append(self.id, body)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The session being written.
+    #[must_use]
+    pub const fn id(&self) -> SessionId {
+        self.id
+    }
+}
+
+fn index(position: usize) -> u32 {
+    u32::try_from(position).unwrap_or(u32::MAX)
+}
+
+impl PlayRecorder for StoreRecorder {
+    fn presented(
+        &mut self,
+        node: &str,
+        prompt: Option<&str>,
+        options: &[(String, String)],
+    ) -> Result<(), String> {
+        self.append(EventBody::OptionsPresented(OptionsPresented {
+            node: Some(node.to_owned()),
+            prompt: prompt.map(str::to_owned),
+            options: options
+                .iter()
+                .map(|(id, text)| PresentedOption {
+                    id: id.clone(),
+                    text: text.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    fn decided(
+        &mut self,
+        node: &str,
+        position: usize,
+        option_id: &str,
+        latency_ms: u64,
+    ) -> Result<(), String> {
+        self.append(EventBody::Decision(Decision {
+            node: Some(node.to_owned()),
+            option_index: index(position),
+            option_id: option_id.to_owned(),
+            latency_ms,
+        }))
+    }
+
+    fn answered(&mut self, a: &IaeAnswerRecord) -> Result<(), String> {
+        let option_id = if a.position == a.correct_position {
+            "candidate".to_owned()
+        } else {
+            format!("other-{}", a.position)
+        };
+        self.append(EventBody::IaeAnswer(IaeAnswer {
+            item: format!("{}/{}", a.node, a.choice),
+            ability: (!a.abilities.is_empty()).then(|| a.abilities.join("; ")),
+            option_index: index(a.position),
+            option_id,
+            correct: Some(a.correct),
+            latency_ms: a.latency_ms,
+        }))
+    }
+
+    fn finished(&mut self, end: &EndRecord) -> Result<(), String> {
+        if let Some(node) = &end.node {
+            self.append(EventBody::Ending(Ending {
+                node: node.clone(),
+                outcome: Some(
+                    end.outcome
+                        .map_or("unlabelled", crate::script::model::Outcome::name)
+                        .to_owned(),
+                ),
+            }))?;
+        }
+        let reason = end.dropped.map(|d| {
+            serde_json::to_value(d)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        });
+        self.append(EventBody::SessionStatus(StatusChange {
+            status: Status::Finished,
+            reason,
+        }))
+    }
+}
+
+impl SessionPort for StorePort {
+    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String> {
+        let mut new = NewSession::new(
+            kind_of(req.mode),
+            ScriptRef {
+                id: req.tree.id.clone(),
+                hash: req.entry.hash.clone(),
+            },
+            Who::annotator(req.annotator),
+            req.seed,
+        );
+        new.meta = serde_json::json!({ "mode": req.mode.name(), "title": req.entry.title });
+        let session = self.store.create(new).map_err(|e| e.to_string())?;
+        Ok(Box::new(StoreRecorder {
+            store: self.store.clone(),
+            id: session.id,
+        }))
+    }
+
+    fn rows(&self) -> Vec<SessionRow> {
+        let Ok(mut sessions) = self.store.list(&Filter::default()) else {
+            return Vec::new();
+        };
+        sessions.retain(|s| mode_of(&s.kind).is_some());
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.updated));
+        let (open, done): (Vec<_>, Vec<_>) = sessions
+            .into_iter()
+            .partition(|s| s.status == Status::InProgress);
+        open.into_iter()
+            .chain(done.into_iter().take(RECENT))
+            .map(|s| SessionRow {
+                id: s.id.to_string(),
+                script_id: s.script.id.clone(),
+                title: s
+                    .meta
+                    .get("title")
+                    .and_then(|t| t.as_str())
+                    .map_or_else(|| s.script.id.clone(), str::to_owned),
+                mode: mode_of(&s.kind).map_or("?", Mode::name).to_owned(),
+                who: s.who.to_string(),
+                when: s.updated.format("%Y-%m-%d %H:%M").to_string(),
+                in_progress: s.status == Status::InProgress,
+            })
+            .collect()
+    }
+
+    fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {
+        let sid: SessionId = id
+            .parse()
+            .map_err(|_| format!("`{id}` is not a session id"))?;
+        let session = self
+            .store
+            .session(sid)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no session {id} in the store"))?;
+        let mode = mode_of(&session.kind)
+            .ok_or_else(|| format!("session {id} is not a world-tree walk"))?;
+        if session.status != Status::InProgress {
+            return Err(format!(
+                "session {id} is {}; only sessions in progress resume",
+                session.status
+            ));
+        }
+        let events = self.store.events(sid).map_err(|e| e.to_string())?;
+        let mut steps = Vec::new();
+        for e in events {
+            match e.body {
+                EventBody::Decision(d) => steps.push(Step::Gae {
+                    node: d.node.unwrap_or_default(),
+                    position: d.option_index as usize,
+                }),
+                EventBody::IaeAnswer(a) => {
+                    let (node, choice) = a
+                        .item
+                        .rsplit_once('/')
+                        .and_then(|(n, c)| Some((n.to_owned(), c.parse().ok()?)))
+                        .ok_or_else(|| format!("session {id}: unreadable IAE item `{}`", a.item))?;
+                    steps.push(Step::Iae {
+                        node,
+                        choice,
+                        position: a.option_index as usize,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(ResumeInfo {
+            script_id: session.script.id.clone(),
+            script_hash: session.script.hash.clone(),
+            mode,
+            seed: session.seed,
+            steps,
+            recorder: Box::new(StoreRecorder {
+                store: self.store.clone(),
+                id: sid,
+            }),
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! The whole app on TestBackend with scripted keys and a real sled store in a temporary
+//! directory: play a tree to its end, then read the stored session back.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use socius::session::{EventBody, SessionKind, Status};
+use socius::store::{Filter, Store};
+use socius::tui::app::App;
+use socius::tui::i18n::Lang;
+use socius::tui::play::Mode;
+use socius::tui::store_port::StorePort;
+
+fn app_on(store: &Store, lang: Lang) -> App {
+    App::new(
+        options(lang, vec![repo().join("scripts")]),
+        Box::new(StorePort::new(store.clone())),
+        (80, 24),
+    )
+}
+
+/// Play with the first option everywhere until the session ends; return the keys pressed.
+fn play_to_end(a: &mut App, term: &mut ratatui::Terminal<ratatui::backend::TestBackend>) -> usize {
+    let mut decisions = 0;
+    for _ in 0..200 {
+        let Some(p) = a.play() else { break };
+        if !p.is_open() {
+            break;
+        }
+        if p.option_count() > 0 {
+            decisions += 1;
+            drive(a, term, vec![key('1'), enter()]);
+        } else {
+            drive(a, term, vec![enter()]);
+        }
+    }
+    decisions
+}
+
+#[test]
+fn a_gae_walk_is_stored_decision_by_decision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let mut a = app_on(&store, Lang::En);
+    let mut term = terminal(80, 24);
+    a.open_play(&repo().join("scripts/en-salary-talk.yaml"), Mode::Gae)
+        .expect("open");
+    let decisions = play_to_end(&mut a, &mut term);
+    let screen = drive(&mut a, &mut term, vec![]);
+    assert!(screen.contains("The end"), "{screen}");
+    let sessions = store.list(&Filter::default()).expect("list");
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s.kind, SessionKind::WorldTreeGae);
+    assert_eq!(s.status, Status::Finished);
+    assert_eq!(s.script.id, "en-salary-talk");
+    assert_eq!(s.script.hash.len(), 64);
+    let events = store.events(s.id).expect("events");
+    let stored: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Decision(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stored.len(), decisions);
+    assert!(stored.iter().all(|d| d.option_index == 0));
+    // Every decision follows the options it answers.
+    for (i, e) in events.iter().enumerate() {
+        if let EventBody::Decision(d) = &e.body {
+            let EventBody::OptionsPresented(p) = &events[i - 1].body else {
+                panic!("decision without options before it");
+            };
+            assert_eq!(p.options[0].id, d.option_id);
+        }
+    }
+    assert!(matches!(
+        events.last().map(|e| &e.body),
+        Some(EventBody::SessionStatus(_))
+    ));
+    // Back home, the finished session is listed.
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Esc)]);
+    assert!(screen.contains("The raise conversation · gae"), "{screen}");
+}
+
+#[test]
+fn quitting_mid_tree_and_resuming_gives_one_complete_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let path = repo().join("scripts/zh-rival-bakery.yaml");
+    let first_two = {
+        let mut a = app_on(&store, Lang::Zh);
+        let mut term = terminal(80, 24);
+        a.open_play(&path, Mode::Both).expect("open");
+        let mut picked = 0;
+        for _ in 0..100 {
+            if picked == 3 {
+                break;
+            }
+            let p = a.play().expect("playing");
+            assert!(p.is_open(), "the tree ended before three answers");
+            if p.option_count() > 0 {
+                drive(&mut a, &mut term, vec![key('2'), enter()]);
+                picked += 1;
+            } else {
+                drive(&mut a, &mut term, vec![enter()]);
+            }
+        }
+        assert_eq!(picked, 3);
+        drive(&mut a, &mut term, vec![key('q'), key('y')]);
+        assert!(a.quit);
+        picked
+    };
+    let sessions = store.list(&Filter::default()).expect("list");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status, Status::InProgress);
+    // A new app offers the session; Tab to the sessions pane, Enter resumes.
+    let mut a = app_on(&store, Lang::Zh);
+    let mut term = terminal(80, 24);
+    let screen = drive(&mut a, &mut term, vec![]);
+    assert!(screen.contains("▶"), "{screen}");
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab), enter()]);
+    assert!(screen.contains("已从上次中断处继续"), "{screen}");
+    let rest = play_to_end(&mut a, &mut term);
+    assert!(rest > 0);
+    let sessions = store.list(&Filter::default()).expect("list");
+    assert_eq!(sessions.len(), 1, "resuming does not start a new session");
+    assert_eq!(sessions[0].status, Status::Finished);
+    let events = store.events(sessions[0].id).expect("events");
+    let answers = events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::Decision(_) | EventBody::IaeAnswer(_)))
+        .count();
+    assert_eq!(answers, first_two + rest, "no answer lost or repeated");
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>());
+}
