@@ -74,6 +74,135 @@ impl Drop for Tmux {
     }
 }
 
+/// Reveal lines and pick option 1 until `stop` decisions were made or the ending shows.
+/// Returns the number of decisions made.
+fn play(tmux: &Tmux, stop: usize) -> usize {
+    let mut made = 0;
+    let start = Instant::now();
+    loop {
+        let s = tmux.screen();
+        if s.contains("The end") || made == stop {
+            return made;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "stuck:\n{s}");
+        if s.contains("Your reply") {
+            tmux.keys(&["1"]);
+            tmux.keys(&["Enter"]);
+            made += 1;
+            // Wait until the reply box has moved on (the next node or the ending).
+            let t = Instant::now();
+            while tmux.screen() == s && t.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        } else {
+            tmux.keys(&["a"]);
+            let t = Instant::now();
+            while tmux.screen() == s && t.elapsed() < Duration::from_millis(500) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+#[test]
+fn kill_9_mid_tree_then_resume_from_the_library() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
+        return;
+    }
+    let bin = binary();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("store");
+    let config = dir.path().join("config");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/en-salary-talk.yaml");
+    let tmux = Tmux {
+        socket: format!("socius-e2e-kill-{}", std::process::id()),
+    };
+    // `exec` makes the pane's process socius itself, so its pid is the pane's pid.
+    let cmd = format!(
+        "exec env SOCIUS_CONFIG_DIR={} {} --store {} play {} --as kill-test --mode gae",
+        config.display(),
+        bin.display(),
+        store.display(),
+        script.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait_for("Press Enter to begin");
+    tmux.keys(&["Enter"]);
+    let before = play(&tmux, 2);
+    assert_eq!(before, 2);
+    let pid = tmux.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    tmux.run(&["kill-session", "-t", "e2e"]);
+    // Restart on the home screen: the session is offered for resuming.
+    let cmd = format!(
+        "env SOCIUS_CONFIG_DIR={} {} --store {}; echo EXITED:$?; sleep 30",
+        config.display(),
+        bin.display(),
+        store.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait_for("In progress");
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Resumed where you left off");
+    let after = play(&tmux, usize::MAX);
+    tmux.wait_for("Outcome");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED:0");
+    let out = Command::new(&bin)
+        .args([
+            "--store",
+            store.to_str().expect("utf-8"),
+            "sessions",
+            "export",
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one session, not two:\n{text}");
+    let record: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    let events = record["events"].as_array().expect("events");
+    let decisions = events
+        .iter()
+        .filter(|e| e["body"]["type"] == "decision")
+        .count();
+    assert_eq!(decisions, before + after, "no decision lost or repeated");
+    assert_eq!(record["session"]["status"], "finished");
+}
+
 #[test]
 fn play_a_bundled_tree_to_an_ending_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
