@@ -702,7 +702,10 @@ impl App {
         let s = ctx.s;
         match &self.overlay {
             None => {}
-            Some(Overlay::Help { scroll }) => views::help::render(frame, area, ctx, *scroll),
+            // Help may use the whole screen, header and status bar included.
+            Some(Overlay::Help { scroll }) => {
+                views::help::render(frame, frame.area(), ctx, *scroll);
+            }
             Some(Overlay::ConfirmQuit { .. }) => views::popup(
                 frame,
                 area,

@@ -3,12 +3,18 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Ctx, centered};
+use super::{Ctx, centered, clear_for_popup};
 use crate::tui::i18n::describe;
-use crate::tui::keymap::{BINDINGS, Section};
+use crate::tui::keymap::{Action, BINDINGS, Section};
 use crate::tui::wrap::width;
+
+/// Actions whose help row is merged into the previous one (↑ with ↓, PgUp with PgDn).
+const MERGED: [(Action, Action); 2] = [
+    (Action::Up, Action::Down),
+    (Action::PageUp, Action::PageDown),
+];
 
 /// Help as lines (also used by tests to check every action is listed).
 #[must_use]
@@ -20,19 +26,33 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
         (Section::Home, ctx.s.section_home),
         (Section::Play, ctx.s.section_play),
     ] {
-        if !out.is_empty() {
-            out.push(Line::default());
-        }
         out.push(Line::from(Span::styled(title.to_owned(), t.heading)));
-        for b in BINDINGS.iter().filter(|b| b.section == section) {
-            let pad = 8usize.saturating_sub(width(b.keys));
+        let rows: Vec<_> = BINDINGS.iter().filter(|b| b.section == section).collect();
+        for b in &rows {
+            if MERGED.iter().any(|(_, second)| *second == b.action) {
+                continue;
+            }
+            let (keys, text) = match MERGED.iter().find(|(first, _)| *first == b.action) {
+                Some((_, second)) => {
+                    let other = rows.iter().find(|r| r.action == *second);
+                    (
+                        format!("{} {}", b.keys, other.map_or("", |o| o.keys)),
+                        format!(
+                            "{} · {}",
+                            describe(ctx.lang, b.action),
+                            describe(ctx.lang, *second)
+                        ),
+                    )
+                }
+                None => (b.keys.to_owned(), describe(ctx.lang, b.action).to_owned()),
+            };
+            let pad = 11usize.saturating_sub(width(&keys));
             out.push(Line::from(vec![
-                Span::styled(format!("  {}{}", b.keys, " ".repeat(pad)), t.accent),
-                Span::styled(describe(ctx.lang, b.action).to_owned(), t.text),
+                Span::styled(format!("  {keys}{}", " ".repeat(pad)), t.accent),
+                Span::styled(text, t.text),
             ]));
         }
     }
-    out.push(Line::default());
     out.push(Line::from(Span::styled(
         ctx.s.help_close.to_owned(),
         t.muted,
@@ -44,8 +64,8 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, scroll: usize) {
     let body = lines(ctx);
     let h = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
-    let rect = centered(area, 60, h);
-    frame.render_widget(Clear, rect);
+    let rect = centered(area, 72, h);
+    clear_for_popup(frame, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(ctx.theme.border_focus)
@@ -58,4 +78,41 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, scroll: usize) {
     let max = body.len().saturating_sub(usize::from(inner.height));
     let off = u16::try_from(scroll.min(max)).unwrap_or(0);
     frame.render_widget(Paragraph::new(body).scroll((off, 0)), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::i18n::Lang;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn help_lists_every_bound_action_in_both_languages() {
+        let theme = Theme::builtin_default();
+        for lang in [Lang::En, Lang::Zh] {
+            let ctx = Ctx {
+                theme: &theme,
+                s: lang.strings(),
+                lang,
+            };
+            let text: String = lines(&ctx)
+                .iter()
+                .map(|l| {
+                    l.spans
+                        .iter()
+                        .map(|s| s.content.as_ref())
+                        .collect::<String>()
+                        + "\n"
+                })
+                .collect();
+            for b in BINDINGS {
+                assert!(
+                    text.contains(describe(lang, b.action)),
+                    "{:?} missing:\n{text}",
+                    b.action
+                );
+                assert!(text.contains(b.keys), "keys {} missing", b.keys);
+            }
+        }
+    }
 }

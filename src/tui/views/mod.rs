@@ -35,6 +35,18 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     cell
 }
 
+/// Clear a pop-up's rectangle and one column on each side, so no wide (CJK) character of the
+/// screen below straddles the pop-up's border.
+pub fn clear_for_popup(frame: &mut Frame<'_>, rect: Rect) {
+    let full = frame.area();
+    let x = rect.x.saturating_sub(1).max(full.x);
+    let right = (rect.x + rect.width + 1).min(full.x + full.width);
+    frame.render_widget(
+        Clear,
+        Rect::new(x, rect.y, right.saturating_sub(x), rect.height),
+    );
+}
+
 /// The one-line bar at the bottom: key hints, or a message.
 pub fn status_bar(
     frame: &mut Frame<'_>,
@@ -80,7 +92,7 @@ pub fn popup(
     }
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = centered(area, w, h);
-    frame.render_widget(Clear, rect);
+    clear_for_popup(frame, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(ctx.theme.border_focus)
