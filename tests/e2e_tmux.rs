@@ -66,6 +66,86 @@ impl Tmux {
     }
 }
 
+/// A tmux server of the test's own, with a temporary store and settings folder. `None` when
+/// tmux is missing (CI installs it).
+fn setup(tag: &str) -> Option<(Tmux, tempfile::TempDir)> {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux {
+        socket: format!("socius-e2e-{tag}-{}", std::process::id()),
+    };
+    Some((tmux, dir))
+}
+
+impl Tmux {
+    /// Run `socius ARGS` in an 80x24 window named `e2e`, with the store and settings in `dir`.
+    /// With `exec`, the pane's process is socius itself; otherwise the shell prints
+    /// `EXITED:<code>` afterwards and waits, so the exit code can be read.
+    fn open(&self, dir: &Path, args: &str, exec: bool) {
+        let base = format!(
+            "env SOCIUS_CONFIG_DIR={} {} --store {} {args}",
+            dir.join("config").display(),
+            binary().display(),
+            dir.join("store").display()
+        );
+        let cmd = if exec {
+            format!("exec {base}")
+        } else {
+            format!("{base}; echo EXITED:$?; sleep 30")
+        };
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &cmd,
+        ]);
+    }
+}
+
+fn script(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Every stored session of the store in `dir`, as exported JSONL records.
+fn exported(dir: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(binary())
+        .args(["--store", dir.join("store").to_str().expect("utf-8")])
+        .args(["sessions", "export", "--format", "jsonl"])
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+fn decisions(record: &serde_json::Value) -> usize {
+    record["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["body"]["type"] == "decision")
+        .count()
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -85,58 +165,72 @@ fn play(tmux: &Tmux, stop: usize) -> usize {
             return made;
         }
         assert!(start.elapsed() < Duration::from_secs(60), "stuck:\n{s}");
-        if s.contains("Your reply") {
+        let wait = if s.contains("Your reply") {
             tmux.keys(&["1"]);
             tmux.keys(&["Enter"]);
             made += 1;
-            // Wait until the reply box has moved on (the next node or the ending).
-            let t = Instant::now();
-            while tmux.screen() == s && t.elapsed() < Duration::from_secs(5) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            Duration::from_secs(5)
         } else {
             tmux.keys(&["a"]);
-            let t = Instant::now();
-            while tmux.screen() == s && t.elapsed() < Duration::from_millis(500) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            Duration::from_millis(500)
+        };
+        // Wait until the screen shows what the keys did.
+        let t = Instant::now();
+        while tmux.screen() == s && t.elapsed() < wait {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
 #[test]
-fn kill_9_mid_tree_then_resume_from_the_library() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
+fn play_a_bundled_tree_to_an_ending_in_tmux() {
+    let Some((tmux, dir)) = setup("play") else {
         return;
-    }
-    let bin = binary();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = dir.path().join("store");
-    let config = dir.path().join("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/en-salary-talk.yaml");
-    let tmux = Tmux {
-        socket: format!("socius-e2e-kill-{}", std::process::id()),
     };
-    // `exec` makes the pane's process socius itself, so its pid is the pane's pid.
-    let cmd = format!(
-        "exec env SOCIUS_CONFIG_DIR={} {} --store {} play {} --as kill-test --mode gae",
-        config.display(),
-        bin.display(),
-        store.display(),
-        script.display()
+    let args = format!(
+        "play {} --as e2e-annotator --mode gae --seed 7",
+        script("en-shared-kitchen.yaml")
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
+    tmux.open(dir.path(), &args, false);
+    tmux.wait_for("Press Enter to begin");
+    tmux.keys(&["Enter"]);
+    let made = play(&tmux, usize::MAX);
+    let end = tmux.wait_for("Outcome");
+    assert!(
+        end.contains("success") || end.contains("failure") || end.contains("partial"),
+        "{end}"
+    );
+    tmux.keys(&["q"]);
+    // socius exited normally and gave the terminal back to the shell.
+    let after = tmux.wait_for("EXITED:");
+    assert!(after.contains("EXITED:0"), "{after}");
+    let out = Command::new(binary())
+        .args(["--store", dir.path().join("store").to_str().expect("utf-8")])
+        .args(["sessions", "list", "--json"])
+        .output()
+        .expect("sessions list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sessions = v["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{v}");
+    assert_eq!(sessions[0]["status"], "finished", "{v}");
+    assert_eq!(decisions(&exported(dir.path())[0]), made);
+}
+
+#[test]
+fn kill_9_mid_tree_then_resume_from_the_library() {
+    let Some((tmux, dir)) = setup("kill") else {
+        return;
+    };
+    let args = format!(
+        "play {} --as kill-test --mode gae",
+        script("en-salary-talk.yaml")
+    );
+    tmux.open(dir.path(), &args, true);
     tmux.wait_for("Press Enter to begin");
     tmux.keys(&["Enter"]);
     let before = play(&tmux, 2);
@@ -149,23 +243,7 @@ fn kill_9_mid_tree_then_resume_from_the_library() {
     assert!(killed.success());
     tmux.run(&["kill-session", "-t", "e2e"]);
     // Restart on the home screen: the session is offered for resuming.
-    let cmd = format!(
-        "env SOCIUS_CONFIG_DIR={} {} --store {}; echo EXITED:$?; sleep 30",
-        config.display(),
-        bin.display(),
-        store.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
+    tmux.open(dir.path(), "", false);
     tmux.wait_for("In progress");
     tmux.keys(&["Tab"]);
     tmux.keys(&["Enter"]);
@@ -174,120 +252,12 @@ fn kill_9_mid_tree_then_resume_from_the_library() {
     tmux.wait_for("Outcome");
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED:0");
-    let out = Command::new(&bin)
-        .args([
-            "--store",
-            store.to_str().expect("utf-8"),
-            "sessions",
-            "export",
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .expect("export");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let records = exported(dir.path());
+    assert_eq!(records.len(), 1, "one session, not two");
+    assert_eq!(
+        decisions(&records[0]),
+        before + after,
+        "no decision lost or repeated"
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one session, not two:\n{text}");
-    let record: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
-    let events = record["events"].as_array().expect("events");
-    let decisions = events
-        .iter()
-        .filter(|e| e["body"]["type"] == "decision")
-        .count();
-    assert_eq!(decisions, before + after, "no decision lost or repeated");
-    assert_eq!(record["session"]["status"], "finished");
-}
-
-#[test]
-fn play_a_bundled_tree_to_an_ending_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
-        return;
-    }
-    let bin = binary();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = dir.path().join("store");
-    let config = dir.path().join("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/en-shared-kitchen.yaml");
-    let tmux = Tmux {
-        socket: format!("socius-e2e-{}", std::process::id()),
-    };
-    let cmd = format!(
-        "SOCIUS_CONFIG_DIR={} {} --store {} play {} --as e2e-annotator --mode gae --seed 7; echo EXITED:$?; sleep 30",
-        config.display(),
-        bin.display(),
-        store.display(),
-        script.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    tmux.wait_for("Press Enter to begin");
-    tmux.keys(&["Enter"]);
-    // Reveal, pick the first option, confirm — until the ending shows.
-    let start = Instant::now();
-    loop {
-        let s = tmux.screen();
-        if s.contains("The end") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no ending reached:\n{s}"
-        );
-        if s.contains("Your reply") {
-            tmux.keys(&["1"]);
-            tmux.wait_for("Your reply");
-            tmux.keys(&["Enter"]);
-        } else {
-            tmux.keys(&["a"]);
-        }
-        // Let the app draw what the keys did before reading again.
-        let before = s;
-        let t = Instant::now();
-        while tmux.screen() == before && t.elapsed() < Duration::from_millis(500) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    let end = tmux.wait_for("Outcome");
-    assert!(
-        end.contains("success") || end.contains("failure") || end.contains("partial"),
-        "{end}"
-    );
-    tmux.keys(&["q"]);
-    let after = tmux.wait_for("EXITED:");
-    assert!(after.contains("EXITED:0"), "{after}");
-    // The terminal was restored: the shell's output is visible on a normal screen.
-    let out = Command::new(&bin)
-        .args([
-            "--store",
-            store.to_str().expect("utf-8"),
-            "sessions",
-            "list",
-            "--json",
-        ])
-        .output()
-        .expect("sessions list");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let sessions = v["sessions"].as_array().expect("sessions");
-    assert_eq!(sessions.len(), 1, "{v}");
-    assert_eq!(sessions[0]["status"], "finished", "{v}");
+    assert_eq!(records[0]["session"]["status"], "finished");
 }
