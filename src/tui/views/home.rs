@@ -125,15 +125,28 @@ fn entry_line(ctx: &Ctx<'_>, e: &ScriptEntry, w: usize, selected: bool) -> Line<
     let t = ctx.theme;
     let lang = e.language.map_or("??", Language::code);
     let orient = e.orientation.map_or("", |o| o.name());
-    let meta = match (&e.summary, e.errors) {
-        (_, n) if n > 0 => format!("{n:>4} ✗"),
-        (Some(s), _) => format!(
-            "{:>3} {} {:>4} {}",
-            s.choice_points, ctx.s.choice_points, s.iae_items, ctx.s.iae_items
-        ),
-        (None, _) => String::new(),
+    // The widest layout that leaves the title at least 24 columns: labelled counts, bare
+    // counts, or none.
+    let metas: Vec<String> = match (&e.summary, e.errors) {
+        (_, n) if n > 0 => vec![format!("{n:>4} ✗"), String::new()],
+        (Some(s), _) => vec![
+            format!(
+                "{:>3} {} {:>4} {}",
+                s.choice_points, ctx.s.choice_points, s.iae_items, ctx.s.iae_items
+            ),
+            format!(
+                "{:>3} {} {:>3} {}",
+                s.choice_points, ctx.s.choices_short, s.iae_items, ctx.s.iae_short
+            ),
+            String::new(),
+        ],
+        (None, _) => vec![String::new()],
     };
-    let right = format!(" {lang}  {orient:<11} {meta}");
+    let right = metas
+        .iter()
+        .map(|m| format!(" {lang}  {orient:<11} {m}"))
+        .find(|r| w.saturating_sub(width(r)) >= 24)
+        .unwrap_or_else(|| format!(" {lang}"));
     let left_w = w.saturating_sub(width(&right)).max(8);
     let title = pad_to(&truncate(&e.title, left_w), left_w);
     let text = format!("{title}{right}");
