@@ -1,27 +1,18 @@
-//! End to end in a real terminal: tmux runs the release binary (or the test build when no
-//! release build exists), keys are sent with `send-keys`, the screen is read with
-//! `capture-pane`. Plays a bundled tree to an ending, quits, and finds the session with
-//! `socius sessions list`.
+//! End to end in a real terminal: tmux runs the binary (the release build in CI), keys are
+//! sent with `send-keys`, the screen is read with `capture-pane`. One test plays a bundled tree
+//! to an ending, quits, and finds the session with `socius sessions list`; the other kills the
+//! process mid-tree and resumes from the library.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The binary under test: `$SOCIUS_E2E_BIN` (CI points it at the release build), else the
+/// build cargo made for these tests.
 fn binary() -> PathBuf {
-    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/socius");
-    let debug = PathBuf::from(env!("CARGO_BIN_EXE_socius"));
-    let newer = |a: &Path, b: &Path| {
-        let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        matches!((m(a), m(b)), (Some(x), Some(y)) if x >= y)
-    };
-    if release.exists() && newer(&release, &debug) {
-        release
-    } else {
-        eprintln!(
-            "e2e: no fresh release build; using the test build {}",
-            debug.display()
-        );
-        debug
+    match std::env::var_os("SOCIUS_E2E_BIN") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_socius")),
     }
 }
 
