@@ -39,7 +39,7 @@ fn options(i: u64) -> EventBody {
 }
 
 fn new_session(i: u64) -> NewSession {
-    let who = if i % 3 == 0 {
+    let who = if i.is_multiple_of(3) {
         Who::Model {
             name: "gpt-x".into(),
             endpoint_host: "api.example.org".into(),
@@ -99,7 +99,7 @@ fn list_10k(c: &mut Criterion) {
     for i in 0..10_000 {
         let s = store.create(new_session(i)).unwrap();
         store.append_unflushed(s.id, decision(i)).unwrap();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             store
                 .append_unflushed(
                     s.id,
@@ -141,7 +141,7 @@ fn open_100k(c: &mut Criterion) {
                 .append_batch(s.id, bodies.collect::<Vec<_>>())
                 .unwrap();
             store
-                .append_batch(s.id, (0..100).map(|k| decision(k)).collect::<Vec<_>>())
+                .append_batch(s.id, (0..100).map(decision).collect::<Vec<_>>())
                 .unwrap();
         }
         store.flush().unwrap();

@@ -134,6 +134,7 @@ fn startup(c: &mut Criterion) {
         annotator: Some("bench".into()),
         base_seed: 0,
         store_label: "bench".into(),
+        training: false,
     };
     let mut group = c.benchmark_group("tui");
     group.sample_size(20);

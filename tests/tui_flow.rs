@@ -136,3 +136,22 @@ fn quitting_mid_tree_and_resuming_gives_one_complete_session() {
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>());
 }
+
+#[test]
+fn training_mode_shows_right_and_wrong_and_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let mut opts = options(Lang::En, vec![repo().join("scripts")]);
+    opts.training = true;
+    let mut a = App::new(opts, Box::new(StorePort::new(store.clone())), (80, 24));
+    let mut term = terminal(80, 24);
+    a.open_play(&repo().join("scripts/en-shared-kitchen.yaml"), Mode::Iae)
+        .expect("open");
+    let screen = drive(&mut a, &mut term, vec![enter(), key('1'), enter()]);
+    assert!(
+        screen.contains("✓ correct") || screen.contains("✗ incorrect"),
+        "{screen}"
+    );
+    let s = &store.list(&Filter::default()).expect("list")[0];
+    assert_eq!(s.meta["training"], true);
+}

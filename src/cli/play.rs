@@ -24,6 +24,9 @@ pub struct PlayArgs {
     /// Base seed for option orders (combined with the annotator and tree ids)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Training mode: show right/wrong after each IAE answer (recorded with the session)
+    #[arg(long)]
+    pub training: bool,
 }
 
 /// Library folders: the bundled `scripts/` (when run from the project) plus what was given.
@@ -39,6 +42,7 @@ fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
 
 fn options(
     globals: &Globals,
+    training: bool,
     scripts: Vec<PathBuf>,
     annotator: Option<String>,
     seed: u64,
@@ -71,6 +75,7 @@ fn options(
         annotator,
         base_seed: seed,
         store_label: globals.store_dir().display().to_string(),
+        training,
     })
 }
 
@@ -92,7 +97,7 @@ pub fn home(globals: &Globals, scripts: &[PathBuf]) -> CmdResult {
             return Err(Failure(format!("{}: no such file or folder", p.display())));
         }
     }
-    let opts = options(globals, library_paths(scripts), None, 0)?;
+    let opts = options(globals, false, library_paths(scripts), None, 0)?;
     run_app(globals, opts, None)
 }
 
@@ -114,6 +119,12 @@ pub fn play(globals: &Globals, args: &PlayArgs) -> CmdResult {
     let mode = Mode::parse(&args.mode).unwrap_or(Mode::Gae);
     let mut scripts = library_paths(&[]);
     scripts.push(args.script.clone());
-    let opts = options(globals, scripts, args.annotator.clone(), args.seed)?;
+    let opts = options(
+        globals,
+        args.training,
+        scripts,
+        args.annotator.clone(),
+        args.seed,
+    )?;
     run_app(globals, opts, Some((&args.script, mode)))
 }

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use crate::session::{Session, SessionKind, Status};
 
 /// A conjunction of optional conditions on a session header; the default matches everything.
+/// Every condition is on a field the header stores (none on `events` or `updated`, which are
+/// read from the log only for the sessions that match).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub kind: Option<SessionKind>,

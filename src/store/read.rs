@@ -19,6 +19,12 @@ impl Store {
     /// event.
     fn read_session(&self, key: &[u8], bytes: &[u8]) -> Result<Session> {
         let mut session = self.decode_session(key, bytes)?;
+        self.fill_tail(&mut session)?;
+        Ok(session)
+    }
+
+    /// Set `events` and `updated` from the session's last event.
+    fn fill_tail(&self, session: &mut Session) -> Result<()> {
         let id = session.id;
         let last = self
             .events
@@ -38,7 +44,7 @@ impl Store {
                 session.updated = session.started;
             }
         }
-        Ok(session)
+        Ok(())
     }
     /// The header of session `id`, if it exists.
     ///
@@ -97,8 +103,10 @@ impl Store {
         let mut out = Vec::new();
         for item in &self.sessions {
             let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
-            let session = self.read_session(&key, &bytes)?;
+            // The filter looks only at stored fields, so the tail is read for matches only.
+            let mut session = self.decode_session(&key, &bytes)?;
             if filter.matches(&session) {
+                self.fill_tail(&mut session)?;
                 out.push(session);
             }
         }

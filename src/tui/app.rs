@@ -41,6 +41,8 @@ pub struct StartRequest<'a> {
     pub mode: Mode,
     pub annotator: &'a str,
     pub seed: u64,
+    /// Training mode: right/wrong shown after IAE answers (recorded with the session).
+    pub training: bool,
 }
 
 /// A session to continue.
@@ -49,6 +51,7 @@ pub struct ResumeInfo {
     pub script_hash: String,
     pub mode: Mode,
     pub seed: u64,
+    pub training: bool,
     pub steps: Vec<Step>,
     pub recorder: Box<dyn PlayRecorder>,
 }
@@ -96,6 +99,8 @@ pub struct Options {
     pub base_seed: u64,
     /// A shown description of the store (its path).
     pub store_label: String,
+    /// `--training`: show right/wrong after each IAE answer.
+    pub training: bool,
 }
 
 enum Overlay {
@@ -140,6 +145,7 @@ pub struct App {
     config_dir: Option<PathBuf>,
     base_seed: u64,
     store_label: String,
+    training: bool,
     port: Box<dyn SessionPort>,
 }
 
@@ -177,6 +183,7 @@ impl App {
             config_dir: opts.config_dir,
             base_seed: opts.base_seed,
             store_label: opts.store_label,
+            training: opts.training,
             port,
         };
         app.refresh_sessions();
@@ -425,12 +432,15 @@ impl App {
             mode,
             annotator: &annotator,
             seed,
+            training: self.training,
         };
         match self.port.start(&req) {
             Ok(recorder) => {
                 let title = entry.title.clone();
+                let mut play = Play::new(tree, mode, seed);
+                play.training = self.training;
                 self.screen = Screen::Play(Box::new(PlayScreen {
-                    play: Play::new(tree, mode, seed),
+                    play,
                     recorder,
                     title,
                 }));
@@ -464,7 +474,8 @@ impl App {
         let title = entry.title.clone();
         let mut recorder = info.recorder;
         match Play::resume(tree, info.mode, info.seed, &info.steps, recorder.as_mut()) {
-            Ok(play) => {
+            Ok(mut play) => {
+                play.training = info.training;
                 self.status = Some((s.resumed.to_owned(), false));
                 self.screen = Screen::Play(Box::new(PlayScreen {
                     play,
@@ -550,6 +561,18 @@ impl App {
                     _ => Notice::None,
                 };
                 let s = self.lang.strings();
+                let feedback = match &mut self.screen {
+                    Screen::Play(p) => p.play.take_feedback(),
+                    Screen::Home => None,
+                };
+                if let Some(right) = feedback {
+                    let (mark, text) = if right {
+                        ("✓", s.correct)
+                    } else {
+                        ("✗", s.incorrect)
+                    };
+                    self.status = Some((format!("{mark} {text}"), !right));
+                }
                 match notice {
                     Notice::Error(e) => {
                         self.status = Some((format!("{}: {e}", s.store_error), true));

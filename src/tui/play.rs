@@ -218,6 +218,8 @@ pub struct Play {
     replaying: bool,
     /// An ending that could not be recorded yet (Enter on the last screen retries).
     end_pending: Option<EndRecord>,
+    /// Training mode: whether the last IAE answer was right, until the screen shows it.
+    feedback: Option<bool>,
 }
 
 /// Result of an update the screen wants to tell the user about.
@@ -263,6 +265,7 @@ impl Play {
             items_correct: 0,
             replaying: false,
             end_pending: None,
+            feedback: None,
         }
     }
 
@@ -323,6 +326,11 @@ impl Play {
             Notice::Error(e) => Err(e),
             _ => Ok(play),
         }
+    }
+
+    /// Training mode: the verdict on the last IAE answer, once.
+    pub fn take_feedback(&mut self) -> Option<bool> {
+        self.feedback.take()
     }
 
     /// Number of options currently selectable.
@@ -447,6 +455,9 @@ impl Play {
                 }
                 self.items_asked += 1;
                 self.items_correct += usize::from(correct);
+                if self.training && !self.replaying {
+                    self.feedback = Some(correct);
+                }
                 self.transcript.push(Entry::Answered {
                     correct: self.training.then_some(correct),
                 });

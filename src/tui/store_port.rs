@@ -171,7 +171,11 @@ impl SessionPort for StorePort {
             Who::annotator(req.annotator),
             req.seed,
         );
-        new.meta = serde_json::json!({ "mode": req.mode.name(), "title": req.entry.title });
+        new.meta = serde_json::json!({
+            "mode": req.mode.name(),
+            "title": req.entry.title,
+            "training": req.training,
+        });
         let session = self.store.create(new).map_err(|e| e.to_string())?;
         Ok(Box::new(StoreRecorder {
             store: self.store.clone(),
@@ -251,6 +255,11 @@ impl SessionPort for StorePort {
             script_hash: session.script.hash.clone(),
             mode,
             seed: session.seed,
+            training: session
+                .meta
+                .get("training")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
             steps,
             recorder: Box::new(StoreRecorder {
                 store: self.store.clone(),

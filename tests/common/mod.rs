@@ -64,6 +64,7 @@ pub fn options(lang: Lang, scripts: Vec<PathBuf>) -> Options {
         annotator: Some("ann-test".to_owned()),
         base_seed: 0,
         store_label: "sessions".to_owned(),
+        training: false,
     }
 }
 
