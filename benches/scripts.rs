@@ -52,6 +52,26 @@ fn load_and_validate(c: &mut Criterion) {
             }
         });
     });
+    let texts: Vec<String> = bundled
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("read"))
+        .collect();
+    group.bench_function("yaml_read_only_bundled", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let doc = socius::script::yaml::read(t);
+                assert!(doc.root.is_some());
+            }
+        });
+    });
+    group.bench_function("load_str_bundled", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let (s, _, _) = socius::script::load::load_str(t);
+                assert!(s.is_some());
+            }
+        });
+    });
     group.finish();
 }
 

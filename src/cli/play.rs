@@ -76,6 +76,7 @@ fn options(
         base_seed: seed,
         store_label: globals.store_dir().display().to_string(),
         training,
+        cache_dir: crate::tui::config::cache_dir(),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bessi::{self, Normalized};
 use super::diag::{Diagnostic, Severity};
@@ -11,7 +11,7 @@ use super::model::{
 };
 
 /// Shape numbers of a tree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub nodes: usize,
     /// Nodes that offer at least one choice.
@@ -27,7 +27,7 @@ pub struct Summary {
     pub iae_items: usize,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndingCounts {
     pub success: usize,
     pub partial: usize,

@@ -101,6 +101,8 @@ pub struct Options {
     pub store_label: String,
     /// `--training`: show right/wrong after each IAE answer.
     pub training: bool,
+    /// Where library summaries are cached between runs (`None`: parse every script).
+    pub cache_dir: Option<PathBuf>,
 }
 
 enum Overlay {
@@ -162,7 +164,7 @@ impl App {
     /// Build the app: scan the library and list sessions.
     #[must_use]
     pub fn new(opts: Options, port: Box<dyn SessionPort>, size: (u16, u16)) -> Self {
-        let library = Library::scan(&opts.scripts);
+        let library = Library::scan_cached(&opts.scripts, opts.cache_dir.as_deref());
         let annotator = opts.annotator.clone().or_else(|| {
             opts.config_dir
                 .as_deref()
@@ -204,13 +206,7 @@ impl App {
             .iter()
             .position(|e| canon(&e.path) == want)
             .ok_or_else(|| format!("{}: not a script in the library", path.display()))?;
-        if self.library.entries[idx].tree.is_none() {
-            return Err(format!(
-                "{}: the script has errors; run `socius check {}`",
-                path.display(),
-                path.display()
-            ));
-        }
+        self.library.entries[idx].tree()?;
         self.start_or_ask_name(idx, mode);
         Ok(())
     }
@@ -417,12 +413,12 @@ impl App {
         let Some(entry) = self.library.entries.get(idx) else {
             return;
         };
-        let Some(tree) = entry.tree.clone() else {
-            self.status = Some((
-                format!("{}: {}", entry.title, self.lang.strings().script_errors),
-                true,
-            ));
-            return;
+        let tree = match entry.tree() {
+            Ok(t) => t,
+            Err(e) => {
+                self.status = Some((e, true));
+                return;
+            }
         };
         let annotator = self.annotator.clone().unwrap_or_default();
         let seed = derive_seed(self.base_seed, &format!("{annotator}\u{1f}{}", tree.id));
@@ -467,9 +463,12 @@ impl App {
             ));
             return;
         };
-        let Some(tree) = entry.tree.clone() else {
-            self.status = Some((format!("{}: {}", entry.title, s.script_errors), true));
-            return;
+        let tree = match entry.tree() {
+            Ok(t) => t,
+            Err(e) => {
+                self.status = Some((e, true));
+                return;
+            }
         };
         let title = entry.title.clone();
         let mut recorder = info.recorder;
@@ -627,7 +626,7 @@ impl App {
                 };
                 if let Some(&entry) = visible.get(pick) {
                     home.selected = pick;
-                    if self.library.entries[entry].tree.is_some() {
+                    if self.library.entries[entry].playable() {
                         self.overlay = Some(Overlay::ChooseMode { entry });
                     } else {
                         let e = &self.library.entries[entry];

@@ -30,6 +30,20 @@ pub fn config_dir() -> Option<PathBuf> {
         .or_else(|| non_empty("HOME").map(|h| h.join(".config").join("socius")))
 }
 
+/// The cache folder (library summaries): `$SOCIUS_CACHE_DIR`, else `$XDG_CACHE_HOME/socius`,
+/// else `~/.cache/socius`.
+#[must_use]
+pub fn cache_dir() -> Option<PathBuf> {
+    let non_empty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    non_empty("SOCIUS_CACHE_DIR")
+        .or_else(|| non_empty("XDG_CACHE_HOME").map(|d| d.join("socius")))
+        .or_else(|| non_empty("HOME").map(|h| h.join(".cache").join("socius")))
+}
+
 impl Config {
     /// Read the settings; a missing file is an empty config.
     ///

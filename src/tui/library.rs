@@ -1,11 +1,26 @@
-//! The library: every script found in the folders the TUI was given, loaded and summarised.
+//! The library: every script found in the folders the TUI was given, summarised for the home
+//! screen.
+//!
+//! Parsing YAML is what start-up spends its time on, so the summaries are kept in a small
+//! cache file keyed by path, size and modification time. A script whose file is unchanged is
+//! listed from the cache and parsed only when it is opened (and then checked against the
+//! cached content hash); changed and new files are parsed on every core. Without a cache
+//! folder, everything is parsed.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
 
 use crate::script::load::{Script, collect_paths, load_file};
 use crate::script::model::{Language, Orientation, WorldTree};
 use crate::script::validate::Summary;
+
+/// Cache layout version; a different number means the cache is ignored.
+const CACHE_VERSION: u32 = 1;
+const CACHE_FILE: &str = "library-v1.json";
 
 /// One script in the library.
 #[derive(Debug, Clone)]
@@ -20,10 +35,10 @@ pub struct ScriptEntry {
     pub summary: Option<Summary>,
     /// sha256 of the file's bytes.
     pub hash: String,
-    /// The tree, when the file holds a world tree without errors.
-    pub tree: Option<Arc<WorldTree>>,
     /// Lower-cased title, id and scenario, for the search box.
     haystack: String,
+    /// The parsed tree, once loaded.
+    tree: Arc<OnceLock<Arc<WorldTree>>>,
 }
 
 impl ScriptEntry {
@@ -31,6 +46,43 @@ impl ScriptEntry {
     #[must_use]
     pub fn matches(&self, needle: &str) -> bool {
         needle.is_empty() || self.haystack.contains(needle)
+    }
+
+    /// A world tree without errors.
+    #[must_use]
+    pub fn playable(&self) -> bool {
+        self.kind == "world_tree" && self.errors == 0
+    }
+
+    /// The tree, parsed on first use.
+    ///
+    /// # Errors
+    /// The script has errors, is not a world tree, or changed on disk since the library was
+    /// read (its content hash differs).
+    pub fn tree(&self) -> Result<Arc<WorldTree>, String> {
+        if let Some(t) = self.tree.get() {
+            return Ok(Arc::clone(t));
+        }
+        if !self.playable() {
+            return Err(format!(
+                "{}: the script has errors; run `socius check {}`",
+                self.path.display(),
+                self.path.display()
+            ));
+        }
+        let loaded = load_file(&self.path);
+        if loaded.hash != self.hash {
+            return Err(format!(
+                "{} changed on disk since the library was read; restart socius to reload it",
+                self.path.display()
+            ));
+        }
+        let tree = loaded
+            .world_tree()
+            .cloned()
+            .map(Arc::new)
+            .ok_or_else(|| format!("{}: the script has errors", self.path.display()))?;
+        Ok(Arc::clone(self.tree.get_or_init(|| tree)))
     }
 }
 
@@ -40,11 +92,52 @@ pub struct Library {
     pub entries: Vec<ScriptEntry>,
 }
 
+/// A cached summary of one file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Cached {
+    size: u64,
+    mtime_ns: u128,
+    id: String,
+    title: String,
+    kind: String,
+    language: Option<Language>,
+    orientation: Option<Orientation>,
+    errors: usize,
+    summary: Option<Summary>,
+    hash: String,
+    haystack: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    entries: HashMap<PathBuf, Cached>,
+}
+
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some((meta.len(), mtime.as_nanos()))
+}
+
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "world_tree" => "world_tree",
+        _ => "?",
+    }
+}
+
 impl Library {
-    /// Load every script under `paths` (files or folders). Missing folders are skipped: the
-    /// library shows what exists.
+    /// Parse every script under `paths` (files or folders). Missing folders are skipped.
     #[must_use]
     pub fn scan(paths: &[PathBuf]) -> Self {
+        Self::scan_cached(paths, None)
+    }
+
+    /// As [`Library::scan`], reusing and refreshing the summaries cached in `cache_dir`.
+    /// A missing or unreadable cache is rebuilt; failing to write it is not an error.
+    #[must_use]
+    pub fn scan_cached(paths: &[PathBuf], cache_dir: Option<&Path>) -> Self {
         let mut files = Vec::new();
         for p in paths {
             if let Ok(mut found) = collect_paths(std::slice::from_ref(p)) {
@@ -53,7 +146,24 @@ impl Library {
         }
         files.sort();
         files.dedup();
-        let mut entries = load_parallel(&files);
+        let cache = cache_dir.map(read_cache).unwrap_or_default();
+        let mut entries = Vec::with_capacity(files.len());
+        let mut misses = Vec::new();
+        for f in files {
+            let hit = stamp(&f).and_then(|(size, mtime_ns)| {
+                cache
+                    .entries
+                    .get(&f)
+                    .filter(|c| c.size == size && c.mtime_ns == mtime_ns)
+            });
+            match hit {
+                Some(c) => entries.push(from_cache(&f, c)),
+                None => misses.push(f),
+            }
+        }
+        let fresh = load_parallel(&misses);
+        let changed = !fresh.is_empty() || cache.entries.len() != entries.len();
+        entries.extend(fresh);
         entries.sort_by(|a, b| {
             (a.language, a.title.to_lowercase(), &a.path).cmp(&(
                 b.language,
@@ -61,7 +171,11 @@ impl Library {
                 &b.path,
             ))
         });
-        Self { entries }
+        let lib = Self { entries };
+        if changed && let Some(dir) = cache_dir {
+            lib.write_cache(dir);
+        }
+        lib
     }
 
     /// Find a script by id and content hash (resume needs the exact version), else by id.
@@ -70,7 +184,67 @@ impl Library {
         self.entries
             .iter()
             .find(|e| e.id == id && e.hash == hash)
-            .or_else(|| self.entries.iter().find(|e| e.id == id && e.tree.is_some()))
+            .or_else(|| self.entries.iter().find(|e| e.id == id && e.playable()))
+    }
+
+    fn write_cache(&self, dir: &Path) {
+        let mut file = CacheFile {
+            version: CACHE_VERSION,
+            entries: HashMap::with_capacity(self.entries.len()),
+        };
+        for e in &self.entries {
+            if let Some((size, mtime_ns)) = stamp(&e.path) {
+                file.entries.insert(
+                    e.path.clone(),
+                    Cached {
+                        size,
+                        mtime_ns,
+                        id: e.id.clone(),
+                        title: e.title.clone(),
+                        kind: e.kind.to_owned(),
+                        language: e.language,
+                        orientation: e.orientation,
+                        errors: e.errors,
+                        summary: e.summary.clone(),
+                        hash: e.hash.clone(),
+                        haystack: e.haystack.clone(),
+                    },
+                );
+            }
+        }
+        let Ok(bytes) = serde_json::to_vec(&file) else {
+            return;
+        };
+        // Best effort: a cache that cannot be written only costs time on the next start.
+        let _ = std::fs::create_dir_all(dir);
+        let tmp = dir.join(format!("{CACHE_FILE}.tmp{}", std::process::id()));
+        if std::fs::write(&tmp, bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, dir.join(CACHE_FILE));
+        }
+    }
+}
+
+fn read_cache(dir: &Path) -> CacheFile {
+    std::fs::read(dir.join(CACHE_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+        .filter(|c| c.version == CACHE_VERSION)
+        .unwrap_or_default()
+}
+
+fn from_cache(path: &Path, c: &Cached) -> ScriptEntry {
+    ScriptEntry {
+        path: path.to_path_buf(),
+        id: c.id.clone(),
+        title: c.title.clone(),
+        kind: kind_name(&c.kind),
+        language: c.language,
+        orientation: c.orientation,
+        errors: c.errors,
+        summary: c.summary.clone(),
+        hash: c.hash.clone(),
+        haystack: c.haystack.clone(),
+        tree: Arc::new(OnceLock::new()),
     }
 }
 
@@ -104,7 +278,10 @@ fn load_parallel(files: &[PathBuf]) -> Vec<ScriptEntry> {
 fn entry(path: &Path) -> ScriptEntry {
     let loaded = load_file(path);
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    let tree = loaded.world_tree().cloned().map(Arc::new);
+    let cell = OnceLock::new();
+    if let Some(t) = loaded.world_tree() {
+        let _ = cell.set(Arc::new(t.clone()));
+    }
     let (id, title, kind, language, orientation, scenario) = match &loaded.script {
         Some(Script::WorldTree(t)) => (
             t.id.clone(),
@@ -137,7 +314,49 @@ fn entry(path: &Path) -> ScriptEntry {
         errors,
         summary: loaded.summary,
         hash: loaded.hash,
-        tree,
         haystack,
+        tree: Arc::new(cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts"))
+    }
+
+    #[test]
+    fn the_cache_lists_the_same_library_and_trees_load_lazily() {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let fresh = Library::scan_cached(&[bundled()], Some(cache.path()));
+        assert!(cache.path().join(CACHE_FILE).exists());
+        let cached = Library::scan_cached(&[bundled()], Some(cache.path()));
+        assert_eq!(fresh.entries.len(), cached.entries.len());
+        for (a, b) in fresh.entries.iter().zip(&cached.entries) {
+            assert_eq!(
+                (&a.id, &a.title, &a.hash, &a.summary),
+                (&b.id, &b.title, &b.hash, &b.summary)
+            );
+            assert!(b.tree.get().is_none(), "not parsed until opened");
+            assert_eq!(b.tree().expect("loads").id, a.id);
+        }
+    }
+
+    #[test]
+    fn a_changed_file_is_parsed_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = tempfile::tempdir().expect("tempdir");
+        let src = bundled().join("en-shared-kitchen.yaml");
+        let path = dir.path().join("k.yaml");
+        std::fs::copy(&src, &path).expect("copy");
+        let first = Library::scan_cached(&[dir.path().to_path_buf()], Some(cache.path()));
+        assert_eq!(first.entries[0].errors, 0);
+        // Break the file (a different size, so the stamp changes even on coarse clocks).
+        std::fs::write(&path, "kind: world_tree\nid: [\n").expect("write");
+        let second = Library::scan_cached(&[dir.path().to_path_buf()], Some(cache.path()));
+        assert!(second.entries[0].errors > 0);
+        assert!(second.entries[0].tree().is_err());
     }
 }

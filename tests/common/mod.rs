@@ -65,6 +65,7 @@ pub fn options(lang: Lang, scripts: Vec<PathBuf>) -> Options {
         base_seed: 0,
         store_label: "sessions".to_owned(),
         training: false,
+        cache_dir: None,
     }
 }
 
