@@ -29,6 +29,12 @@ fn load_and_validate(c: &mut Criterion) {
     assert!(files.len() >= 200, "only {} trees imported", files.len());
     let mut group = c.benchmark_group("scripts");
     group.sample_size(20);
+    group.bench_function("load_validate_imported_corpus_all_cores", |b| {
+        b.iter(|| {
+            let loaded = socius::script::load::load_files(&files);
+            assert!(loaded.iter().all(|l| !l.has_errors()));
+        });
+    });
     group.bench_function("load_validate_imported_corpus", |b| {
         b.iter(|| {
             let mut errors = 0;

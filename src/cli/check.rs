@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{CmdResult, Failure, Globals};
 use crate::script::diag::{Diagnostic, Severity};
-use crate::script::load::{Loaded, Script, collect_paths, load_file};
+use crate::script::load::{Loaded, Script, collect_paths, load_files};
 use crate::script::validate::Summary;
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +48,7 @@ pub struct FileReport {
 /// A path that does not exist or a folder without scripts.
 pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
     let files = collect_paths(paths)?;
-    let loaded: Vec<Loaded> = files.iter().map(|p| load_file(p)).collect();
+    let loaded: Vec<Loaded> = load_files(&files);
     let mut text = String::new();
     let mut report = CheckReport {
         schema: 1,
