@@ -457,10 +457,7 @@ impl App {
             }
         };
         let Some(entry) = self.library.find(&info.script_id, &info.script_hash) else {
-            self.status = Some((
-                format!("script `{}` is not in the library", info.script_id),
-                true,
-            ));
+            self.status = Some((format!("{}: {}", s.not_in_library, info.script_id), true));
             return;
         };
         let tree = match entry.tree() {
