@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use socius::script::load::{Script, load_str};
-use socius::tui::app::{App, Options, ResumeInfo, SessionPort, StartRequest};
+use socius::tui::app::{App, Detail, Options, ResumeInfo, SessionPort, StartRequest};
 use socius::tui::i18n::Lang;
 use socius::tui::play::{EndRecord, IaeAnswerRecord, Mode, Play, PlayRecorder};
 use socius::tui::theme::Theme;
@@ -48,6 +48,9 @@ impl SessionPort for NoSessions {
         Vec::new()
     }
     fn resume(&mut self, _: &str) -> Result<ResumeInfo, String> {
+        Err("none".into())
+    }
+    fn detail(&self, _: &str) -> Result<Detail, String> {
         Err("none".into())
     }
 }

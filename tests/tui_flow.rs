@@ -79,9 +79,18 @@ fn a_gae_walk_is_stored_decision_by_decision() {
         events.last().map(|e| &e.body),
         Some(EventBody::SessionStatus(_))
     ));
-    // Back home, the finished session is listed.
+    // Back home, the finished session is listed; Enter on it opens its transcript.
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Esc)]);
     assert!(screen.contains("The raise conversation · gae"), "{screen}");
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab), enter()]);
+    assert!(screen.contains("#0 options"), "{screen}");
+    assert!(screen.contains("#1 decision"), "{screen}");
+    assert!(
+        screen.contains("en-salary-talk · world_tree_gae"),
+        "{screen}"
+    );
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Esc)]);
+    assert!(screen.contains("Library"), "{screen}");
 }
 
 #[test]

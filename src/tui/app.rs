@@ -82,6 +82,22 @@ pub trait SessionPort {
     /// # Errors
     /// Unknown id, unreadable events.
     fn resume(&mut self, id: &str) -> Result<ResumeInfo, String>;
+
+    /// A session's transcript for reading: a title and (label, text) entries, one per event.
+    ///
+    /// # Errors
+    /// Unknown id, unreadable events.
+    fn detail(&self, id: &str) -> Result<Detail, String>;
+}
+
+/// A stored session laid out for reading (the drill-down screen).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    /// (label, text); text may hold several lines.
+    pub entries: Vec<(String, String)>,
+    /// Lines scrolled down from the top.
+    pub scroll: usize,
 }
 
 /// Start-up options.
@@ -130,6 +146,7 @@ struct PlayScreen {
 enum Screen {
     Home,
     Play(Box<PlayScreen>),
+    Detail(Box<Detail>),
 }
 
 /// The application state.
@@ -222,7 +239,7 @@ impl App {
     pub fn play(&self) -> Option<&Play> {
         match &self.screen {
             Screen::Play(p) => Some(&p.play),
-            Screen::Home => None,
+            Screen::Home | Screen::Detail(_) => None,
         }
     }
 
@@ -290,6 +307,13 @@ impl App {
                     p.play.scroll.saturating_sub(3)
                 } else {
                     p.play.scroll + 3
+                };
+            }
+            Screen::Detail(d) => {
+                d.scroll = if down {
+                    d.scroll + 3
+                } else {
+                    d.scroll.saturating_sub(3)
                 };
             }
             Screen::Home => self.action(if down { Action::Down } else { Action::Up }),
@@ -506,6 +530,14 @@ impl App {
         let page = self.page();
         match &mut self.screen {
             Screen::Home => self.home_action(action),
+            Screen::Detail(d) => match action {
+                Action::Up => d.scroll = d.scroll.saturating_sub(1),
+                Action::Down => d.scroll += 1,
+                Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
+                Action::PageDown => d.scroll += page,
+                Action::Back | Action::Confirm => self.screen = Screen::Home,
+                _ => {}
+            },
             Screen::Play(p) => {
                 let play = &mut p.play;
                 let notice = match action {
@@ -559,7 +591,7 @@ impl App {
                 let s = self.lang.strings();
                 let feedback = match &mut self.screen {
                     Screen::Play(p) => p.play.take_feedback(),
-                    Screen::Home => None,
+                    Screen::Home | Screen::Detail(_) => None,
                 };
                 if let Some(right) = feedback {
                     let (mark, text) = if right {
@@ -643,7 +675,10 @@ impl App {
                     if row.in_progress {
                         self.resume(&row.id);
                     } else {
-                        self.status = Some((format!("{} · {}", row.title, row.when), false));
+                        match self.port.detail(&row.id) {
+                            Ok(d) => self.screen = Screen::Detail(Box::new(d)),
+                            Err(e) => self.status = Some((e, true)),
+                        }
                     }
                 }
             }
@@ -677,6 +712,7 @@ impl App {
                 };
                 format!(" socius · {} · {mode} · {}: {who}", p.title, s.annotator)
             }
+            Screen::Detail(d) => format!(" socius · {}", d.title),
         };
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(header, t.heading))).style(t.status_bar),
@@ -706,12 +742,19 @@ impl App {
                     ("q", Action::Quit),
                 ],
             },
+            Screen::Detail(_) => vec![
+                ("↑↓", Action::Down),
+                ("PgDn", Action::PageDown),
+                ("Esc", Action::Back),
+                ("q", Action::Quit),
+            ],
         };
         let message = self.status.as_ref().map(|(m, e)| (m.as_str(), *e));
         views::status_bar(frame, bottom, &ctx, &hints, message);
         match &self.screen {
             Screen::Home => views::home::render(frame, body, &ctx, &self.home, &self.library),
             Screen::Play(p) => views::play::render(frame, body, &ctx, &p.play),
+            Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),
         }
         self.draw_overlay(frame, body, &ctx);
     }

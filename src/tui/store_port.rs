@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::app::{ResumeInfo, SessionPort, StartRequest};
+use super::app::{Detail, ResumeInfo, SessionPort, StartRequest};
 use super::play::{EndRecord, IaeAnswerRecord, Mode, PlayRecorder, Step};
 use super::views::home::SessionRow;
 use crate::session::{
@@ -188,6 +188,9 @@ impl SessionPort for StorePort {
             return Vec::new();
         };
         sessions.retain(|s| mode_of(&s.kind).is_some());
+        // Only people resume; a model's unfinished episode belongs to its batch run.
+        sessions
+            .retain(|s| s.status != Status::InProgress || matches!(s.who, Who::Annotator { .. }));
         sessions.sort_by_key(|s| std::cmp::Reverse(s.updated));
         let (open, done): (Vec<_>, Vec<_>) = sessions
             .into_iter()
@@ -208,6 +211,43 @@ impl SessionPort for StorePort {
                 in_progress: s.status == Status::InProgress,
             })
             .collect()
+    }
+
+    fn detail(&self, id: &str) -> Result<Detail, String> {
+        let session = self.store.resolve(id).map_err(|e| e.to_string())?;
+        let events = self.store.events(session.id).map_err(|e| e.to_string())?;
+        let title = format!(
+            "{} · {} · {} · {}",
+            session.script.id, session.kind, session.who, session.status
+        );
+        let mut entries = Vec::with_capacity(events.len());
+        for e in &events {
+            if let EventBody::LlmCall(call) = &e.body {
+                // The prompt as sent: every message of the request, role first.
+                let messages = call.request.get("messages").and_then(|m| m.as_array());
+                let prompt: Vec<String> = messages
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        format!(
+                            "[{}] {}",
+                            m.get("role").and_then(|r| r.as_str()).unwrap_or("?"),
+                            m.get("content").and_then(|c| c.as_str()).unwrap_or("")
+                        )
+                    })
+                    .collect();
+                if !prompt.is_empty() {
+                    entries.push((format!("#{} prompt", e.seq), prompt.join("\n")));
+                }
+            }
+            let line = crate::session::describe(e);
+            entries.push((format!("#{} {}", e.seq, line.label), line.text));
+        }
+        Ok(Detail {
+            title,
+            entries,
+            scroll: 0,
+        })
     }
 
     fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {

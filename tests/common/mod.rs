@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use socius::tui::app::{App, Msg, Options, ResumeInfo, SessionPort, StartRequest};
+use socius::tui::app::{App, Detail, Msg, Options, ResumeInfo, SessionPort, StartRequest};
 use socius::tui::i18n::Lang;
 use socius::tui::play::{EndRecord, IaeAnswerRecord, PlayRecorder};
 use socius::tui::run::{Scripted, run_loop};
@@ -51,6 +51,9 @@ impl SessionPort for NullPort {
         Vec::new()
     }
     fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {
+        Err(format!("no session {id}"))
+    }
+    fn detail(&self, id: &str) -> Result<Detail, String> {
         Err(format!("no session {id}"))
     }
 }
