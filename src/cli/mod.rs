@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod eval;
 pub mod import;
 pub mod play;
 pub mod sessions;
@@ -71,6 +72,9 @@ pub enum Command {
     /// The session store: list, show, export, import, merge
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),
+    /// Evaluate a model on the world trees in batch (GAE or IAE), via an OpenAI-compatible API
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 /// A user-facing failure: printed as `socius: error: …`, exit code 1.
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Play(args)) => play::play(&cli.globals, &args),
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => sessions::run(&cli.globals, cmd),
+        Some(Command::Eval(cmd)) => eval::run(&cli.globals, cmd),
         None => play::home(&cli.globals, &cli.scripts),
     };
     match result {

@@ -1,4 +1,31 @@
 //! Evaluation: the SocialEval metrics (GAE success rates, IAE accuracies) computed from episode
 //! results, and the batch runner that produces those results from a model.
+//!
+//! - [`metrics`]: aggregation exactly as the official scripts count;
+//! - [`protocol`]: `socialeval` (the official walk) and `socius` (ours), side by side;
+//! - [`settings`]: what decides a run's results, recorded with every session for `--resume`;
+//! - [`runner`]: trees × episodes under a concurrency cap, Ctrl-C, resume, a failing endpoint
+//!   (`plan` decides what a run or a resume still has to do, longest jobs first);
+//! - [`gae_run`] / [`iae_run`]: one GAE episode, one tree's IAE items, and the events they
+//!   write; [`record`]: a model's answer as `llm_call` events;
+//! - [`summary`]: a run read back from the store into the `--json` reports; [`report`]: the
+//!   human table;
+//! - [`progress`]: live counters and the progress line.
 
+mod ask;
+pub mod gae_run;
+pub mod iae_run;
 pub mod metrics;
+mod plan;
+pub mod progress;
+pub mod protocol;
+pub mod record;
+pub mod report;
+pub mod runner;
+pub mod settings;
+pub mod summary;
+
+pub use protocol::Protocol;
+pub use runner::{Cancel, EvalTree, Prompts, RunError, RunOutcome, RunSpec, StopReason, run};
+pub use settings::{EvalKind, RequestedSettings, RunSettings};
+pub use summary::{GaeReport, IaeReport, Report, Tally};

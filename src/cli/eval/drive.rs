@@ -1,0 +1,231 @@
+//! Running the batch from the command line: the runtime, Ctrl-C, the progress line, and what
+//! is printed at the end.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::CommonArgs;
+use crate::agent::llm::Pool;
+use crate::cli::{CmdResult, Failure};
+use crate::eval::progress::{Progress, render};
+use crate::eval::record::scrub;
+use crate::eval::report::table;
+use crate::eval::runner::{self, Cancel, EvalTree, Prompts, RunOutcome, RunSpec, StopReason};
+use crate::eval::settings::EvalKind;
+use crate::store::Store;
+
+/// Run the batch on a fresh runtime, with Ctrl-C handling and the progress line.
+pub(super) fn execute(
+    store: Store,
+    pool: Pool,
+    prompts: Prompts,
+    spec: RunSpec,
+    trees: Vec<EvalTree>,
+    kind: EvalKind,
+) -> Result<RunOutcome, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+    let unit = unit(kind);
+    runtime.block_on(async move {
+        let cancel = Cancel::new();
+        let progress = Arc::new(Progress::new());
+        let stop = cancel.clone();
+        let tty = std::io::stderr().is_terminal();
+        let signals = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!(
+                    "{}socius: stopping: no new {unit} start, running ones are abandoned \
+                     (Ctrl-C again to quit at once)",
+                    if tty { "\n" } else { "" }
+                );
+                stop.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let ticker = tokio::spawn(show_progress(Arc::clone(&progress), unit, tty));
+        let result = runner::run(
+            store,
+            pool,
+            prompts,
+            spec,
+            trees,
+            cancel,
+            Arc::clone(&progress),
+        )
+        .await;
+        ticker.abort();
+        signals.abort();
+        let width = width();
+        let line = render(&progress.snapshot(), unit, width);
+        if tty {
+            eprintln!("\r{line:<width$}");
+        } else {
+            eprintln!("socius: {line}");
+        }
+        result.map_err(Failure::from)
+    })
+}
+
+const fn unit(kind: EvalKind) -> &'static str {
+    match kind {
+        EvalKind::Gae => "episodes",
+        EvalKind::Iae => "trees",
+    }
+}
+
+fn width() -> usize {
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map_or(100, |(w, _)| usize::from(w.0))
+        .saturating_sub(1)
+        .max(20)
+}
+
+/// Redraw the progress line: in place five times a second on a terminal, else a plain line
+/// every ten seconds.
+async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
+    let period = if tty {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(10)
+    };
+    let mut tick = tokio::time::interval(period);
+    tick.tick().await;
+    let mut last_len: usize = 0;
+    loop {
+        tick.tick().await;
+        let line = render(&progress.snapshot(), unit, width());
+        if tty {
+            let pad = " ".repeat(last_len.saturating_sub(line.len()));
+            eprint!("\r{line}{pad}");
+            last_len = line.len();
+        } else {
+            eprintln!("socius: {line}");
+        }
+    }
+}
+
+/// A word as a shell would need it.
+fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+,-[]".contains(c));
+    if safe {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn resume_hint(common: &CommonArgs, kind: EvalKind, run_id: &str) -> String {
+    let mut words = vec![
+        "socius".to_owned(),
+        "eval".to_owned(),
+        kind.name().to_owned(),
+        "--resume".to_owned(),
+        shell_word(run_id),
+        "--scripts".to_owned(),
+    ];
+    words.extend(common.scripts.iter().map(|p| shell_word(&path_text(p))));
+    words.extend([
+        "--endpoint".to_owned(),
+        shell_word(&scrub(&common.endpoint, &common.endpoint)),
+        "--model".to_owned(),
+        shell_word(&common.model),
+    ]);
+    if let Some(t) = &common.prompt_template {
+        words.extend(["--prompt-template".to_owned(), shell_word(&path_text(t))]);
+    }
+    words.join(" ")
+}
+
+fn path_text(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Print the result and decide the exit code.
+pub(super) fn finish(
+    outcome: &RunOutcome,
+    common: &CommonArgs,
+    kind: EvalKind,
+    run_id: &str,
+    endpoint: &str,
+) -> CmdResult {
+    // Shown without a password the URL may carry.
+    let endpoint = &scrub(endpoint, endpoint);
+    if common.json {
+        println!("{}", serde_json::to_string(&outcome.report)?);
+    } else {
+        print!("{}", table(&outcome.report));
+    }
+    let unit = unit(kind);
+    let t = &outcome.tally;
+    let p = &outcome.progress;
+    if outcome.reopened > 0 {
+        eprintln!(
+            "socius: {} session(s) left in progress by an earlier invocation were marked \
+             abandoned and run again",
+            outcome.reopened
+        );
+    }
+    let last_error = outcome
+        .last_error
+        .as_deref()
+        .unwrap_or("(no error recorded)");
+    match outcome.stop {
+        Some(StopReason::Interrupted) => {
+            return Err(Failure(format!(
+                "interrupted: {} of {} {unit} of run {run_id} are finished ({} abandoned just \
+                 now). Resume with:\n  {}",
+                t.finished,
+                t.slots,
+                p.abandoned,
+                resume_hint(common, kind, run_id)
+            )));
+        }
+        Some(StopReason::EndpointFailing { consecutive }) => {
+            return Err(Failure(format!(
+                "stopped after {consecutive} {unit} in a row failed at {endpoint}: \
+                 {last_error}\nOnce the endpoint works, resume with:\n  {}",
+                resume_hint(common, kind, run_id)
+            )));
+        }
+        None => {}
+    }
+    if p.done > 0 && p.failed == p.done {
+        let mut msg = format!("every {} failed: {last_error}", unit.trim_end_matches('s'));
+        if !last_error.contains(endpoint) {
+            msg.push_str(&format!(" (endpoint {endpoint})"));
+        }
+        return Err(Failure(msg));
+    }
+    if t.failed > 0 {
+        eprintln!(
+            "socius: warning: {} of {} {unit} failed (last error: {last_error}); they count \
+             under dropped.error. Redo them with:\n  {}",
+            t.failed,
+            t.slots,
+            resume_hint(common, kind, run_id)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("run-1"), "run-1");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("http://127.0.0.1:8/v1"), "http://127.0.0.1:8/v1");
+    }
+}

@@ -1,0 +1,184 @@
+//! The readable tables `socius eval` prints without `--json`.
+
+use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthStr;
+
+use super::metrics::Dropped;
+use super::summary::{GaeReport, IaeReport, Report};
+use crate::script::bessi;
+use crate::script::model::Orientation;
+
+/// `text` padded with spaces to `width` display columns.
+fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn dropped_line(d: &Dropped) -> String {
+    format!(
+        "dropped: {} unlabelled ending, {} dead end, {} invalid answer, {} error",
+        d.unlabelled_ending, d.dead_end, d.invalid_answer, d.error
+    )
+}
+
+/// The GAE table.
+#[must_use]
+pub fn gae_table(r: &GaeReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "GAE · run {} · model {} · protocol {} · {} tree{} × {} episode{}",
+        r.run,
+        r.model,
+        r.protocol,
+        r.trees,
+        if r.trees == 1 { "" } else { "s" },
+        r.episodes_per_tree,
+        if r.episodes_per_tree == 1 { "" } else { "s" },
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{}  {:>8}  {:>9}  {:>8}",
+        pad("orientation", 24),
+        "episodes",
+        "successes",
+        "rate"
+    );
+    for o in Orientation::ALL {
+        let label = format!("{} ({})", o.name(), o.group());
+        match r.by_orientation.get(o.name()) {
+            Some(c) => {
+                let _ = writeln!(
+                    out,
+                    "{}  {:>8}  {:>9}  {:>7.2}%",
+                    pad(&label, 24),
+                    c.episodes,
+                    c.successes,
+                    c.rate_pct
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{}  {:>8}  {:>9}  {:>8}", pad(&label, 24), 0, 0, "-");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{}  {:>8}  {:>9}  {:>7.2}%",
+        pad("macro (unweighted mean)", 24),
+        "",
+        "",
+        r.macro_rate_pct
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", dropped_line(&r.dropped));
+    out
+}
+
+/// The IAE table: categories with their abilities, abilities outside BESSI, overall.
+#[must_use]
+pub fn iae_table(r: &IaeReport) -> String {
+    const W: usize = 32;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "IAE · run {} · model {} · {} item{} answered",
+        r.run,
+        r.model,
+        r.items,
+        if r.items == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{}  {:>6}  {:>7}  {:>8}",
+        pad("category / ability", W),
+        "items",
+        "correct",
+        "accuracy"
+    );
+    let row = |out: &mut String, name: &str, items: usize, correct: usize, pct: f64| {
+        let _ = writeln!(
+            out,
+            "{}  {items:>6}  {correct:>7}  {pct:>7.2}%",
+            pad(name, W)
+        );
+    };
+    for (category, names) in bessi::CATEGORIES {
+        match r.by_category.get(category) {
+            Some(c) => {
+                let _ = writeln!(
+                    out,
+                    "{}  {:>6}  {:>7}  {:>7.2}%",
+                    pad(category, W),
+                    "",
+                    "",
+                    c.accuracy_pct
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{}  {:>6}  {:>7}  {:>8}",
+                    pad(category, W),
+                    "",
+                    "",
+                    "-"
+                );
+            }
+        }
+        for name in names.iter() {
+            if let Some(c) = r.by_ability.get(*name) {
+                row(
+                    &mut out,
+                    &format!("  {name}"),
+                    c.items,
+                    c.correct,
+                    c.accuracy_pct,
+                );
+            }
+        }
+    }
+    let others: Vec<_> = r
+        .by_ability
+        .iter()
+        .filter(|(name, _)| !bessi::is_canonical(name))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(out, "{}", pad("not a BESSI ability", W));
+        for (name, c) in others {
+            row(
+                &mut out,
+                &format!("  {name}"),
+                c.items,
+                c.correct,
+                c.accuracy_pct,
+            );
+        }
+    }
+    row(
+        &mut out,
+        "overall",
+        r.items,
+        r.correct,
+        r.overall_accuracy_pct,
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "dropped: {} invalid answer, {} error",
+        r.dropped.invalid_answer, r.dropped.error
+    );
+    out
+}
+
+/// The table of either report.
+#[must_use]
+pub fn table(report: &Report) -> String {
+    match report {
+        Report::Gae(r) => gae_table(r),
+        Report::Iae(r) => iae_table(r),
+    }
+}

@@ -1,0 +1,219 @@
+//! `socius eval iae` against policy servers: "always A", whose accuracy must be the share of
+//! items whose correct option the seeded shuffle put first (counted by the server itself from
+//! the trees, and again from the stored events), and an oracle that always knows the answer.
+//! Seeds make the orders reproducible.
+
+mod eval_common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use eval_common::*;
+use serde_json::Value;
+use socius::agent::llm::testing::{LoopbackServer, Recorded};
+use socius::session::{EventBody, SessionKind};
+use socius::store::{Filter, Store};
+
+/// (question, option texts sorted) → the candidate utterance, from the trees' scripts.
+type Oracle = HashMap<(String, Vec<String>), String>;
+
+fn oracle(dirs: &[&Path]) -> Oracle {
+    let mut out = Oracle::new();
+    for dir in dirs {
+        for t in load_trees(dir) {
+            for node in &t.tree.nodes {
+                for c in &node.choices {
+                    let Some(iae) = &c.iae else { continue };
+                    let mut texts: Vec<String> =
+                        iae.distractors.iter().map(|d| d.text.clone()).collect();
+                    texts.push(c.say.text.clone());
+                    texts.sort();
+                    out.insert((iae.question.trim().to_owned(), texts), c.say.text.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Which option of the request is the candidate (`None` when the texts make it ambiguous).
+fn correct_index(oracle: &Oracle, r: &Recorded) -> Option<usize> {
+    let prompt = user_prompt(r);
+    let opts = options(&prompt, '.');
+    let mut sorted = opts.clone();
+    sorted.sort();
+    let candidate = oracle
+        .get(&(question(&prompt), sorted))
+        .unwrap_or_else(|| panic!("an item the trees do not hold:\n{prompt}"));
+    let hits: Vec<usize> = (0..opts.len()).filter(|&i| &opts[i] == candidate).collect();
+    (hits.len() == 1).then(|| hits[0])
+}
+
+struct Counts {
+    asked: AtomicUsize,
+    a_correct: AtomicUsize,
+}
+
+fn pct(num: usize, den: usize) -> f64 {
+    ((num as f64 * 100.0 / den as f64) * 100.0).round() / 100.0
+}
+
+async fn eval_iae(
+    store: &Path,
+    scripts: &Path,
+    server: &LoopbackServer,
+    template: &Path,
+    extra: &[&str],
+) -> Value {
+    let mut a = args(&[
+        "eval",
+        "iae",
+        "--scripts",
+        scripts.to_str().unwrap(),
+        "--endpoint",
+        &server.base_url(),
+        "--model",
+        "policy",
+        "--prompt-template",
+        template.to_str().unwrap(),
+        "--json",
+    ]);
+    a.extend(extra.iter().map(|s| (*s).to_owned()));
+    let out = socius_async(store, a, Vec::new()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    json_out(&out)
+}
+
+/// The candidate's position in every stored `options_presented` of the IAE sessions.
+fn stored_candidate_positions(store: &Path) -> (usize, usize, usize) {
+    let store = Store::open(store).unwrap();
+    let (mut items, mut first, mut correct) = (0, 0, 0);
+    for s in store
+        .list(&Filter {
+            kind: Some(SessionKind::WorldTreeIae),
+            ..Filter::default()
+        })
+        .unwrap()
+    {
+        for e in store.events(s.id).unwrap() {
+            match e.body {
+                EventBody::OptionsPresented(o) => {
+                    items += 1;
+                    first += usize::from(o.options[0].id == "candidate");
+                }
+                EventBody::IaeAnswer(a) => correct += usize::from(a.correct == Some(true)),
+                _ => {}
+            }
+        }
+    }
+    (items, first, correct)
+}
+
+async fn always_a_over(dir: &Path, protocol: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = write(tmp.path(), "iae.txt", IAE_TEMPLATE);
+    let table = Arc::new(oracle(&[dir]));
+    let counts = Arc::new(Counts {
+        asked: AtomicUsize::new(0),
+        a_correct: AtomicUsize::new(0),
+    });
+    let (t, c) = (Arc::clone(&table), Arc::clone(&counts));
+    let server = LoopbackServer::start(move |r: &Recorded| {
+        c.asked.fetch_add(1, Ordering::SeqCst);
+        if correct_index(&t, r) == Some(0) {
+            c.a_correct.fetch_add(1, Ordering::SeqCst);
+        }
+        choice_reply('A')
+    })
+    .await
+    .unwrap();
+    let store = tmp.path().join("store");
+    let report = eval_iae(&store, dir, &server, &template, &["--protocol", protocol]).await;
+    let asked = counts.asked.load(Ordering::SeqCst);
+    let a_correct = counts.a_correct.load(Ordering::SeqCst);
+    assert!(asked > 0);
+    assert_eq!(report["metric"], "iae");
+    assert_eq!(
+        report["items"].as_u64(),
+        Some(asked as u64),
+        "one request per item"
+    );
+    assert_eq!(report["dropped"]["invalid_answer"], 0);
+    assert_eq!(report["dropped"]["error"], 0);
+    let overall = report["overall_accuracy_pct"].as_f64().unwrap();
+    assert!(
+        (overall - pct(a_correct, asked)).abs() < 1e-9,
+        "{overall} vs {a_correct}/{asked}"
+    );
+    assert!(
+        a_correct > 0 && a_correct < asked,
+        "the options are shuffled"
+    );
+    let (items, first, correct) = stored_candidate_positions(&store);
+    assert_eq!((items, first, correct), (asked, a_correct, a_correct));
+    eprintln!("always-A ({protocol}): {a_correct}/{asked} items correct = {overall}%");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_a_scores_the_items_the_shuffle_put_first() {
+    always_a_over(&bundled(), "socius").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_a_over_the_corpus() {
+    let Some(corpus) = corpus_dir("always_a_over_the_corpus") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let trees = tmp.path().join("trees");
+    let report = socius::script::socialeval::import_paths(&[corpus], &trees);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    always_a_over(&trees, "socialeval").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oracle_scores_everything_and_seeds_reproduce_orders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = write(tmp.path(), "iae.txt", IAE_TEMPLATE);
+    let table = Arc::new(oracle(&[&bundled()]));
+    let t = Arc::clone(&table);
+    let server = LoopbackServer::start(move |r: &Recorded| {
+        choice_reply(letter(correct_index(&t, r).unwrap_or(0)))
+    })
+    .await
+    .unwrap();
+    let store = tmp.path().join("store");
+    let report = eval_iae(&store, &bundled(), &server, &template, &[]).await;
+    assert!((report["overall_accuracy_pct"].as_f64().unwrap() - 100.0).abs() < 1e-9);
+    for (name, cell) in report["by_ability"].as_object().unwrap() {
+        assert_eq!(cell["items"], cell["correct"], "{name}");
+    }
+    for (name, cell) in report["by_category"].as_object().unwrap() {
+        assert!(
+            (cell["accuracy_pct"].as_f64().unwrap() - 100.0).abs() < 1e-9,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        report.as_object().unwrap().len(),
+        9,
+        "the documented IAE keys: {report}"
+    );
+
+    // The same seed shows every item in the same order; another seed does not.
+    let prompts = |from: usize, to: usize| {
+        let mut p: Vec<String> = server.requests()[from..to]
+            .iter()
+            .map(user_prompt)
+            .collect();
+        p.sort();
+        p
+    };
+    let n = server.request_count();
+    eval_iae(&store, &bundled(), &server, &template, &[]).await;
+    assert_eq!(prompts(0, n), prompts(n, 2 * n), "seed 0 twice");
+    eval_iae(&store, &bundled(), &server, &template, &["--seed", "7"]).await;
+    assert_ne!(prompts(0, n), prompts(2 * n, 3 * n), "another seed");
+}
