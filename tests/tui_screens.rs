@@ -159,3 +159,36 @@ fn tiny_terminals_get_a_message_and_resizing_redraws() {
     );
     assert!(screen.contains("Library"), "{screen}");
 }
+
+#[test]
+fn model_run_form_and_empty_runs_list() {
+    for lang in [Lang::En, Lang::Zh] {
+        for (w, h) in SIZES {
+            let t = tag(lang, w, h);
+            let mut a = app(lang, w, h);
+            let mut term = terminal(w, h);
+            snap(
+                &format!("run_form_{t}"),
+                &drive(&mut a, &mut term, vec![key('m')]),
+            );
+            // Metric IAE, protocol socialeval: the episodes field no longer applies.
+            snap(
+                &format!("run_form_iae_{t}"),
+                &drive(
+                    &mut a,
+                    &mut term,
+                    vec![
+                        code(KeyCode::Down),
+                        code(KeyCode::Right),
+                        code(KeyCode::Down),
+                        code(KeyCode::Right),
+                    ],
+                ),
+            );
+            snap(
+                &format!("runs_empty_{t}"),
+                &drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('r')]),
+            );
+        }
+    }
+}

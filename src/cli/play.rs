@@ -87,7 +87,15 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
     if let Some((path, mode)) = play {
         app.open_play(path, mode).map_err(Failure)?;
     }
-    crate::tui::run::run_terminal(&mut app).map_err(|e| Failure(format!("terminal: {e}")))?;
+    let result = crate::tui::run::run_terminal(&mut app);
+    // A model run still going is stopped here, its running episodes closed before exit.
+    if let Some(id) = app.stop_run() {
+        eprintln!(
+            "socius: model run {id} stopped; finished episodes are kept. Continue it with \
+             `socius eval gae|iae --resume {id} --scripts ... --endpoint ... --model ...`"
+        );
+    }
+    result.map_err(|e| Failure(format!("terminal: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,9 +10,12 @@
 //!   write; [`record`]: a model's answer as `llm_call` events;
 //! - [`summary`]: a run read back from the store into the `--json` reports; [`report`]: the
 //!   human table;
-//! - [`progress`]: live counters and the progress line.
+//! - [`progress`]: live counters and the progress line;
+//! - [`background`]: a run on a thread of its own (the TUI's runs view); [`runs`]: runs and
+//!   their episodes read back for browsing.
 
 mod ask;
+pub mod background;
 pub mod gae_run;
 pub mod iae_run;
 pub mod metrics;
@@ -22,6 +25,7 @@ pub mod protocol;
 pub mod record;
 pub mod report;
 pub mod runner;
+pub mod runs;
 pub mod settings;
 pub mod summary;
 

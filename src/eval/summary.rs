@@ -139,22 +139,45 @@ pub fn gae_report(
     settings: &RunSettings,
     trees: &[EvalTree],
 ) -> Result<(GaeReport, Tally), StoreError> {
+    let keys: Vec<TreeKey> = trees
+        .iter()
+        .map(|t| TreeKey {
+            id: t.tree.id.clone(),
+            orientation: t.tree.orientation,
+        })
+        .collect();
+    gae_over(store, run_id, settings, &keys)
+}
+
+/// A tree as the reports need it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TreeKey {
+    id: String,
+    orientation: Orientation,
+}
+
+fn gae_over(
+    store: &Store,
+    run_id: &str,
+    settings: &RunSettings,
+    trees: &[TreeKey],
+) -> Result<(GaeReport, Tally), StoreError> {
     let best = counting(run_sessions(store, run_id, EvalKind::Gae)?);
     let mut results: Vec<(Orientation, GaeResult)> = Vec::new();
     let mut tally = Tally::default();
     for t in trees {
         for episode in 0..settings.episodes {
             tally.slots += 1;
-            let Some(s) = best.get(&(t.tree.id.clone(), episode)) else {
+            let Some(s) = best.get(&(t.id.clone(), episode)) else {
                 tally.pending += 1;
                 continue;
             };
             if s.status == Status::Finished {
                 tally.finished += 1;
-                results.push((t.tree.orientation, gae_result(store, s)?));
+                results.push((t.orientation, gae_result(store, s)?));
             } else {
                 tally.failed += 1;
-                results.push((t.tree.orientation, GaeResult::Error));
+                results.push((t.orientation, GaeResult::Error));
             }
         }
     }
@@ -207,13 +230,29 @@ pub fn iae_report(
     settings: &RunSettings,
     trees: &[EvalTree],
 ) -> Result<(IaeReport, Tally), StoreError> {
+    let keys: Vec<TreeKey> = trees
+        .iter()
+        .map(|t| TreeKey {
+            id: t.tree.id.clone(),
+            orientation: t.tree.orientation,
+        })
+        .collect();
+    iae_over(store, run_id, settings, &keys)
+}
+
+fn iae_over(
+    store: &Store,
+    run_id: &str,
+    settings: &RunSettings,
+    trees: &[TreeKey],
+) -> Result<(IaeReport, Tally), StoreError> {
     let best = counting(run_sessions(store, run_id, EvalKind::Iae)?);
     let mut results = Vec::new();
     let mut dropped = Dropped::default();
     let mut tally = Tally::default();
     for t in trees {
         tally.slots += 1;
-        let Some(s) = best.get(&(t.tree.id.clone(), 0)) else {
+        let Some(s) = best.get(&(t.id.clone(), 0)) else {
             tally.pending += 1;
             continue;
         };
@@ -245,4 +284,51 @@ pub fn iae_report(
         },
         tally,
     ))
+}
+
+/// The report of a run over the trees its sessions name, with its settings — for reading a
+/// run back without its scripts (the TUI's runs view). `None` when the store holds no session
+/// of `run_id`.
+///
+/// # Errors
+/// A store read error, or sessions without readable run settings.
+pub fn stored_report(
+    store: &Store,
+    run_id: &str,
+) -> Result<Option<(Report, Tally, RunSettings)>, String> {
+    let sessions = store
+        .list(&Filter {
+            run_id: Some(run_id.to_owned()),
+            ..Filter::default()
+        })
+        .map_err(|e| e.to_string())?;
+    let Some(first) = sessions.first() else {
+        return Ok(None);
+    };
+    let settings: RunSettings = first
+        .meta
+        .get("run")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .ok_or_else(|| format!("the sessions of run {run_id} carry no readable settings"))?;
+    let mut keys: Vec<TreeKey> = sessions
+        .iter()
+        .filter_map(|s| {
+            let id = s.meta.get("tree")?.as_str()?.to_owned();
+            let orientation = Orientation::from_name(s.meta.get("orientation")?.as_str()?)?;
+            Some(TreeKey { id, orientation })
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let report = match settings.kind {
+        EvalKind::Gae => {
+            gae_over(store, run_id, &settings, &keys).map(|(r, t)| (Report::Gae(r), t))
+        }
+        EvalKind::Iae => {
+            iae_over(store, run_id, &settings, &keys).map(|(r, t)| (Report::Iae(r), t))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Some((report.0, report.1, settings)))
 }

@@ -18,11 +18,16 @@ use super::i18n::Lang;
 use super::keymap::{Action, action_for};
 use super::library::{Library, ScriptEntry};
 use super::play::{Mode, Notice, Phase, Play, PlayRecorder, Step};
+use super::runs::{FormKey, LaunchRequest, Live, RunData, RunForm, RunView, RunsList};
 use super::theme::Theme;
 use super::views::home::{Home, Pane, SessionRow};
 use super::views::{self, Ctx};
 use crate::engine::derive_seed;
+use crate::eval::background::BackgroundRun;
+use crate::eval::runs::RunInfo;
 use crate::script::model::WorldTree;
+
+mod runs_impl;
 
 /// Everything the loop feeds the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Paste(String),
+    /// Time passed (sent while a model run is going, so its progress is redrawn).
+    Tick,
 }
 
 /// A request to start a session.
@@ -88,6 +95,28 @@ pub trait SessionPort {
     /// # Errors
     /// Unknown id, unreadable events.
     fn detail(&self, id: &str) -> Result<Detail, String>;
+
+    /// Start a model run in the background.
+    ///
+    /// # Errors
+    /// No store behind this port, a bad endpoint, or the run could not start.
+    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, String> {
+        let _ = req;
+        Err("model runs need a session store".to_owned())
+    }
+
+    /// Every model run in the store, the most recent first.
+    fn runs(&self) -> Vec<RunInfo> {
+        Vec::new()
+    }
+
+    /// One run read back: its settings, results and episodes.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn run_data(&self, run_id: &str) -> Result<RunData, String> {
+        Err(format!("no run {run_id}"))
+    }
 }
 
 /// A stored session laid out for reading (the drill-down screen).
@@ -135,6 +164,7 @@ enum Overlay {
     ChooseMode {
         entry: usize,
     },
+    Launch(Box<RunForm>),
 }
 
 struct PlayScreen {
@@ -147,6 +177,8 @@ enum Screen {
     Home,
     Play(Box<PlayScreen>),
     Detail(Box<Detail>),
+    Runs(Box<RunsList>),
+    Run(Box<RunView>),
 }
 
 /// The application state.
@@ -166,6 +198,10 @@ pub struct App {
     store_label: String,
     training: bool,
     port: Box<dyn SessionPort>,
+    /// The model run started from this TUI (running, or ended and still on show).
+    run: Option<BackgroundRun>,
+    /// Screens to go back to (Esc): a run's view under an episode's transcript, say.
+    back: Vec<Screen>,
 }
 
 impl std::fmt::Debug for App {
@@ -204,6 +240,8 @@ impl App {
             store_label: opts.store_label,
             training: opts.training,
             port,
+            run: None,
+            back: Vec::new(),
         };
         app.refresh_sessions();
         app
@@ -239,7 +277,7 @@ impl App {
     pub fn play(&self) -> Option<&Play> {
         match &self.screen {
             Screen::Play(p) => Some(&p.play),
-            Screen::Home | Screen::Detail(_) => None,
+            _ => None,
         }
     }
 
@@ -267,6 +305,7 @@ impl App {
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Mouse(m) => self.mouse(m),
             Msg::Paste(text) => self.paste(&text),
+            Msg::Tick => self.tick(),
             Msg::Key(key) => {
                 if key.kind == KeyEventKind::Release {
                     return;
@@ -287,6 +326,7 @@ impl App {
         let clean: String = text.chars().filter(|c| !c.is_control()).collect();
         match &mut self.overlay {
             Some(Overlay::AskName { input, .. }) => input.push_str(&clean),
+            Some(Overlay::Launch(form)) => form.paste(&clean),
             None if self.home.searching => {
                 self.home.search.push_str(&clean);
                 self.home.selected = 0;
@@ -316,7 +356,9 @@ impl App {
                     d.scroll.saturating_sub(3)
                 };
             }
-            Screen::Home => self.action(if down { Action::Down } else { Action::Up }),
+            Screen::Home | Screen::Runs(_) | Screen::Run(_) => {
+                self.action(if down { Action::Down } else { Action::Up });
+            }
         }
     }
 
@@ -419,6 +461,11 @@ impl App {
                 Some(Action::Back | Action::Quit) => {}
                 _ => self.overlay = Some(Overlay::ChooseMode { entry }),
             },
+            Overlay::Launch(mut form) => match form.key(key) {
+                FormKey::Cancel => {}
+                FormKey::Stay => self.overlay = Some(Overlay::Launch(form)),
+                FormKey::Submit => self.launch(form),
+            },
         }
     }
 
@@ -518,7 +565,7 @@ impl App {
                 return;
             }
             Action::Quit => {
-                if self.session_open() {
+                if self.session_open() || self.run_going() {
                     self.overlay = Some(Overlay::ConfirmQuit { to_home: false });
                 } else {
                     self.quit = true;
@@ -535,9 +582,10 @@ impl App {
                 Action::Down => d.scroll += 1,
                 Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
                 Action::PageDown => d.scroll += page,
-                Action::Back | Action::Confirm => self.screen = Screen::Home,
+                Action::Back | Action::Confirm => self.go_back(),
                 _ => {}
             },
+            Screen::Runs(_) | Screen::Run(_) => self.runs_action(action),
             Screen::Play(p) => {
                 let play = &mut p.play;
                 let notice = match action {
@@ -591,7 +639,7 @@ impl App {
                 let s = self.lang.strings();
                 let feedback = match &mut self.screen {
                     Screen::Play(p) => p.play.take_feedback(),
-                    Screen::Home | Screen::Detail(_) => None,
+                    _ => None,
                 };
                 if let Some(right) = feedback {
                     let (mark, text) = if right {
@@ -642,6 +690,8 @@ impl App {
             (Action::FilterLanguage, _) => home.cycle_language(),
             (Action::FilterOrientation, _) => home.cycle_orientation(),
             (Action::FilterKind, _) => home.cycle_kind(&self.library),
+            (Action::RunModel, _) => self.open_launch_form(),
+            (Action::Runs, _) => self.open_runs(),
             (Action::SwitchPane, _) => {
                 home.pane = match home.pane {
                     Pane::Library => Pane::Sessions,
@@ -676,7 +726,7 @@ impl App {
                         self.resume(&row.id);
                     } else {
                         match self.port.detail(&row.id) {
-                            Ok(d) => self.screen = Screen::Detail(Box::new(d)),
+                            Ok(d) => self.push_screen(Screen::Detail(Box::new(d))),
                             Err(e) => self.status = Some((e, true)),
                         }
                     }
@@ -713,19 +763,43 @@ impl App {
                 format!(" socius · {} · {mode} · {}: {who}", p.title, s.annotator)
             }
             Screen::Detail(d) => format!(" socius · {}", d.title),
+            Screen::Runs(_) => format!(" socius · {} · {}", s.runs_title, self.store_label),
+            Screen::Run(v) => format!(" socius · {}", views::runs::header(&ctx, v)),
         };
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(header, t.heading))).style(t.status_bar),
             top,
         );
         let hints: Vec<(&str, Action)> = match &self.screen {
+            // `/ Search` is on the filter line already.
             Screen::Home => vec![
                 ("Enter", Action::Confirm),
-                ("/", Action::Search),
                 ("Tab", Action::SwitchPane),
+                ("m", Action::RunModel),
+                ("r", Action::Runs),
                 ("?", Action::Help),
                 ("q", Action::Quit),
             ],
+            Screen::Runs(_) => vec![
+                ("Enter", Action::Confirm),
+                ("Esc", Action::Back),
+                ("?", Action::Help),
+                ("q", Action::Quit),
+            ],
+            Screen::Run(v) => {
+                let mut h = vec![("Enter", Action::Confirm), ("Tab", Action::SwitchPane)];
+                if matches!(
+                    v.live,
+                    Live::Running {
+                        stopping: false,
+                        ..
+                    }
+                ) {
+                    h.push(("x", Action::StopRun));
+                }
+                h.extend([("Esc", Action::Back), ("q", Action::Quit)]);
+                h
+            }
             Screen::Play(p) => match p.play.phase {
                 Phase::Gae(_) | Phase::Iae(_) => vec![
                     ("1-9", Action::Pick(1)),
@@ -755,6 +829,8 @@ impl App {
             Screen::Home => views::home::render(frame, body, &ctx, &self.home, &self.library),
             Screen::Play(p) => views::play::render(frame, body, &ctx, &p.play),
             Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),
+            Screen::Runs(r) => views::runs::render_list(frame, body, &ctx, r),
+            Screen::Run(v) => views::runs::render_run(frame, body, &ctx, v),
         }
         self.draw_overlay(frame, body, &ctx);
     }
@@ -768,18 +844,27 @@ impl App {
             Some(Overlay::Help { scroll }) => {
                 views::help::render(frame, frame.area(), ctx, *scroll);
             }
-            Some(Overlay::ConfirmQuit { .. }) => views::popup(
+            Some(Overlay::ConfirmQuit { to_home }) => views::popup(
                 frame,
                 area,
                 ctx,
                 "socius",
                 &[
-                    (s.quit_confirm.to_owned(), t.text),
+                    (
+                        if self.run_going() && !to_home {
+                            s.run_quit_confirm
+                        } else {
+                            s.quit_confirm
+                        }
+                        .to_owned(),
+                        t.text,
+                    ),
                     (String::new(), t.text),
                     (s.yes_no.to_owned(), t.accent),
                 ],
                 50,
             ),
+            Some(Overlay::Launch(form)) => views::runs::render_form(frame, area, ctx, form),
             Some(Overlay::AskName { input, .. }) => views::popup(
                 frame,
                 area,

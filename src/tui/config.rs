@@ -1,4 +1,5 @@
-//! The user's settings file: the annotator id (asked once, then remembered) and the theme.
+//! The user's settings file: the annotator id (asked once, then remembered), the theme, and
+//! the endpoint and model of the last model run started from the TUI.
 //!
 //! Location: `$SOCIUS_CONFIG_DIR/config.yaml`, else `$XDG_CONFIG_HOME/socius/config.yaml`, else
 //! `~/.config/socius/config.yaml`. User themes live in `themes/` beside it.
@@ -15,6 +16,12 @@ pub struct Config {
     pub annotator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+    /// The endpoint of the last model run started from the TUI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The model of the last model run started from the TUI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// The settings folder.
@@ -86,6 +93,8 @@ mod tests {
         let c = Config {
             annotator: Some("ann-07".into()),
             theme: None,
+            endpoint: Some("http://127.0.0.1:8080/v1".into()),
+            model: None,
         };
         c.save(dir.path()).expect("save");
         assert_eq!(Config::load(dir.path()), Ok(c));

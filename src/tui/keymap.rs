@@ -28,8 +28,14 @@ pub enum Action {
     FilterOrientation,
     /// Cycle the kind filter (library).
     FilterKind,
-    /// Move between the library and the session lists.
+    /// Move between the library and the session lists (in a run: episodes and results).
     SwitchPane,
+    /// Open the form that starts a model run on the listed scripts.
+    RunModel,
+    /// Open the list of model runs.
+    Runs,
+    /// Stop the model run on screen (finished episodes stay).
+    StopRun,
 }
 
 /// Where an action applies (sections of the help screen).
@@ -38,6 +44,7 @@ pub enum Section {
     Global,
     Home,
     Play,
+    Runs,
 }
 
 /// One row of the keymap: the action, the keys shown for it, where it applies.
@@ -116,6 +123,31 @@ pub const BINDINGS: &[Binding] = &[
         section: Section::Home,
     },
     Binding {
+        action: Action::RunModel,
+        keys: "m",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::Runs,
+        keys: "r",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::Confirm,
+        keys: "Enter",
+        section: Section::Runs,
+    },
+    Binding {
+        action: Action::SwitchPane,
+        keys: "Tab",
+        section: Section::Runs,
+    },
+    Binding {
+        action: Action::StopRun,
+        keys: "x",
+        section: Section::Runs,
+    },
+    Binding {
         action: Action::Pick(1),
         keys: "1–9",
         section: Section::Play,
@@ -162,6 +194,9 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('l') => Action::FilterLanguage,
         KeyCode::Char('o') => Action::FilterOrientation,
         KeyCode::Char('t') => Action::FilterKind,
+        KeyCode::Char('m') => Action::RunModel,
+        KeyCode::Char('r') => Action::Runs,
+        KeyCode::Char('x') => Action::StopRun,
         KeyCode::Tab | KeyCode::BackTab => Action::SwitchPane,
         _ => return None,
     })
@@ -192,6 +227,9 @@ mod tests {
             KeyCode::Char('l'),
             KeyCode::Char('o'),
             KeyCode::Char('t'),
+            KeyCode::Char('m'),
+            KeyCode::Char('r'),
+            KeyCode::Char('x'),
             KeyCode::Tab,
         ];
         let reachable: Vec<Action> = codes.iter().filter_map(|c| action_for(&key(*c))).collect();

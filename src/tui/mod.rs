@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod library;
 pub mod play;
 pub mod run;
+pub mod runs;
 pub mod store_port;
 pub mod theme;
 pub mod views;

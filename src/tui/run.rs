@@ -17,11 +17,12 @@ use super::app::{App, Msg};
 
 /// Where messages come from: the terminal, or a script of events in tests.
 pub trait EventSource {
-    /// The next message, blocking; `None` ends the loop.
+    /// The next message, blocking; `None` ends the loop. With `tick`, a source that waits for
+    /// input returns [`Msg::Tick`] when nothing came for that long.
     ///
     /// # Errors
     /// Reading the terminal failed.
-    fn next(&mut self) -> io::Result<Option<Msg>>;
+    fn next(&mut self, tick: Option<Duration>) -> io::Result<Option<Msg>>;
 
     /// Whether another message is already waiting (the loop draws only when none is).
     ///
@@ -35,7 +36,7 @@ pub trait EventSource {
 pub struct Scripted(pub VecDeque<Msg>);
 
 impl EventSource for Scripted {
-    fn next(&mut self) -> io::Result<Option<Msg>> {
+    fn next(&mut self, _tick: Option<Duration>) -> io::Result<Option<Msg>> {
         Ok(self.0.pop_front())
     }
 
@@ -59,8 +60,13 @@ fn translate(ev: Event) -> Option<Msg> {
 }
 
 impl EventSource for Crossterm {
-    fn next(&mut self) -> io::Result<Option<Msg>> {
+    fn next(&mut self, tick: Option<Duration>) -> io::Result<Option<Msg>> {
         loop {
+            if let Some(t) = tick
+                && !event::poll(t)?
+            {
+                return Ok(Some(Msg::Tick));
+            }
             if let Some(msg) = translate(event::read()?) {
                 return Ok(Some(msg));
             }
@@ -86,10 +92,10 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     terminal.draw(|f| app.draw(f)).map_err(io::Error::other)?;
-    while let Some(msg) = source.next()? {
+    while let Some(msg) = source.next(app.tick_interval())? {
         app.update(msg);
         while !app.quit && source.pending()? {
-            match source.next()? {
+            match source.next(None)? {
                 Some(msg) => app.update(msg),
                 None => break,
             }

@@ -5,7 +5,14 @@ use std::path::Path;
 
 use super::app::{Detail, ResumeInfo, SessionPort, StartRequest};
 use super::play::{EndRecord, IaeAnswerRecord, Mode, PlayRecorder, Step};
+use super::runs::{LaunchRequest, RunData};
 use super::views::home::SessionRow;
+use crate::agent::llm::{LlmClient, LlmConfig, Pool};
+use crate::eval::background::BackgroundRun;
+use crate::eval::runs::{RunInfo, episodes, list_runs};
+use crate::eval::settings::{RequestedSettings, endpoint_host, generate_run_id};
+use crate::eval::summary::stored_report;
+use crate::eval::{Prompts, RunSpec};
 use crate::session::{
     Decision, Ending, EventBody, IaeAnswer, NewSession, OptionsPresented, PresentedOption,
     ScriptRef, SessionId, SessionKind, Status, StatusChange, Who,
@@ -247,6 +254,51 @@ impl SessionPort for StorePort {
             title,
             entries,
             scroll: 0,
+        })
+    }
+
+    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, String> {
+        let kind = req.kind;
+        let settings = RequestedSettings {
+            protocol: Some(req.protocol),
+            model: req.model.clone(),
+            episodes: Some(req.episodes),
+            ..RequestedSettings::default()
+        }
+        .new_run(kind)?;
+        let mut config = LlmConfig::new(req.endpoint.clone(), req.model);
+        config.temperature = Some(settings.temperature);
+        config.max_tokens = settings.max_tokens;
+        let client = LlmClient::new(config).map_err(|e| format!("endpoint: {e}"))?;
+        let prompts = Prompts::builtin(kind).map_err(|e| e.to_string())?;
+        let spec = RunSpec {
+            run_id: generate_run_id(),
+            settings,
+            endpoint_host: endpoint_host(&req.endpoint),
+            concurrency: req.concurrency,
+            resume: false,
+        };
+        let pool = Pool::new(client, req.concurrency);
+        BackgroundRun::start(self.store.clone(), pool, prompts, spec, req.trees)
+    }
+
+    fn runs(&self) -> Vec<RunInfo> {
+        list_runs(&self.store).unwrap_or_default()
+    }
+
+    fn run_data(&self, run_id: &str) -> Result<RunData, String> {
+        let report = stored_report(&self.store, run_id)?;
+        let episodes = episodes(&self.store, run_id)?;
+        Ok(match report {
+            Some((report, tally, settings)) => RunData {
+                settings: Some(settings),
+                report: Some((report, tally)),
+                episodes,
+            },
+            None => RunData {
+                episodes,
+                ..RunData::default()
+            },
         })
     }
 

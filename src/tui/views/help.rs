@@ -25,6 +25,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
         (Section::Global, ctx.s.section_global),
         (Section::Home, ctx.s.section_home),
         (Section::Play, ctx.s.section_play),
+        (Section::Runs, ctx.s.section_runs),
     ] {
         out.push(Line::from(Span::styled(title.to_owned(), t.heading)));
         let rows: Vec<_> = BINDINGS.iter().filter(|b| b.section == section).collect();
@@ -73,6 +74,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, scroll: usize) {
             format!(" {} ", ctx.s.help_title),
             ctx.theme.heading,
         ));
+    // When the help is taller than the screen, the way out and the scroll keys stay visible
+    // on the bottom border.
+    let block = if body.len() + 2 > usize::from(area.height) {
+        block.title_bottom(Span::styled(
+            format!(" {} · ↑↓ PgUp PgDn ", ctx.s.help_close),
+            ctx.theme.accent,
+        ))
+    } else {
+        block
+    };
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let max = body.len().saturating_sub(usize::from(inner.height));

@@ -98,7 +98,7 @@ impl Home {
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_owned();
     }
@@ -116,7 +116,7 @@ fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-fn pad_to(s: &str, w: usize) -> String {
+pub(crate) fn pad_to(s: &str, w: usize) -> String {
     let sw = width(s);
     format!("{s}{}", " ".repeat(w.saturating_sub(sw)))
 }

@@ -4,6 +4,7 @@ pub mod detail;
 pub mod help;
 pub mod home;
 pub mod play;
+pub mod runs;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Flex, Layout, Rect};
