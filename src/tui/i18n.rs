@@ -422,3 +422,32 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::StopRun) => "停止",
     }
 }
+
+/// A stored result word (an outcome, a reason an episode was dropped, a session status) in the
+/// interface language; other text (an error message, `7/9 correct`) is shown as stored.
+#[must_use]
+pub fn result_word(lang: Lang, word: &str) -> &str {
+    if lang == Lang::En {
+        return match word {
+            "in_progress" => "running",
+            "unlabelled_ending" => "unlabelled ending",
+            "dead_end" => "dead end",
+            "invalid_answer" => "invalid answer",
+            other => other,
+        };
+    }
+    match word {
+        "success" => "成功",
+        "partial" => "部分达成",
+        "failure" => "失败",
+        "unlabelled" | "unlabelled_ending" => "结局未标注",
+        "dead_end" => "死路",
+        "invalid_answer" => "无效回答",
+        "in_progress" => "进行中",
+        "finished" => "已完成",
+        "abandoned" => "已放弃",
+        "failed" => "失败（错误）",
+        "interrupted" => "已中断",
+        other => other,
+    }
+}

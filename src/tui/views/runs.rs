@@ -13,6 +13,7 @@ use crate::eval::progress::render as progress_line;
 use crate::eval::report::table;
 use crate::eval::settings::EvalKind;
 use crate::session::Status;
+use crate::tui::i18n::result_word;
 use crate::tui::runs::{Field, Live, RunForm, RunPane, RunView, RunsList};
 use crate::tui::wrap::wrap;
 
@@ -294,11 +295,12 @@ fn episode_lines(
             _ => "✗",
         };
         let episode = e.episode.map(|n| format!(" #{n}")).unwrap_or_default();
-        let result = if e.result.is_empty() {
+        let stored = if e.result.is_empty() {
             e.status.to_string()
         } else {
             e.result.clone()
         };
+        let result = result_word(ctx.lang, &stored);
         let text = format!(
             "{mark} {}{episode} · {result} · {} {}",
             e.title, e.calls, ctx.s.calls
