@@ -188,20 +188,36 @@ fn a_gae_run_started_from_the_library_runs_to_the_end_and_shows_every_episode() 
     let config = Config::load(&rig.config_dir()).expect("config");
     assert_eq!(config.endpoint.as_deref(), Some(endpoint.as_str()));
     assert_eq!(config.model.as_deref(), Some("policy-first"));
-    // Every request went to our server with the model's name.
+    // Every request went to our server with the model's name, asking for a stream.
     let requests = rig.server.requests();
     assert!(!requests.is_empty());
-    assert!(requests.iter().all(|r| {
-        r.json()
-            .and_then(|j| j.get("model").and_then(|m| m.as_str().map(str::to_owned)))
-            .as_deref()
-            == Some("policy-first")
-    }));
+    for r in &requests {
+        let body = r.json().expect("a JSON body");
+        assert_eq!(body["model"], "policy-first");
+        assert_eq!(body["stream"], true);
+    }
 }
 
 #[test]
 fn an_episode_opens_on_its_prompt_raw_reply_and_parsed_answer_and_esc_comes_back() {
-    let rig = Rig::new(|_| Reply::completion("After some thought: Option B."));
+    // Streamed in pieces, as the TUI asks for.
+    let rig = Rig::new(|_| {
+        let piece = |text: &str| {
+            format!(
+                "data: {}\n\n",
+                serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}}]})
+            )
+            .into_bytes()
+        };
+        Reply::sse_chunks(
+            vec![
+                piece("After some thought: "),
+                piece("Option B."),
+                b"data: [DONE]\n\n".to_vec(),
+            ],
+            Duration::ZERO,
+        )
+    });
     let mut app = rig.app(Lang::En);
     let mut term = terminal(W, H);
     let keys = form(
@@ -223,7 +239,9 @@ fn an_episode_opens_on_its_prompt_raw_reply_and_parsed_answer_and_esc_comes_back
     let screen = drive(&mut app, &mut term, vec![]);
     assert!(screen.contains("IAE · policy-b"), "{screen}");
     assert!(screen.contains("finished: 1/1"), "{screen}");
+    // Every streamed answer was read: no item dropped.
     assert!(screen.contains("correct"), "{screen}");
+    assert!(!screen.contains("dropped"), "{screen}");
     let detail = drive(&mut app, &mut term, vec![enter()]);
     assert!(detail.contains("prompt"), "{detail}");
     assert!(detail.contains("[system]"), "{detail}");

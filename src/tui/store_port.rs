@@ -269,6 +269,9 @@ impl SessionPort for StorePort {
         let mut config = LlmConfig::new(req.endpoint.clone(), req.model);
         config.temperature = Some(settings.temperature);
         config.max_tokens = settings.max_tokens;
+        // Streamed: the answer arrives as it is written (a server that answers in one piece
+        // is read as such); what is recorded is the same.
+        config.stream = true;
         let client = LlmClient::new(config).map_err(|e| format!("endpoint: {e}"))?;
         let prompts = Prompts::builtin(kind).map_err(|e| e.to_string())?;
         let spec = RunSpec {
