@@ -154,6 +154,18 @@ fn table() -> Vec<(&'static str, Want)> {
         ("我觉得应该选第二个。", Fail("no_choice")),
         ("Hello! How can I help you today?", Fail("no_choice")),
         ("choice choice choice", Fail("no_choice")),
+        // Real SmolLM2-135M replies: the article "a" after a marker is no letter.
+        (
+            "Your turn.\nYou can choose a JSON object or a different line from the scenario.",
+            Fail("no_choice"),
+        ),
+        (
+            "Rosa's answer is a JSON object, but it doesn't seem to be specific.",
+            Fail("no_choice"),
+        ),
+        ("I pick a Python function.", Fail("no_choice")),
+        ("The answer is a", Letter('A')),
+        ("I choose a, the kind one.", Letter('A')),
     ]
 }
 
@@ -178,6 +190,64 @@ fn realistic_replies() {
         "{} wrong:\n{}",
         wrong.len(),
         wrong.join("\n")
+    );
+}
+
+/// Real SmolLM2-135M IAE replies: the model re-lists the options and garbles one line (a word
+/// dropped, a line cut short). The garbled line must not become the answer.
+#[test]
+fn echoed_option_list_with_a_copying_slip_is_no_answer() {
+    let opts = [
+        "The curry was great. It still doesn't clean the oven, though.",
+        "Let's be objective about it: cooking takes about an hour, and the washing-up after it \
+         takes another hour. We could trade one for the other, a straight swap, and keep a note.",
+        "Fine. Forget I said anything. I'll be in my room.",
+        "No, I didn't, and that's fair. I've been keeping score, on my phone, actually, and it's \
+         made me sour about the whole thing. The curry counts. Can we start this again?",
+    ];
+    let c = Choices::with_texts(&opts);
+    let code = |r: &str| parse_choice(r, c).map_err(|e| e.code());
+    // B lost the word "about".
+    let slipped = "A. The curry was great. It still doesn't clean the oven, though.\n\
+        B. Let's be objective about it: cooking takes an hour, and the washing-up after it takes \
+        another hour. We could trade one for the other, a straight swap, and keep a note.\n\
+        C. Fine. Forget I said anything. I'll be in my room.\n\
+        D. No, I didn't, and that's fair. I've been keeping score, on my phone, actually, and it's \
+        made me sour about the whole thing. The curry counts. Can we start this again?";
+    assert_eq!(code(slipped), Err("repeats_options"));
+    // A cut short, the others whole.
+    let cut = "A. The curry was great.\nB. Let's be objective about it: cooking takes about an \
+        hour\nC. Fine. Forget I said anything. I'll be in my room.\nD. No, I didn't, and that's \
+        fair. I've been keeping score";
+    assert_eq!(code(cut), Err("repeats_options"));
+    // The same list followed by a real answer still answers.
+    assert_eq!(
+        parse_choice(&format!("{slipped}\nAnswer: D"), c).map(|p| p.letter),
+        Ok('D')
+    );
+    // One lettered line is an answer, not a list, even when it paraphrases its option.
+    assert_eq!(
+        parse_choice("C. Fine. Forget I said anything, I'm off to my room.", c).map(|p| p.letter),
+        Ok('C')
+    );
+    // The small test options: a slip in a short option is caught too.
+    let short = "A. Sure, I'll help you carry the boxes.\nB. Sorry, I'm busy today, really.\n\
+        C. Ask someone else, please.\nD. Let's split the work in half.";
+    assert_eq!(
+        parse_choice(short, Choices::with_texts(&OPTS)).map_err(|e| e.code()),
+        Err("repeats_options")
+    );
+    // One option's text copied under another letter: still the list, not an answer D.
+    let dup = "A. Sure, I'll help you carry the boxes.\nB. Sorry, I'm busy today.\n\
+        C. Ask someone else, please.\nD. Sorry, I'm busy today.";
+    assert_eq!(
+        parse_choice(dup, Choices::with_texts(&OPTS)).map_err(|e| e.code()),
+        Err("repeats_options")
+    );
+    // A bare letter after the list is the answer.
+    assert_eq!(
+        parse_choice(&format!("{short}\n\nB"), Choices::with_texts(&OPTS)).map(|p| p.letter),
+        Ok('B')
     );
 }
 

@@ -147,7 +147,9 @@ pub(super) fn letter_prefix(line: &str) -> Option<(char, &str)> {
 }
 
 /// Whether a lone `a`/`A`/`i`/`I` followed by `after` (the text after one space) reads as the
-/// English word rather than a letter. Other letters are never words.
+/// English word rather than a letter. Other letters are never words. A capital before a
+/// capitalised word may be a letter before a name (`A Mia: …`); a lowercase `a` before any word
+/// is the article (`choose a JSON object`).
 pub(super) fn word_like(c: char, after: &str) -> bool {
     const A_LETTER_NEXT: &[&str] = &[
         "or", "and", "nor", "vs", "is", "was", "seems", "looks", "sounds", "fits", "works",
@@ -163,13 +165,17 @@ pub(super) fn word_like(c: char, after: &str) -> bool {
         .chars()
         .take_while(char::is_ascii_alphabetic)
         .collect();
-    if word.is_empty() || !word.starts_with(|w: char| w.is_ascii_lowercase()) {
+    if word.is_empty() || (c != 'a' && !word.starts_with(|w: char| w.is_ascii_lowercase())) {
         return false;
     }
-    !list.contains(&word.as_str())
+    !list.contains(&word.to_ascii_lowercase().as_str())
 }
 
-/// Set aside an echoed option list: two or more lines `X: …` / `X. …` holding option X's text.
+/// Set aside an echoed option list: two or more lines `X: …` / `X. …` holding option X's text,
+/// or a near copy of it. Small models re-list the options and slip a word, stop early or copy
+/// one option's text under another letter; a line they garbled is no more an answer than the
+/// ones they copied, so once a list is seen every lettered line with text is set aside (a bare
+/// `B` after the list stays: that is an answer).
 pub(super) fn drop_listing(body: &str, texts: &[String]) -> (String, bool) {
     if texts.is_empty() {
         return (body.to_owned(), false);
@@ -178,7 +184,7 @@ pub(super) fn drop_listing(body: &str, texts: &[String]) -> (String, bool) {
         let (c, rest) = letter_prefix(strip_markdown(line))?;
         let i = index_of(c)?;
         let text = texts.get(i)?;
-        (!text.is_empty() && rest.contains(text.as_str())).then_some(i)
+        (!text.is_empty() && (rest.contains(text.as_str()) || near_copy(rest, text))).then_some(i)
     };
     let mut letters: Vec<usize> = body.lines().filter_map(is_listing).collect();
     letters.sort_unstable();
@@ -186,8 +192,41 @@ pub(super) fn drop_listing(body: &str, texts: &[String]) -> (String, bool) {
     if letters.len() < 2 {
         return (body.to_owned(), false);
     }
-    let kept: Vec<&str> = body.lines().filter(|l| is_listing(l).is_none()).collect();
+    let listed = |line: &str| {
+        letter_prefix(strip_markdown(line)).is_some_and(|(_, rest)| {
+            !rest
+                .trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+                .is_empty()
+        })
+    };
+    let kept: Vec<&str> = body.lines().filter(|l| !listed(l)).collect();
     (kept.join("\n"), true)
+}
+
+/// Whether `rest` (a line after its option letter, perhaps after the speaker's name) is a near
+/// copy of `text`: it starts or ends like it, with at least 24 characters in common, or three
+/// fifths of a shorter text (eight characters at least, the whole text when it is shorter than
+/// that); or it is the start of `text`, cut short (a reply stopped by its token limit).
+fn near_copy(rest: &str, text: &str) -> bool {
+    let len = text.chars().count();
+    let need = (len * 3 / 5).max(len.min(8)).min(24);
+    let after_name = rest.find(':').map(|p| &rest[p + 1..]);
+    std::iter::once(rest).chain(after_name).any(|s| {
+        let s = s.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+        let prefix = s
+            .chars()
+            .zip(text.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let suffix = s
+            .chars()
+            .rev()
+            .zip(text.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let cut_short = prefix > 0 && prefix == s.chars().count();
+        cut_short || prefix.max(suffix) >= need
+    })
 }
 
 /// Whether the rest of a line after a leading letter goes on listing letters (`A. B.`,
