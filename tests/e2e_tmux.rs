@@ -42,17 +42,32 @@ impl Tmux {
 
     /// Wait until the screen shows `text` (polling the pane; fails after 20 s).
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// Wait until the screen satisfies `done` (polling the pane; fails after 20 s, showing
+    /// `what` was awaited and the last screen).
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if done(&s) {
                 return s;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {text:?}; screen:\n{s}"
+                "timed out waiting for {what}; screen:\n{s}"
             );
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Tmux {
+    /// A tmux server of the test's own (started by the first `open`).
+    fn new(tag: &str) -> Self {
+        Self {
+            socket: format!("socius-e2e-{tag}-{}", std::process::id()),
         }
     }
 }
@@ -65,10 +80,7 @@ fn setup(tag: &str) -> Option<(Tmux, tempfile::TempDir)> {
         return None;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux {
-        socket: format!("socius-e2e-{tag}-{}", std::process::id()),
-    };
-    Some((tmux, dir))
+    Some((Tmux::new(tag), dir))
 }
 
 impl Tmux {
@@ -87,6 +99,8 @@ impl Tmux {
         } else {
             format!("{base}; echo EXITED:$?; sleep 30")
         };
+        // In the crate's folder: the bundled library is `./scripts`, and the restarted app finds
+        // the session's script there (whatever folder the test binary was started from).
         self.run(&[
             "new-session",
             "-d",
@@ -96,6 +110,8 @@ impl Tmux {
             "80",
             "-y",
             "24",
+            "-c",
+            env!("CARGO_MANIFEST_DIR"),
             &cmd,
         ]);
     }
@@ -145,8 +161,26 @@ impl Drop for Tmux {
     }
 }
 
+/// The title of the GAE question box for choice point `n` (1-based; it counts the decisions of
+/// the whole session, replayed ones included).
+fn question(n: usize) -> String {
+    format!("Your reply · Choice {n} ")
+}
+
+/// The choice point of the GAE question on screen, if one is.
+fn question_on(screen: &str) -> Option<usize> {
+    let rest = &screen[screen.find("Your reply · Choice ")? + "Your reply · Choice ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// Reveal lines and pick option 1 until `stop` decisions were made or the ending shows.
 /// Returns the number of decisions made.
+///
+/// Every key waits for the screen that proves the app acted on it, not for just any change:
+/// a key also clears the status bar (e.g. "Resumed where you left off."), and that redraw comes
+/// before the decision is stored. A decision counts once its question is gone from the screen:
+/// the app stores (and flushes) it before it moves on, so it then survives a kill -9.
 fn play(tmux: &Tmux, stop: usize) -> usize {
     let mut made = 0;
     let start = Instant::now();
@@ -156,20 +190,39 @@ fn play(tmux: &Tmux, stop: usize) -> usize {
             return made;
         }
         assert!(start.elapsed() < Duration::from_secs(60), "stuck:\n{s}");
-        let wait = if s.contains("Your reply") {
+        if let Some(n) = question_on(&s) {
             tmux.keys(&["1"]);
             tmux.keys(&["Enter"]);
+            let title = question(n);
+            tmux.wait_until(&format!("{title:?} to go"), |s| !s.contains(&title));
             made += 1;
-            Duration::from_secs(5)
         } else {
             tmux.keys(&["a"]);
-            Duration::from_millis(500)
-        };
-        // Wait until the screen shows what the keys did.
-        let t = Instant::now();
-        while tmux.screen() == s && t.elapsed() < wait {
-            std::thread::sleep(Duration::from_millis(20));
+            tmux.wait_until("a question or the ending", |s| {
+                question_on(s).is_some() || s.contains("The end")
+            });
         }
+    }
+}
+
+/// Wait until process `pid` is gone (reaped). A SIGKILLed process can live on for a while,
+/// e.g. while a thread finishes a disk sync; until its last thread has exited it holds the
+/// store's lock, and a new socius would refuse the store ("in use by another socius process").
+/// Its main thread may already be a zombie then, so only "no such process" proves it.
+fn wait_gone(pid: &str) {
+    let start = Instant::now();
+    while Command::new("kill")
+        .args(["-0", pid])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("kill -0")
+        .success()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "process {pid} still there 20 s after kill -9"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -185,6 +238,9 @@ fn play_a_bundled_tree_to_an_ending_in_tmux() {
     tmux.open(dir.path(), &args, false);
     tmux.wait_for("Press Enter to begin");
     tmux.keys(&["Enter"]);
+    tmux.wait_until("the introduction to go", |s| {
+        !s.contains("Press Enter to begin")
+    });
     let made = play(&tmux, usize::MAX);
     let end = tmux.wait_for("Outcome");
     assert!(
@@ -224,21 +280,31 @@ fn kill_9_mid_tree_then_resume_from_the_library() {
     tmux.open(dir.path(), &args, true);
     tmux.wait_for("Press Enter to begin");
     tmux.keys(&["Enter"]);
+    tmux.wait_until("the introduction to go", |s| {
+        !s.contains("Press Enter to begin")
+    });
     let before = play(&tmux, 2);
     assert_eq!(before, 2);
+    // The pane runs socius itself (exec), so its pid is socius's.
     let pid = tmux.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+    let pid = pid.trim();
     let killed = Command::new("kill")
-        .args(["-9", pid.trim()])
+        .args(["-9", pid])
         .status()
         .expect("kill");
     assert!(killed.success());
-    tmux.run(&["kill-session", "-t", "e2e"]);
-    // Restart on the home screen: the session is offered for resuming.
+    wait_gone(pid);
+    drop(tmux);
+    // Restart on the home screen, in a tmux server of its own (the first one exits with its
+    // last pane): the session is offered for resuming.
+    let tmux = Tmux::new("kill-resume");
     tmux.open(dir.path(), "", false);
     tmux.wait_for("In progress");
     tmux.keys(&["Tab"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("Resumed where you left off");
+    let resumed = tmux.wait_for("Resumed where you left off");
+    // Both decisions made before the kill were stored: the session resumes at the third.
+    assert!(resumed.contains(&question(before + 1)), "{resumed}");
     let after = play(&tmux, usize::MAX);
     tmux.wait_for("Outcome");
     tmux.keys(&["q"]);
