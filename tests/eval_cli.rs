@@ -454,17 +454,29 @@ async fn ctrl_c_stops_cleanly_and_resume_finishes() {
     // Concurrency 2: two calls in flight, plus one spare job ready.
     assert!(abandoned <= 3, "{abandoned}");
 
+    // The printed command continues this very run: run it as printed, from another folder and
+    // with no $SOCIUS_STORE, so it must name the store and the non-default concurrency itself.
+    let hint = err
+        .lines()
+        .skip_while(|l| !l.contains("Resume with"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no resume command printed:\n{err}"));
+    let words = shell_split(hint.trim());
+    assert_eq!(words[..4], ["socius", "eval", "gae", "--resume"], "{hint}");
+    assert!(hint.contains("--concurrency 2"), "{hint}");
+    let elsewhere = tempfile::tempdir().unwrap();
     let before = server.request_count();
-    let out = socius_async(
-        &store,
-        gae_args(
-            &bundled(),
-            &server.base_url(),
-            &["--resume", "sig", "--json"],
-        ),
-        Vec::new(),
-    )
-    .await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_socius"))
+            .args(&words[1..])
+            .arg("--json")
+            .current_dir(elsewhere.path())
+            .env_remove("SOCIUS_STORE")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let full = json_out(&out);
     let total: u64 = full["by_orientation"]
@@ -475,4 +487,35 @@ async fn ctrl_c_stops_cleanly_and_resume_finishes() {
         .sum();
     assert_eq!(total, 20);
     assert!(server.request_count() > before);
+}
+
+/// Split a command line as a POSIX shell would, for the plain words and '…' quoting that
+/// socius prints.
+fn shell_split(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
 }

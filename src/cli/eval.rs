@@ -69,6 +69,13 @@ pub enum ProtocolArg {
     Socius,
 }
 
+/// Calls in flight at most, unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: u32 = 8;
+/// Seconds one request may take, unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
+/// Attempts per call, unless `--max-attempts` says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
+
 #[derive(Debug, clap::Args)]
 pub struct CommonArgs {
     /// World-tree scripts: files or folders (searched recursively). The global --lang en|zh
@@ -85,7 +92,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "VAR", default_value = DEFAULT_API_KEY_ENV)]
     pub api_key_env: String,
     /// Calls in flight at most
-    #[arg(long, value_name = "C", default_value_t = 8,
+    #[arg(long, value_name = "C", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub concurrency: u32,
     /// Sampling temperature [default: 1; 0 for iae under the socius protocol]
@@ -107,10 +114,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
     /// Seconds one request may take
-    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
     pub timeout: f64,
     /// Attempts per call (retries on connection errors, timeouts, 429 and 5xx)
-    #[arg(long, value_name = "N", default_value_t = 4,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
     /// Base seed for option orders [default: 0]
@@ -237,5 +244,5 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         resume: common.resume.is_some(),
     };
     let outcome = drive::execute(store, pool, prompts, spec, trees, kind)?;
-    drive::finish(&outcome, &common, kind, &run_id, &endpoint)
+    drive::finish(&outcome, &common, kind, &run_id, &endpoint, &store_dir)
 }

@@ -14,6 +14,9 @@ pub mod import;
 pub mod play;
 pub mod sessions;
 
+/// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
+pub const DEFAULT_STORE: &str = "sessions";
+
 /// Options every subcommand sees.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Globals {
@@ -37,7 +40,7 @@ impl Globals {
         }
         match std::env::var_os("SOCIUS_STORE") {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => PathBuf::from("sessions"),
+            _ => PathBuf::from(DEFAULT_STORE),
         }
     }
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::CommonArgs;
+use super::{CommonArgs, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECS};
+use crate::cli::DEFAULT_STORE;
+use crate::agent::llm::DEFAULT_API_KEY_ENV;
 use crate::agent::llm::Pool;
 use crate::cli::{CmdResult, Failure};
 use crate::eval::progress::{Progress, render};
@@ -123,15 +125,21 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-fn resume_hint(common: &CommonArgs, kind: EvalKind, run_id: &str) -> String {
+fn resume_hint(common: &CommonArgs, kind: EvalKind, run_id: &str, store: &Path) -> String {
     let mut words = vec![
         "socius".to_owned(),
         "eval".to_owned(),
         kind.name().to_owned(),
         "--resume".to_owned(),
         shell_word(run_id),
-        "--scripts".to_owned(),
     ];
+    // The settings stored with the run (model, protocol, temperature, episodes, seed, …) carry
+    // over by themselves; what the run does not store is repeated here when it was not the
+    // default, so the printed command continues this very run.
+    if store != Path::new(DEFAULT_STORE) {
+        words.extend(["--store".to_owned(), shell_word(&path_text(store))]);
+    }
+    words.push("--scripts".to_owned());
     words.extend(common.scripts.iter().map(|p| shell_word(&path_text(p))));
     words.extend([
         "--endpoint".to_owned(),
@@ -141,6 +149,18 @@ fn resume_hint(common: &CommonArgs, kind: EvalKind, run_id: &str) -> String {
     ]);
     if let Some(t) = &common.prompt_template {
         words.extend(["--prompt-template".to_owned(), shell_word(&path_text(t))]);
+    }
+    if common.api_key_env != DEFAULT_API_KEY_ENV {
+        words.extend(["--api-key-env".to_owned(), shell_word(&common.api_key_env)]);
+    }
+    if common.concurrency != DEFAULT_CONCURRENCY {
+        words.extend(["--concurrency".to_owned(), common.concurrency.to_string()]);
+    }
+    if (common.timeout - DEFAULT_TIMEOUT_SECS).abs() > f64::EPSILON {
+        words.extend(["--timeout".to_owned(), common.timeout.to_string()]);
+    }
+    if common.max_attempts != DEFAULT_MAX_ATTEMPTS {
+        words.extend(["--max-attempts".to_owned(), common.max_attempts.to_string()]);
     }
     words.join(" ")
 }
@@ -156,6 +176,7 @@ pub(super) fn finish(
     kind: EvalKind,
     run_id: &str,
     endpoint: &str,
+    store: &Path,
 ) -> CmdResult {
     // Shown without a password the URL may carry.
     let endpoint = &scrub(endpoint, endpoint);
@@ -186,14 +207,14 @@ pub(super) fn finish(
                 t.finished,
                 t.slots,
                 p.abandoned,
-                resume_hint(common, kind, run_id)
+                resume_hint(common, kind, run_id, store)
             )));
         }
         Some(StopReason::EndpointFailing { consecutive }) => {
             return Err(Failure(format!(
                 "stopped after {consecutive} {unit} in a row failed at {endpoint}: \
                  {last_error}\nOnce the endpoint works, resume with:\n  {}",
-                resume_hint(common, kind, run_id)
+                resume_hint(common, kind, run_id, store)
             )));
         }
         None => {}
@@ -211,7 +232,7 @@ pub(super) fn finish(
              under dropped.error. Redo them with:\n  {}",
             t.failed,
             t.slots,
-            resume_hint(common, kind, run_id)
+            resume_hint(common, kind, run_id, store)
         );
     }
     Ok(ExitCode::SUCCESS)
