@@ -61,7 +61,8 @@ pub struct RateCell {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GaeSummary {
     pub by_orientation: BTreeMap<String, RateCell>,
-    pub macro_rate_pct: f64,
+    /// `None` (JSON `null`) when no episode reached a labelled ending: no rate is known.
+    pub macro_rate_pct: Option<f64>,
     pub dropped: Dropped,
 }
 
@@ -115,11 +116,8 @@ pub fn gae(episodes: &[(Orientation, GaeResult)]) -> GaeSummary {
         }
     }
     #[expect(clippy::cast_precision_loss, reason = "at most seven orientations")]
-    let macro_rate_pct = if rates.is_empty() {
-        0.0
-    } else {
-        round2(rates.iter().sum::<f64>() / rates.len() as f64)
-    };
+    let macro_rate_pct =
+        (!rates.is_empty()).then(|| round2(rates.iter().sum::<f64>() / rates.len() as f64));
     GaeSummary {
         by_orientation,
         macro_rate_pct,
@@ -154,7 +152,8 @@ pub struct IaeSummary {
     pub items: usize,
     pub by_ability: BTreeMap<String, AccuracyCell>,
     pub by_category: BTreeMap<String, CategoryCell>,
-    pub overall_accuracy_pct: f64,
+    /// `None` (JSON `null`) when no item was answered.
+    pub overall_accuracy_pct: Option<f64>,
     pub dropped: Dropped,
 }
 
@@ -202,7 +201,7 @@ pub fn iae(results: &[IaeResult], dropped: Dropped) -> IaeSummary {
         items: results.len(),
         by_ability,
         by_category,
-        overall_accuracy_pct: pct(correct, results.len()),
+        overall_accuracy_pct: (!results.is_empty()).then(|| pct(correct, results.len())),
         dropped,
     }
 }
@@ -242,7 +241,7 @@ mod tests {
             "only dropped episodes"
         );
         // (33.33 + 100) / 2, rounded.
-        assert!((s.macro_rate_pct - 66.67).abs() < 1e-9);
+        assert!((s.macro_rate_pct.unwrap() - 66.67).abs() < 1e-9);
         assert_eq!(
             s.dropped,
             Dropped {
@@ -275,7 +274,7 @@ mod tests {
         assert!((s.by_category["emotional resilience"].accuracy_pct - 75.0).abs() < 1e-9);
         assert!((s.by_category["cooperation"].accuracy_pct - 100.0).abs() < 1e-9);
         assert!(!s.by_category.contains_key("innovation"));
-        assert!((s.overall_accuracy_pct - 50.0).abs() < 1e-9);
+        assert!((s.overall_accuracy_pct.unwrap() - 50.0).abs() < 1e-9);
         assert_eq!(
             s.by_ability["not bessi"].items, 1,
             "kept visible, no category"

@@ -66,11 +66,11 @@ pub fn gae_table(r: &GaeReport) -> String {
     }
     let _ = writeln!(
         out,
-        "{}  {:>8}  {:>9}  {:>7.2}%",
+        "{}  {:>8}  {:>9}  {:>8}",
         pad("macro (unweighted mean)", 24),
         "",
         "",
-        r.macro_rate_pct
+        percent(r.macro_rate_pct)
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", dropped_line(&r.dropped));
@@ -99,11 +99,12 @@ pub fn iae_table(r: &IaeReport) -> String {
         "correct",
         "accuracy"
     );
-    let row = |out: &mut String, name: &str, items: usize, correct: usize, pct: f64| {
+    let row = |out: &mut String, name: &str, items: usize, correct: usize, pct: Option<f64>| {
         let _ = writeln!(
             out,
-            "{}  {items:>6}  {correct:>7}  {pct:>7.2}%",
-            pad(name, W)
+            "{}  {items:>6}  {correct:>7}  {:>8}",
+            pad(name, W),
+            percent(pct)
         );
     };
     for (category, names) in bessi::CATEGORIES {
@@ -136,7 +137,7 @@ pub fn iae_table(r: &IaeReport) -> String {
                     &format!("  {name}"),
                     c.items,
                     c.correct,
-                    c.accuracy_pct,
+                    Some(c.accuracy_pct),
                 );
             }
         }
@@ -154,7 +155,7 @@ pub fn iae_table(r: &IaeReport) -> String {
                 &format!("  {name}"),
                 c.items,
                 c.correct,
-                c.accuracy_pct,
+                Some(c.accuracy_pct),
             );
         }
     }
@@ -181,4 +182,9 @@ pub fn table(report: &Report) -> String {
         Report::Gae(r) => gae_table(r),
         Report::Iae(r) => iae_table(r),
     }
+}
+
+/// A percentage for the tables (`12.50%`), or `-` when none is known.
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".to_owned(), |p| format!("{p:.2}%"))
 }

@@ -32,7 +32,8 @@ pub struct GaeReport {
     pub episodes_per_tree: u32,
     pub trees: usize,
     pub by_orientation: BTreeMap<String, RateCell>,
-    pub macro_rate_pct: f64,
+    /// `null` when no episode was counted.
+    pub macro_rate_pct: Option<f64>,
     pub dropped: Dropped,
 }
 
@@ -46,7 +47,8 @@ pub struct IaeReport {
     pub items: usize,
     pub by_ability: BTreeMap<String, AccuracyCell>,
     pub by_category: BTreeMap<String, CategoryCell>,
-    pub overall_accuracy_pct: f64,
+    /// `null` when no item was answered.
+    pub overall_accuracy_pct: Option<f64>,
     pub dropped: Dropped,
     /// Items answered correctly (for the table; not part of the JSON).
     #[serde(skip)]
