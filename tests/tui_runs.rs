@@ -332,6 +332,13 @@ fn quitting_while_a_run_goes_asks_first_then_stops_it_cleanly() {
         form(&rig.server.base_url(), "hangs", vec![enter()]),
     );
     let run = app.run_id().expect("run").to_owned();
+    // Quit once calls hang at the server: their sessions exist by then (an episode's session
+    // is stored before its first call), so the stop has something to mark.
+    let start = Instant::now();
+    while rig.server.in_flight() == 0 {
+        assert!(!app.wait_run(Duration::from_millis(20)), "the run ended");
+        assert!(start.elapsed() < Duration::from_secs(60), "no call came");
+    }
     let ask = drive(&mut app, &mut term, vec![key('q')]);
     assert!(ask.contains("模型运行仍在进行"), "{ask}");
     assert!(!app.quit);
