@@ -131,6 +131,8 @@ fn quitting_mid_tree_and_resuming_gives_one_complete_session() {
     assert!(screen.contains("▶"), "{screen}");
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab), enter()]);
     assert!(screen.contains("已从上次中断处继续"), "{screen}");
+    // It opens at the newest line (the question being asked), not at the top of the story.
+    assert_eq!(a.play().expect("playing").scroll, 0);
     let rest = play_to_end(&mut a, &mut term);
     assert!(rest > 0);
     let sessions = store.list(&Filter::default()).expect("list");

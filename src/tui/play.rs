@@ -314,6 +314,10 @@ impl Play {
             }
         }
         play.replaying = false;
+        // Past the introduction, a resumed walk opens at its newest line, where it goes on.
+        if !matches!(play.phase, Phase::Intro) {
+            play.scroll = 0;
+        }
         // The options on screen now are presented anew (the clock restarts); an ending reached
         // but never recorded is recorded now.
         let notice = match play.phase {
