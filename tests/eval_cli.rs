@@ -527,3 +527,53 @@ fn shell_split(line: &str) -> Vec<String> {
     }
     words
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_cut_at_the_token_limit_are_recorded_and_reported() {
+    // Every other reply stops at the limit (still holding a letter).
+    let server = LoopbackServer::start(|r: &Recorded| {
+        let reason = if r.index % 2 == 0 { "length" } else { "stop" };
+        Reply::json(
+            200,
+            &serde_json::json!({
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "A"},
+                             "finish_reason": reason}]
+            }),
+        )
+    })
+    .await
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let out = socius_async(
+        &store,
+        gae_args(
+            &bundled(),
+            &server.base_url(),
+            &["--episodes", "1", "--max-tokens", "5", "--run-id", "cut"],
+        ),
+        Vec::new(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = Store::open(&store).unwrap();
+    let mut reasons = Vec::new();
+    for session in s.list(&Filter::default()).unwrap() {
+        for e in s.events(session.id).unwrap() {
+            if let socius::session::EventBody::LlmCall(c) = &e.body {
+                reasons.push(c.finish_reason.clone().unwrap());
+            }
+        }
+    }
+    assert_eq!(reasons.len(), server.request_count());
+    let cut = reasons.iter().filter(|r| *r == "length").count();
+    assert!(cut > 0 && cut < reasons.len(), "{reasons:?}");
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{cut} of {} replies stopped at the token limit",
+            reasons.len()
+        )),
+        "{err}"
+    );
+}

@@ -112,6 +112,7 @@ fn credentials_are_refused() {
         raw_reply: None,
         parsed: None,
         usage: None,
+        finish_reason: None,
         latency_ms: 1,
         attempts: vec![],
         error: None,

@@ -76,8 +76,11 @@ pub(crate) async fn ask(
         .pool
         .ask_choice(messages, Choices::with_texts(texts), correction)
         .await;
-    for _ in &answer.exchanges {
+    for exchange in &answer.exchanges {
         shared.progress.call(true);
+        if exchange.completion.finish_reason.as_deref() == Some("length") {
+            shared.progress.cut_at_limit();
+        }
     }
     if answer.error.is_some() {
         shared.progress.call(false);

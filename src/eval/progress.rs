@@ -22,6 +22,8 @@ pub struct Progress {
     /// HTTP calls that returned a completion, and those that failed after every retry.
     calls: AtomicUsize,
     call_errors: AtomicUsize,
+    /// Replies the server stopped at the token limit (`finish_reason` `length`).
+    cut: AtomicUsize,
     last_error: Mutex<Option<String>>,
     started: Instant,
 }
@@ -36,6 +38,7 @@ impl Default for Progress {
             abandoned: AtomicUsize::new(0),
             calls: AtomicUsize::new(0),
             call_errors: AtomicUsize::new(0),
+            cut: AtomicUsize::new(0),
             last_error: Mutex::new(None),
             started: Instant::now(),
         }
@@ -52,6 +55,8 @@ pub struct Snapshot {
     pub abandoned: usize,
     pub calls: usize,
     pub call_errors: usize,
+    /// Replies cut at the token limit.
+    pub cut: usize,
     pub elapsed: Duration,
 }
 
@@ -88,6 +93,11 @@ impl Progress {
         }
     }
 
+    /// A reply the server stopped at the token limit.
+    pub(crate) fn cut_at_limit(&self) {
+        self.cut.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn set_error(&self, error: &str) {
         *self
             .last_error
@@ -114,6 +124,7 @@ impl Progress {
             abandoned: self.abandoned.load(Ordering::Relaxed),
             calls: self.calls.load(Ordering::Relaxed),
             call_errors: self.call_errors.load(Ordering::Relaxed),
+            cut: self.cut.load(Ordering::Relaxed),
             elapsed: self.started.elapsed(),
         }
     }

@@ -130,6 +130,9 @@ pub struct LlmCall {
     pub parsed: Option<Value>,
     #[serde(default)]
     pub usage: Option<TokenUsage>,
+    /// Why the server stopped the reply (`stop`, `length` when it hit the token limit, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
     /// Wall time of the whole call, retries included.
     pub latency_ms: u64,
     #[serde(default)]

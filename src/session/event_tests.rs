@@ -60,6 +60,7 @@ fn every_known_body_round_trips() {
                 completion_tokens: 1,
                 total_tokens: 11,
             }),
+            finish_reason: Some("length".into()),
             latency_ms: 900,
             attempts: vec![
                 Attempt {

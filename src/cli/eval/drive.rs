@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{CommonArgs, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECS};
-use crate::cli::DEFAULT_STORE;
 use crate::agent::llm::DEFAULT_API_KEY_ENV;
 use crate::agent::llm::Pool;
+use crate::cli::DEFAULT_STORE;
 use crate::cli::{CmdResult, Failure};
 use crate::eval::progress::{Progress, render};
 use crate::eval::record::scrub;
@@ -193,6 +193,14 @@ pub(super) fn finish(
             "socius: {} session(s) left in progress by an earlier invocation were marked \
              abandoned and run again",
             outcome.reopened
+        );
+    }
+    if p.cut > 0 {
+        eprintln!(
+            "socius: warning: {} of {} replies stopped at the token limit (finish_reason \
+             \"length\"); a cut reply often holds no answer. A new run with a larger \
+             --max-tokens gives the model room (a resume keeps the run's limit).",
+            p.cut, p.calls
         );
     }
     let last_error = outcome
