@@ -532,7 +532,7 @@ fn shell_split(line: &str) -> Vec<String> {
 async fn replies_cut_at_the_token_limit_are_recorded_and_reported() {
     // Every other reply stops at the limit (still holding a letter).
     let server = LoopbackServer::start(|r: &Recorded| {
-        let reason = if r.index % 2 == 0 { "length" } else { "stop" };
+        let reason = if r.index.is_multiple_of(2) { "length" } else { "stop" };
         Reply::json(
             200,
             &serde_json::json!({
