@@ -44,6 +44,10 @@ pub struct IaeReport {
     pub metric: &'static str,
     pub run: String,
     pub model: String,
+    /// Beyond the schema (which leaves them out for IAE): the walk the items were asked
+    /// under and how many trees were given, as the GAE object has them.
+    pub protocol: String,
+    pub trees: usize,
     pub items: usize,
     pub by_ability: BTreeMap<String, AccuracyCell>,
     pub by_category: BTreeMap<String, CategoryCell>,
@@ -277,6 +281,8 @@ fn iae_over(
             metric: "iae",
             run: run_id.to_owned(),
             model: settings.model.clone(),
+            protocol: settings.protocol.name().to_owned(),
+            trees: trees.len(),
             items: summary.items,
             by_ability: summary.by_ability,
             by_category: summary.by_category,
