@@ -211,6 +211,17 @@ async fn bad_input_gets_a_clear_message() {
         stderr(&missing)
     );
 
+    // A key in the URL's query: refused before any call, and not echoed.
+    let before = server.request_count();
+    let keyed = run(gae_args(&bundled(), &format!("{url}?key=sekrit"), &[])).await;
+    assert_eq!(keyed.status.code(), Some(1), "{}", stderr(&keyed));
+    let err = stderr(&keyed);
+    assert!(
+        err.contains("carries a query") && !err.contains("sekrit"),
+        "{err}"
+    );
+    assert_eq!(server.request_count(), before);
+
     // A broken script next to a good one: warned about, the good one is evaluated.
     let mixed = tmp.path().join("mixed");
     std::fs::create_dir(&mixed).unwrap();
@@ -532,7 +543,11 @@ fn shell_split(line: &str) -> Vec<String> {
 async fn replies_cut_at_the_token_limit_are_recorded_and_reported() {
     // Every other reply stops at the limit (still holding a letter).
     let server = LoopbackServer::start(|r: &Recorded| {
-        let reason = if r.index.is_multiple_of(2) { "length" } else { "stop" };
+        let reason = if r.index.is_multiple_of(2) {
+            "length"
+        } else {
+            "stop"
+        };
         Reply::json(
             200,
             &serde_json::json!({

@@ -80,6 +80,15 @@ impl LlmClient {
     /// # Errors
     /// As [`LlmClient::new`].
     pub fn with_api_key(config: LlmConfig, key: Option<ApiKey>) -> Result<Self, LlmError> {
+        if config.base_url.contains(['?', '#']) {
+            // `{base}/chat/completions` would land inside the query, and a key put there would
+            // be sent to every log on the way.
+            return Err(LlmError::Config(format!(
+                "base URL {:?} carries a query or fragment (`?…`/`#…`); give the bare API base, \
+                 and an API key through the variable named by --api-key-env",
+                scrub_query(&config.base_url)
+            )));
+        }
         let endpoint = config.endpoint();
         let url = reqwest::Url::parse(&endpoint)
             .map_err(|e| LlmError::Config(format!("base URL {:?}: {e}", config.base_url)))?;
@@ -353,4 +362,10 @@ impl LlmClient {
         };
         Failure::from(error)
     }
+}
+
+/// A URL shown without its query and fragment (which may hold a key).
+fn scrub_query(url: &str) -> String {
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    format!("{}?…", &url[..cut])
 }
