@@ -159,6 +159,10 @@ pub fn nearest(raw: &str) -> (&'static str, usize) {
     best
 }
 
+/// Facet descriptions that stand in the release where an ability's name belongs, with the
+/// ability they describe (after [`simplify`]).
+const FACETS: &[(&str, &str)] = &[("intentionally resisting impulses", "impulse regulation")];
+
 /// How a raw tag maps onto BESSI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Normalized {
@@ -183,6 +187,9 @@ pub fn normalize(raw: &str) -> Normalized {
     }
     let s = simplify(raw);
     if let Some(name) = all().find(|n| *n == s) {
+        return Normalized::Repaired(name);
+    }
+    if let Some((_, name)) = FACETS.iter().find(|(facet, _)| *facet == s) {
         return Normalized::Repaired(name);
     }
     if s.chars().count() >= 8 {
@@ -241,6 +248,10 @@ mod tests {
         assert_eq!(
             normalize("teamwork skill"),
             Normalized::Exact("teamwork skill")
+        );
+        assert_eq!(
+            normalize("Intentionally resisting impulses"),
+            Normalized::Repaired("impulse regulation")
         );
     }
 
