@@ -268,3 +268,71 @@ mod tests {
         assert!(!continues_letter_list(" because"));
     }
 }
+
+/// Punctuation that ends the clause a negation can reach across (after [`fold`]).
+fn clause_break(c: char) -> bool {
+    matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '(' | ')')
+}
+
+/// English words that, among the three before a letter or a choice verb, say it is not the one
+/// taken: `not B`, `wouldn't pick A`, `never A`, `better than C`, `instead of D`.
+const NOT_BEFORE: &[&str] = &[
+    "not", "never", "avoid", "against", "except", "than", "instead", "without", "nor", "neither",
+];
+/// Chinese characters just before a letter or `选` that negate it: `不选A`, `不是B`, `别选C`,
+/// `并非D`, `没选A`.
+const NOT_BEFORE_ZH: &[char] = &['不', '别', '非', '没', '勿'];
+/// English words that, among the four after a letter in its clause, judge it badly: `A is
+/// wrong`, `B would be rude`.
+/// Only judgements: `B wouldn't hurt anyone` praises B, so negations after a letter are left
+/// alone.
+const BAD_AFTER: &[&str] = &[
+    "wrong",
+    "bad",
+    "incorrect",
+    "rude",
+    "worse",
+    "worst",
+    "unkind",
+    "harsh",
+    "mean",
+    "inappropriate",
+    "dismissive",
+];
+/// Chinese judgements after a letter: `A不好`, `B不对`.
+const BAD_AFTER_ZH: &[&str] = &["不好", "不对", "不合适", "不妥", "不行", "不可取", "错"];
+
+/// Whether the clause before `before` (text ending just before a letter or a choice verb)
+/// negates what follows.
+pub(super) fn negated_by(before: &str) -> bool {
+    let clause = before.rsplit(clause_break).next().unwrap_or("");
+    let tail: String = clause.chars().rev().take(3).collect();
+    let zh = tail
+        .chars()
+        .take_while(|c| !c.is_ascii())
+        .any(|c| NOT_BEFORE_ZH.contains(&c))
+        && !clause.ends_with("非常");
+    zh || clause
+        .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(3)
+        .any(|w| {
+            let w = w.to_ascii_lowercase();
+            NOT_BEFORE.contains(&w.as_str()) || w.ends_with("n't")
+        })
+}
+
+/// Whether the clause after a letter (`after`, the text that follows it) judges it badly.
+pub(super) fn judged_bad(after: &str) -> bool {
+    let clause = after.split(clause_break).next().unwrap_or("");
+    let head: String = clause.trim_start().chars().take(6).collect();
+    let zh = BAD_AFTER_ZH
+        .iter()
+        .any(|b| head.contains(b) && !(*b == "错" && head.contains("不错")));
+    zh || clause
+        .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .any(|w| BAD_AFTER.contains(&w.to_ascii_lowercase().as_str()))
+}

@@ -1,7 +1,9 @@
 //! The evidence tiers: each finds candidate letters of one kind; `parse_choice` asks them in
 //! order of strength.
 
-use super::text::{continues_letter_list, letter_prefix, strip_markdown, word_like};
+use super::text::{
+    continues_letter_list, judged_bad, letter_prefix, negated_by, strip_markdown, word_like,
+};
 use super::{Method, ParseFailure, ParsedChoice, index_of, letter};
 
 /// Letters one tier found.
@@ -79,7 +81,7 @@ pub(super) fn leading(body: &str, count: usize) -> Found {
         let Some((c, rest)) = letter_prefix(line) else {
             continue;
         };
-        if continues_letter_list(rest) {
+        if continues_letter_list(rest) || judged_bad(rest) {
             continue;
         }
         found.add_letter(c, count);
@@ -215,6 +217,16 @@ impl<'c> Scan<'c> {
         self.chars.iter().skip(i).take(12).collect()
     }
 
+    /// Up to 40 characters before `i` (for the negation test).
+    fn before(&self, i: usize) -> String {
+        self.chars[i.saturating_sub(40)..i].iter().collect()
+    }
+
+    /// Up to 40 characters from `i` on (for the judgement test).
+    fn from(&self, i: usize) -> String {
+        self.chars.iter().skip(i).take(40).collect()
+    }
+
     /// A letter token at `i` that does not read as the word "a"/"I".
     fn answer_letter_at(&self, i: usize) -> Option<char> {
         let c = self.letter_at(i)?;
@@ -234,6 +246,8 @@ impl<'c> Scan<'c> {
                 if let Some(end) = self.word_at(i, marker)
                     // "选" is a verb; "选项" ("option") is not a choice being made.
                     && !(*marker == "选" && self.chars.get(end) == Some(&'项'))
+                    // "I would not choose A", "不选A".
+                    && !negated_by(&self.before(i))
                     && let Some(c) = self.letter_after(end)
                 {
                     found.add_letter(c, self.count);
@@ -367,6 +381,9 @@ impl<'c> Scan<'c> {
             if let Some(c) = self.answer_letter_at(i)
                 && c.is_ascii_uppercase()
                 && index_of(c).is_some_and(|i| i < self.count)
+                // "not B", "不是B", "B would be rude".
+                && !negated_by(&self.before(i))
+                && !judged_bad(&self.from(i + 1))
             {
                 found.add_letter(c, self.count);
             }
