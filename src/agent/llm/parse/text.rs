@@ -244,31 +244,6 @@ pub(super) fn continues_letter_list(rest: &str) -> bool {
     letter_prefix(r).is_some_and(|(_, after)| after.len() < r.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasoning_blocks() {
-        assert_eq!(strip_reasoning("<think>A</think>B").0, "B");
-        assert_eq!(strip_reasoning("x<THINK>A").0, "x");
-        assert_eq!(strip_reasoning("A is wrong</think> B").0, " B");
-        assert_eq!(strip_reasoning("plain"), ("plain".to_owned(), false));
-    }
-
-    #[test]
-    fn letter_prefixes() {
-        assert_eq!(letter_prefix("B. yes"), Some(('B', " yes")));
-        assert_eq!(letter_prefix("(c) no"), Some(('c', " no")));
-        assert_eq!(letter_prefix("A good idea"), None);
-        assert_eq!(letter_prefix("A or B"), Some(('A', "or B")));
-        assert_eq!(letter_prefix("Be"), None);
-        assert!(continues_letter_list(" B. C."));
-        assert!(continues_letter_list("or B"));
-        assert!(!continues_letter_list(" because"));
-    }
-}
-
 /// Punctuation that ends the clause a negation can reach across (after [`fold`]).
 fn clause_break(c: char) -> bool {
     matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '(' | ')')
@@ -335,4 +310,29 @@ pub(super) fn judged_bad(after: &str) -> bool {
         .filter(|w| !w.is_empty())
         .take(4)
         .any(|w| BAD_AFTER.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_blocks() {
+        assert_eq!(strip_reasoning("<think>A</think>B").0, "B");
+        assert_eq!(strip_reasoning("x<THINK>A").0, "x");
+        assert_eq!(strip_reasoning("A is wrong</think> B").0, " B");
+        assert_eq!(strip_reasoning("plain"), ("plain".to_owned(), false));
+    }
+
+    #[test]
+    fn letter_prefixes() {
+        assert_eq!(letter_prefix("B. yes"), Some(('B', " yes")));
+        assert_eq!(letter_prefix("(c) no"), Some(('c', " no")));
+        assert_eq!(letter_prefix("A good idea"), None);
+        assert_eq!(letter_prefix("A or B"), Some(('A', "or B")));
+        assert_eq!(letter_prefix("Be"), None);
+        assert!(continues_letter_list(" B. C."));
+        assert!(continues_letter_list("or B"));
+        assert!(!continues_letter_list(" because"));
+    }
 }
