@@ -146,6 +146,10 @@ async fn concurrency_cap_key_safety_and_one_json_object() {
         64
     );
     assert_eq!(first["session"]["meta"]["run"]["episodes"], 3);
+    assert_eq!(
+        first["session"]["meta"]["socius_version"],
+        env!("CARGO_PKG_VERSION")
+    );
     let types: Vec<&str> = first["events"]
         .as_array()
         .unwrap()

@@ -239,6 +239,8 @@ fn new_session(ctx: &Ctx, job: Job) -> NewSession {
         m.insert("title".into(), json!(tree.title));
         m.insert("orientation".into(), json!(tree.orientation.name()));
         m.insert("language".into(), json!(tree.language.code()));
+        // The parser and the built-in prompts change between versions; a result names its own.
+        m.insert("socius_version".into(), json!(env!("CARGO_PKG_VERSION")));
         m.insert(
             "run".into(),
             serde_json::to_value(settings).unwrap_or_default(),
