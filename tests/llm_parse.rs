@@ -264,6 +264,15 @@ fn echoed_option_list_with_a_copying_slip_is_no_answer() {
         parse_choice(dup, Choices::with_texts(&OPTS)).map_err(|e| e.code()),
         Err("repeats_options")
     );
+    // The start of one option, quoted and cut after a sentence or two (SmolLM2 does this), is
+    // that option; a few words are not enough.
+    let quoted = "\"Priya: No, I didn't, and that's fair. I've been keeping score, on my phone, \
+        actually, and it's made me sour about the whole thing.\"";
+    assert_eq!(
+        parse_choice(quoted, c).map(|p| (p.letter, p.method)),
+        Ok(('D', Method::OptionText))
+    );
+    assert_eq!(code("Priya: No, I didn't."), Err("no_choice"));
     // A bare letter after the list is the answer.
     assert_eq!(
         parse_choice(&format!("{short}\n\nB"), Choices::with_texts(&OPTS)).map(|p| p.letter),

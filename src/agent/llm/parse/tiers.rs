@@ -113,7 +113,39 @@ pub(super) fn option_text(body: &str, texts: &[String]) -> Found {
             found.add_index(i);
         }
     }
+    if matched.is_empty()
+        && let Some(i) = quoted_start(whole, texts)
+    {
+        found.add_index(i);
+    }
     found
+}
+
+/// The option a reply quotes when the whole reply (after a `Name:` prefix) is the start of
+/// exactly one option's text: at least 20 characters and half the text. Small models quote
+/// the line they pick and stop after a sentence or two.
+fn quoted_start(whole: &str, texts: &[String]) -> Option<usize> {
+    let after_name = whole
+        .split_once(':')
+        .filter(|(name, _)| name.chars().count() <= 24 && !name.contains('\n'))
+        .map(|(_, rest)| rest);
+    let mut hits = std::iter::once(whole)
+        .chain(after_name)
+        .map(|s| s.trim().trim_end_matches(['.', '"', '\'', '…']).trim_end())
+        .flat_map(|s| {
+            let n = s.chars().count();
+            texts
+                .iter()
+                .enumerate()
+                .filter(move |(_, t)| n >= 20 && n * 2 >= t.chars().count() && t.starts_with(s))
+        })
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>();
+    hits.dedup();
+    match hits.as_slice() {
+        [i] => Some(*i),
+        _ => None,
+    }
 }
 
 /// Phrases after which a letter is an answer.
