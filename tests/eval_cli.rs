@@ -169,6 +169,26 @@ async fn concurrency_cap_key_safety_and_one_json_object() {
     assert_eq!(call["raw_reply"], "{\"choice\": \"B\"}");
     assert_eq!(call["parsed"]["letter"], "B");
     assert_eq!(call["attempts"][0]["status"], 200);
+
+    // `sessions show --prompts` prints what each call sent, every line of it.
+    let id = first["session"]["id"].as_str().unwrap();
+    let show = |extra: &[&str]| {
+        let mut a = args(&["sessions", "show", id, "--width", "400"]);
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        let out = socius(&store, &a, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = show(&["--prompts"]);
+    let without = show(&[]);
+    for m in call["request"]["messages"].as_array().unwrap() {
+        let role = m["role"].as_str().unwrap();
+        assert!(with.contains(&format!("[{role}] ")), "{with}");
+        for line in m["content"].as_str().unwrap().lines() {
+            assert!(with.contains(line.trim()), "{line:?} in\n{with}");
+        }
+    }
+    assert!(!without.contains("[user] "), "{without}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

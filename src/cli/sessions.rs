@@ -86,6 +86,9 @@ pub struct ShowArgs {
     /// Print the session with all its events as one JSON object (the JSONL export's line)
     #[arg(long)]
     pub json: bool,
+    /// Also print the messages each model call sent (system and user prompts)
+    #[arg(long, conflicts_with = "json")]
+    pub prompts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -161,7 +164,11 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
                 line.push('\n');
                 line
             } else {
-                render_transcript(&record, args.width.unwrap_or_else(terminal_width))
+                render_transcript(
+                    &record,
+                    args.width.unwrap_or_else(terminal_width),
+                    args.prompts,
+                )
             };
             emit(&text)
         }

@@ -5,7 +5,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::session::{SessionRecord, describe};
+use crate::session::{EventBody, SessionRecord, describe};
 use crate::tui::wrap::wrap;
 
 /// Narrowest text column; below it the transcript overflows rather than wrapping one
@@ -14,9 +14,10 @@ const MIN_TEXT: usize = 20;
 /// Indent of text set below its prefix on a narrow terminal.
 const NARROW_INDENT: usize = 4;
 
-/// The readable transcript of `record`, wrapped to `width` columns.
+/// The readable transcript of `record`, wrapped to `width` columns. With `prompts`, every model
+/// call is followed by the messages it sent.
 #[must_use]
-pub fn render_transcript(record: &SessionRecord, width: usize) -> String {
+pub fn render_transcript(record: &SessionRecord, width: usize, prompts: bool) -> String {
     let s = &record.session;
     let time =
         |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string();
@@ -58,6 +59,14 @@ pub fn render_transcript(record: &SessionRecord, width: usize) -> String {
         }
         prefix.push(' ');
         block(&mut out, &prefix, &line.text, width);
+        if prompts && let EventBody::LlmCall(call) = &event.body {
+            let pad = " ".repeat(prefix.width().min(NARROW_INDENT * 4));
+            for m in call.request["messages"].as_array().into_iter().flatten() {
+                let role = m["role"].as_str().unwrap_or("?");
+                let content = m["content"].as_str().unwrap_or("");
+                block(&mut out, &format!("{pad}[{role}] "), content, width);
+            }
+        }
     }
     out
 }
