@@ -616,3 +616,75 @@ async fn replies_cut_at_the_token_limit_are_recorded_and_reported() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extra_body_fields_reach_the_server_and_stay_with_the_run() {
+    let server = first_policy().await;
+    let url = server.base_url();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let extra = r#"{"top_p":0.5,"stop":["\n\n"]}"#;
+    let out = socius_async(
+        &store,
+        gae_args(
+            &bundled(),
+            &url,
+            &["--episodes", "1", "--run-id", "xb", "--extra-body", extra],
+        ),
+        Vec::new(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = server.requests();
+    assert!(!sent.is_empty());
+    for r in &sent {
+        let body = r.json().unwrap();
+        assert_eq!(body["top_p"], 0.5);
+        assert_eq!(body["stop"][0], "\n\n");
+        assert_eq!(body["model"], "test-model");
+    }
+    let s = Store::open(&store).unwrap();
+    let sessions = s.list(&Filter::default()).unwrap();
+    drop(s);
+    let socius::session::Who::Model { params, .. } = &sessions[0].who else {
+        panic!("a model session");
+    };
+    assert_eq!(params["extra_body"]["top_p"], 0.5);
+
+    // A resume with other extra fields is refused; without the flag it keeps the stored ones.
+    let other = socius_async(
+        &store,
+        gae_args(
+            &bundled(),
+            &url,
+            &["--resume", "xb", "--extra-body", r#"{"top_p":0.9}"#],
+        ),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(other.status.code(), Some(1), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("--extra-body"),
+        "{}",
+        stderr(&other)
+    );
+
+    // Not an object, not JSON, or a field socius owns: usage errors, nothing sent.
+    let before = server.request_count();
+    for bad in [
+        "[1,2]",
+        "{top_p:",
+        r#"{"temperature":0}"#,
+        r#"{"messages":[]}"#,
+    ] {
+        let out = socius_async(
+            &store,
+            gae_args(&bundled(), &url, &["--extra-body", bad]),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--extra-body"), "{}", stderr(&out));
+    }
+    assert_eq!(server.request_count(), before);
+}

@@ -120,6 +120,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// A JSON object merged into every request body, e.g. '{"top_p":0.9,"stop":["\n\n"]}'
+    /// (kept with the run; `model`, `messages` and `stream` are the client's)
+    #[arg(long, value_name = "JSON")]
+    pub extra_body: Option<String>,
     /// Base seed for option orders [default: 0]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -163,6 +167,22 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         }
         None => None,
     };
+    let extra_body = match &common.extra_body {
+        None => None,
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => {
+                const OWN: [&str; 5] = ["model", "messages", "stream", "temperature", "max_tokens"];
+                if let Some(k) = OWN.iter().find(|k| map.contains_key(**k)) {
+                    return usage(&format!(
+                        "--extra-body cannot set `{k}`: it comes from its own flag or from socius"
+                    ));
+                }
+                Some(map)
+            }
+            Ok(_) => return usage("--extra-body must be a JSON object, like '{\"top_p\":0.9}'"),
+            Err(e) => return usage(&format!("--extra-body is not valid JSON: {e}")),
+        },
+    };
     let requested = RequestedSettings {
         protocol: common.protocol.map(|p| match p {
             ProtocolArg::Socialeval => Protocol::Socialeval,
@@ -176,6 +196,7 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         seed: common.seed,
         prompt_sha256: template.as_ref().map(|(_, h)| h.clone()),
         lang,
+        extra_body,
     };
     let fresh = match &common.resume {
         Some(_) => None,
@@ -220,6 +241,7 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
     config.api_key_env.clone_from(&common.api_key_env);
     config.temperature = Some(settings.temperature);
     config.max_tokens = settings.max_tokens;
+    config.extra = settings.extra_body.clone().unwrap_or_default();
     config.timeout = Duration::from_secs_f64(common.timeout);
     config.retry.max_attempts = common.max_attempts;
     let client = LlmClient::new(config).map_err(|e| Failure(format!("--endpoint: {e}")))?;

@@ -79,6 +79,9 @@ pub struct RunSettings {
     /// Only trees in this language.
     #[serde(default)]
     pub lang: Option<Language>,
+    /// Fields merged into every request body (`--extra-body`), e.g. `top_p` or `stop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_body: Option<Map<String, Value>>,
 }
 
 impl RunSettings {
@@ -92,6 +95,9 @@ impl RunSettings {
             self.max_tokens.map_or(Value::Null, Value::from),
         );
         params.insert("protocol".into(), Value::from(self.protocol.name()));
+        if let Some(extra) = &self.extra_body {
+            params.insert("extra_body".into(), Value::Object(extra.clone()));
+        }
         Who::Model {
             name: self.model.clone(),
             endpoint_host: endpoint_host.to_owned(),
@@ -112,6 +118,7 @@ pub struct RequestedSettings {
     pub seed: Option<u64>,
     pub prompt_sha256: Option<String>,
     pub lang: Option<Language>,
+    pub extra_body: Option<Map<String, Value>>,
 }
 
 /// Episodes per tree unless `--episodes` says otherwise (the official runs use 10).
@@ -158,6 +165,7 @@ impl RequestedSettings {
             seed: self.seed.unwrap_or(0),
             prompt_sha256: self.prompt_sha256.clone(),
             lang: self.lang,
+            extra_body: self.extra_body.clone(),
         })
     }
 
@@ -241,6 +249,19 @@ impl RequestedSettings {
                 "--lang",
                 l.code(),
                 stored.lang.map_or("(all)", Language::code),
+                run,
+            ));
+        }
+        if let Some(e) = &self.extra_body
+            && Some(e) != stored.extra_body.as_ref()
+        {
+            return Err(conflict(
+                "--extra-body",
+                &Value::Object(e.clone()).to_string(),
+                &stored.extra_body.as_ref().map_or_else(
+                    || "(none)".to_owned(),
+                    |m| Value::Object(m.clone()).to_string(),
+                ),
                 run,
             ));
         }
