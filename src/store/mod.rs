@@ -54,6 +54,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 
@@ -101,6 +102,9 @@ impl fmt::Debug for Store {
     }
 }
 
+/// How long [`Store::open`] waits for a lock that is about to be released.
+const LOCK_GRACE: Duration = Duration::from_millis(1500);
+
 impl Store {
     /// Open the store in `dir`, creating it when the directory is missing or empty.
     ///
@@ -111,19 +115,30 @@ impl Store {
         let path = dir.as_ref().to_path_buf();
         let db_size = dir::prepare(&path)?;
         let config = sled::Config::new().path(&path);
-        // sled may panic on some kinds of damaged files; that is a damaged store, not a crash.
-        let opened = catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|panic| {
-            let detail = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "sled stopped while reading it".to_owned());
-            StoreError::Damaged {
-                path: path.clone(),
-                detail,
+        // A store closed a moment ago (in this process, or by one just killed) keeps its lock
+        // until sled's last background thread lets go; wait that moment out before calling the
+        // store busy.
+        let asked = Instant::now();
+        let db = loop {
+            // sled may panic on some kinds of damaged files; that is a damaged store, not a crash.
+            let opened = catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|panic| {
+                let detail = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "sled stopped while reading it".to_owned());
+                StoreError::Damaged {
+                    path: path.clone(),
+                    detail,
+                }
+            })?;
+            match opened.map_err(|e| classify_open_error(&path, e)) {
+                Err(StoreError::Locked { .. }) if asked.elapsed() < LOCK_GRACE => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other?,
             }
-        })?;
-        let db = opened.map_err(|e| classify_open_error(&path, e))?;
+        };
         let sled_err = |source| StoreError::Sled {
             path: path.clone(),
             source,

@@ -28,12 +28,28 @@ fn event_bytes_match_the_serde_encoding() {
     );
 }
 
+/// sled itself on `dir`, once the store closed just before has let go of its lock (sled's
+/// background threads hold it a moment after the drop).
+fn raw_sled(dir: &std::path::Path) -> sled::Db {
+    let asked = std::time::Instant::now();
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if asked.elapsed() < std::time::Duration::from_secs(10) => {
+                assert!(e.to_string().contains("lock"), "{e}");
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 #[test]
 fn a_store_of_a_newer_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(dir.path()).unwrap());
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let meta = db.open_tree(TREE_META).unwrap();
         meta.insert(META_FORMAT, &(STORE_FORMAT + 1).to_be_bytes()[..])
             .unwrap();
