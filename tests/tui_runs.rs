@@ -223,12 +223,15 @@ fn an_episode_opens_on_its_prompt_raw_reply_and_parsed_answer_and_esc_comes_back
     let keys = form(
         &rig.server.base_url(),
         "policy-b",
-        // IAE, selected script only (the first in the library).
+        // IAE, at most 32 tokens per answer, selected script only (the first in the library).
         vec![
             code(KeyCode::Right),
             code(KeyCode::Down),
             code(KeyCode::Down),
             code(KeyCode::Down),
+            code(KeyCode::Down),
+            key('3'),
+            key('2'),
             code(KeyCode::Down),
             code(KeyCode::Right),
             enter(),
@@ -236,6 +239,13 @@ fn an_episode_opens_on_its_prompt_raw_reply_and_parsed_answer_and_esc_comes_back
     );
     drive(&mut app, &mut term, keys);
     wait_end(&mut app);
+    let sent = rig.server.requests();
+    assert!(!sent.is_empty());
+    assert!(
+        sent.iter()
+            .all(|r| r.json().is_some_and(|b| b["max_tokens"] == 32)),
+        "every request carries the form's limit"
+    );
     let screen = drive(&mut app, &mut term, vec![]);
     assert!(screen.contains("IAE · policy-b"), "{screen}");
     assert!(screen.contains("finished: 1/1"), "{screen}");
@@ -383,10 +393,19 @@ fn the_form_refuses_an_empty_model_a_zero_and_a_bad_endpoint_without_starting() 
         "{screen}"
     );
     assert!(app.run_id().is_none());
-    // The focus is on the number; from there down twice wraps round to the endpoint.
+    // A limit of 0 tokens is refused too; blank means the server's.
+    let screen = drive(
+        &mut app,
+        &mut term,
+        vec![ctrl('u'), key('4'), code(KeyCode::Down), key('0'), enter()],
+    );
+    assert!(
+        screen.contains("Max tokens: must be a whole number from 1 up"),
+        "{screen}"
+    );
+    // The focus is on the limit; blank again, then down twice wraps round to the endpoint.
     let mut keys = vec![
-        ctrl('u'),
-        key('4'),
+        code(KeyCode::Backspace),
         code(KeyCode::Down),
         code(KeyCode::Down),
     ];

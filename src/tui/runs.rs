@@ -23,6 +23,8 @@ pub struct LaunchRequest {
     /// Episodes per tree (GAE).
     pub episodes: u32,
     pub concurrency: usize,
+    /// Most tokens per answer; `None`: the server's limit.
+    pub max_tokens: Option<u32>,
 }
 
 /// One run read back from the store.
@@ -42,17 +44,19 @@ pub enum Field {
     Protocol,
     Episodes,
     Concurrency,
+    MaxTokens,
     Scripts,
 }
 
 impl Field {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Endpoint,
         Self::Model,
         Self::Metric,
         Self::Protocol,
         Self::Episodes,
         Self::Concurrency,
+        Self::MaxTokens,
         Self::Scripts,
     ];
 
@@ -66,6 +70,7 @@ impl Field {
             Self::Protocol => s.f_protocol,
             Self::Episodes => s.f_episodes,
             Self::Concurrency => s.f_concurrency,
+            Self::MaxTokens => s.f_max_tokens,
             Self::Scripts => s.f_scripts,
         }
     }
@@ -80,6 +85,8 @@ pub struct RunForm {
     pub protocol: Protocol,
     pub episodes: String,
     pub concurrency: String,
+    /// Empty: the server's limit.
+    pub max_tokens: String,
     /// All scripts listed in the library (filters applied), or only the selected one.
     pub all_listed: bool,
     /// How many scripts the library lists.
@@ -107,6 +114,7 @@ pub struct FormValues {
     pub protocol: Protocol,
     pub episodes: u32,
     pub concurrency: usize,
+    pub max_tokens: Option<u32>,
     pub all_listed: bool,
 }
 
@@ -126,6 +134,7 @@ impl RunForm {
             protocol: Protocol::Socius,
             episodes: crate::eval::settings::DEFAULT_EPISODES.to_string(),
             concurrency: "8".to_owned(),
+            max_tokens: String::new(),
             all_listed: true,
             listed,
             selected_title,
@@ -157,6 +166,8 @@ impl RunForm {
                 EvalKind::Iae => "—".to_owned(),
             },
             Field::Concurrency => self.concurrency.clone(),
+            Field::MaxTokens if self.max_tokens.is_empty() => s.server_limit.to_owned(),
+            Field::MaxTokens => self.max_tokens.clone(),
             Field::Scripts => {
                 if self.all_listed {
                     s.scope_listed.replace("{n}", &self.listed.to_string())
@@ -175,6 +186,7 @@ impl RunForm {
             Field::Model => Some((&mut self.model, false)),
             Field::Episodes if self.kind == EvalKind::Gae => Some((&mut self.episodes, true)),
             Field::Concurrency => Some((&mut self.concurrency, true)),
+            Field::MaxTokens => Some((&mut self.max_tokens, true)),
             _ => None,
         }
     }
@@ -277,6 +289,17 @@ impl RunForm {
             let msg = format!("{}: {} (≤ 512)", s.f_concurrency, s.bad_number);
             return fail(self, Field::Concurrency, msg);
         };
+        let max_tokens = if self.max_tokens.is_empty() {
+            None
+        } else {
+            match number(&self.max_tokens) {
+                Some(n) => Some(n),
+                None => {
+                    let msg = format!("{}: {}", s.f_max_tokens, s.bad_number);
+                    return fail(self, Field::MaxTokens, msg);
+                }
+            }
+        };
         Ok(FormValues {
             endpoint,
             model,
@@ -284,6 +307,7 @@ impl RunForm {
             protocol: self.protocol,
             episodes,
             concurrency: usize::try_from(concurrency).unwrap_or(8),
+            max_tokens,
             all_listed: self.all_listed || self.selected_title.is_none(),
         })
     }

@@ -263,6 +263,7 @@ impl SessionPort for StorePort {
             protocol: Some(req.protocol),
             model: req.model.clone(),
             episodes: Some(req.episodes),
+            max_tokens: req.max_tokens,
             ..RequestedSettings::default()
         }
         .new_run(kind)?;

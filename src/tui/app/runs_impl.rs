@@ -174,6 +174,7 @@ impl App {
             protocol: values.protocol,
             episodes: values.episodes,
             concurrency: values.concurrency,
+            max_tokens: values.max_tokens,
         };
         match self.port.launch(req) {
             Ok(run) => {

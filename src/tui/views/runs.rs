@@ -49,7 +49,11 @@ pub fn render_form(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, form: &RunF
     for (i, field) in Field::ALL.iter().enumerate() {
         let focused = i == form.focus;
         let label = pad_to(field.label(s), label_w);
-        let mut value = form.value(*field, s);
+        let mut value = if focused && *field == Field::MaxTokens && form.max_tokens.is_empty() {
+            String::new()
+        } else {
+            form.value(*field, s)
+        };
         let choice = matches!(field, Field::Metric | Field::Protocol | Field::Scripts);
         if focused && choice {
             value = format!("‹ {value} ›");
