@@ -184,6 +184,8 @@ fn table() -> Vec<(&'static str, Want)> {
         ("B wouldn't hurt anyone.", Letter('B')),
         ("B不错。", Letter('B')),
         ("我觉得B非常好", Letter('B')),
+        ("我觉得最好的是非常像B的那句", Letter('B')),
+        ("并非B", Fail("no_choice")),
         ("The answer is a", Letter('A')),
         ("I choose a, the kind one.", Letter('A')),
     ]

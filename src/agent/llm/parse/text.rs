@@ -281,12 +281,16 @@ const BAD_AFTER_ZH: &[&str] = &["不好", "不对", "不合适", "不妥", "不�
 /// negates what follows.
 pub(super) fn negated_by(before: &str) -> bool {
     let clause = before.rsplit(clause_break).next().unwrap_or("");
-    let tail: String = clause.chars().rev().take(3).collect();
-    let zh = tail
+    // The Chinese characters right before it (at most three), without the 非 of 非常 ("very").
+    let mut tail: Vec<char> = clause
         .chars()
+        .rev()
         .take_while(|c| !c.is_ascii())
-        .any(|c| NOT_BEFORE_ZH.contains(&c))
-        && !clause.ends_with("非常");
+        .take(3)
+        .collect();
+    tail.reverse();
+    let tail = String::from_iter(tail).replace("非常", "");
+    let zh = tail.chars().any(|c| NOT_BEFORE_ZH.contains(&c));
     zh || clause
         .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
         .filter(|w| !w.is_empty())
