@@ -25,7 +25,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{CmdResult, Failure, Globals};
-use crate::agent::llm::{DEFAULT_API_KEY_ENV, LlmClient, LlmConfig, Pool, PromptSet};
+use crate::agent::llm::{
+    CLIENT_FIELDS, DEFAULT_API_KEY_ENV, LlmClient, LlmConfig, Pool, PromptSet,
+};
 use crate::eval::Protocol;
 use crate::eval::runner::{Prompts, RunSpec};
 use crate::eval::settings::{
@@ -121,7 +123,7 @@ pub struct CommonArgs {
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
     /// A JSON object merged into every request body, e.g. '{"top_p":0.9,"stop":["\n\n"]}'
-    /// (kept with the run; `model`, `messages` and `stream` are the client's)
+    /// (kept with the run; not model, messages, stream, temperature or max_tokens)
     #[arg(long, value_name = "JSON")]
     pub extra_body: Option<String>,
     /// Base seed for option orders [default: 0]
@@ -171,8 +173,9 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         None => None,
         Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(map)) => {
-                const OWN: [&str; 5] = ["model", "messages", "stream", "temperature", "max_tokens"];
-                if let Some(k) = OWN.iter().find(|k| map.contains_key(**k)) {
+                // Temperature and max tokens have their own flags, stored with the run.
+                let own = CLIENT_FIELDS.iter().chain(&["temperature", "max_tokens"]);
+                if let Some(k) = own.into_iter().find(|k| map.contains_key(**k)) {
                     return usage(&format!(
                         "--extra-body cannot set `{k}`: it comes from its own flag or from socius"
                     ));

@@ -11,6 +11,9 @@ use super::types::duration_ms;
 /// The environment variable read for the API key unless the caller names another.
 pub const DEFAULT_API_KEY_ENV: &str = "OPENAI_API_KEY";
 
+/// Request body fields the client always sets itself; `extra` may not touch them.
+pub const CLIENT_FIELDS: [&str; 3] = ["model", "messages", "stream"];
+
 /// An API key. It is only ever written into the `Authorization` header (marked sensitive);
 /// `Debug` prints `ApiKey(<redacted>)`, and it has no `Display` and no `Serialize`.
 #[derive(Clone, PartialEq, Eq)]
@@ -169,7 +172,7 @@ impl LlmConfig {
             params.insert("max_tokens".into(), Value::from(m));
         }
         for (k, v) in &self.extra {
-            if matches!(k.as_str(), "model" | "messages" | "stream") {
+            if CLIENT_FIELDS.contains(&k.as_str()) {
                 return Err(format!(
                     "extra body parameter {k:?} is set by the client and cannot be overridden"
                 ));

@@ -25,7 +25,7 @@ pub mod types;
 
 pub use ask::{Answer, Exchange, ask_choice};
 pub use client::LlmClient;
-pub use config::{ApiKey, DEFAULT_API_KEY_ENV, LlmConfig, RetryPolicy};
+pub use config::{ApiKey, CLIENT_FIELDS, DEFAULT_API_KEY_ENV, LlmConfig, RetryPolicy};
 pub use error::{CallError, LlmError};
 pub use parse::{Choices, Method, ParseFailure, ParsedChoice, parse_choice};
 pub use pool::{Limiter, Pool};
