@@ -6,10 +6,14 @@
 // Library code never unwraps; tests, benches and examples may.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[macro_use]
+pub mod term;
+
 pub mod agent;
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod input;
 pub mod script;
 pub mod session;
 pub mod store;

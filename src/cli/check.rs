@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{CmdResult, Failure, Globals};
 use crate::script::diag::{Diagnostic, Severity};
 use crate::script::load::{Loaded, Script, collect_paths, load_files};
+use crate::script::model::Span;
 use crate::script::validate::Summary;
 
 #[derive(Debug, clap::Args)]
@@ -29,6 +30,15 @@ pub struct CheckReport {
     pub files: Vec<FileReport>,
     pub errors: usize,
     pub warnings: usize,
+    /// Entries of the folders walked that were left out (special files, folders reached
+    /// twice, unreadable folders), each counted as a warning.
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,15 +57,23 @@ pub struct FileReport {
 /// # Errors
 /// A path that does not exist or a folder without scripts.
 pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
-    let files = collect_paths(paths)?;
-    let loaded: Vec<Loaded> = load_files(&files);
+    let walk = collect_paths(paths)?;
+    let loaded: Vec<Loaded> = load_files(&walk.files);
     let mut text = String::new();
     let mut report = CheckReport {
         schema: 1,
         files: Vec::with_capacity(loaded.len()),
         errors: 0,
         warnings: 0,
+        skipped: Vec::new(),
     };
+    for (path, why) in walk.skipped {
+        let file = path.display().to_string();
+        let d = Diagnostic::warning(Span::default(), format!("skipped: {why}"));
+        let _ = writeln!(text, "{}", d.render(&file));
+        report.warnings += 1;
+        report.skipped.push(Skipped { file, reason: why });
+    }
     for l in loaded {
         let file = l.path.display().to_string();
         for d in &l.diagnostics {
@@ -123,9 +141,9 @@ pub fn run(_globals: &Globals, args: &CheckArgs) -> CmdResult {
     let (report, text) = check_paths(&args.paths).map_err(Failure)?;
     if args.json {
         let json = serde_json::to_string_pretty(&report)?;
-        println!("{json}");
+        outln!("{json}");
     } else {
-        print!("{text}");
+        out!("{text}");
     }
     Ok(if report.errors == 0 {
         ExitCode::SUCCESS

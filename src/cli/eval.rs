@@ -136,7 +136,7 @@ pub struct CommonArgs {
 
 /// Exit code 2 with a message: a usage error found after parsing.
 fn usage(msg: &str) -> CmdResult {
-    eprintln!("socius: error: {msg}");
+    errln!("socius: error: {msg}");
     Ok(ExitCode::from(2))
 }
 
@@ -257,9 +257,9 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
     }
     .map_err(Failure::from)?;
     if common.resume.is_some() {
-        eprintln!("socius: resuming run {run_id} ({} tree(s))", trees.len());
+        errln!("socius: resuming run {run_id} ({} tree(s))", trees.len());
     } else {
-        eprintln!("socius: run id {run_id} ({} tree(s))", trees.len());
+        errln!("socius: run id {run_id} ({} tree(s))", trees.len());
     }
     let spec = RunSpec {
         run_id: run_id.clone(),

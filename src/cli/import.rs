@@ -36,9 +36,9 @@ fn socialeval(args: &SocialevalArgs) -> CmdResult {
     let report = import_paths(&args.sources, &args.out);
     if args.json {
         let text = serde_json::to_string(&report)?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", summary(&report, args));
+        out!("{}", summary(&report, args));
     }
     if report.files == 0 {
         let mut reasons: Vec<String> = report

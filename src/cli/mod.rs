@@ -114,7 +114,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure(msg)) => {
-            eprintln!("socius: error: {msg}");
+            errln!("socius: error: {msg}");
             ExitCode::from(1)
         }
     }

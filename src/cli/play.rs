@@ -90,7 +90,7 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
     let result = crate::tui::run::run_terminal(&mut app);
     // A model run still going is stopped here, its running episodes closed before exit.
     if let Some(id) = app.stop_run() {
-        eprintln!(
+        errln!(
             "socius: model run {id} stopped; finished episodes are kept. Continue it with \
              `socius eval gae|iae --resume {id} --scripts ... --endpoint ... --model ...`"
         );

@@ -10,6 +10,7 @@ use super::diag::Diagnostic;
 use super::model::{Span, WorldTree};
 use super::validate::{Summary, validate};
 use super::yaml::{self, YValue};
+pub use crate::input::Walk;
 
 /// The script kinds socius knows.
 pub const KINDS: &[&str] = &["world_tree"];
@@ -77,10 +78,11 @@ pub fn content_hash(bytes: &[u8]) -> String {
     out
 }
 
-/// Load and validate a script file.
+/// Load and validate a script file (a regular file of at most
+/// [`MAX_SCRIPT_BYTES`](crate::input::MAX_SCRIPT_BYTES); a FIFO or device is refused, not read).
 #[must_use]
 pub fn load_file(path: &Path) -> Loaded {
-    match std::fs::read(path) {
+    match crate::input::read_regular(path, crate::input::MAX_SCRIPT_BYTES) {
         Ok(bytes) => load_bytes(path, &bytes),
         Err(e) => Loaded {
             path: path.to_path_buf(),
@@ -169,6 +171,9 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
             None,
         );
     }
+    if let Some(d) = forbidden_control(text) {
+        return (None, vec![d], None);
+    }
     let doc = yaml::read(text);
     let mut diags: Vec<Diagnostic> = doc
         .problems
@@ -240,6 +245,40 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
     (script, diags, summary)
 }
 
+/// The first character YAML text may not hold raw (control characters other than tab, line
+/// feed and carriage return, DEL, and C1 controls other than NEL), as an error at its place.
+/// The YAML reader would otherwise take a NUL for the end of the file and report the wrong
+/// cause somewhere else. In quoted strings such characters can still be written as escapes
+/// (`"\x1b"`).
+fn forbidden_control(text: &str) -> Option<Diagnostic> {
+    let (mut line, mut col) = (1u32, 1u32);
+    for c in text.chars() {
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}') {
+            let name = match c {
+                '\0' => " (NUL)".to_owned(),
+                '\u{1b}' => " (ESC)".to_owned(),
+                '\u{7f}' => " (DEL)".to_owned(),
+                _ => String::new(),
+            };
+            return Some(Diagnostic::error(
+                Span::new(line, col),
+                format!(
+                    "control character U+{:04X}{name} in the text; YAML files may not hold \
+                     control characters (write it as an escape in a double-quoted string)",
+                    u32::from(c)
+                ),
+            ));
+        }
+        if c == '\n' {
+            line = line.saturating_add(1);
+            col = 1;
+        } else {
+            col = col.saturating_add(1);
+        }
+    }
+    None
+}
+
 /// Whether a file name looks like a script (`.yaml` / `.yml`).
 #[must_use]
 pub fn is_script_file(path: &Path) -> bool {
@@ -248,43 +287,31 @@ pub fn is_script_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
-/// Expand files and folders (recursively, sorted) into script files.
+/// Expand files and folders (recursively, sorted) into script files. Files named on the
+/// command line are kept as given (loading reports what is wrong with them); inside folders,
+/// special files, unreadable folders and folders reached twice are skipped with a reason.
 ///
 /// # Errors
 /// A path that does not exist, or a folder holding no script.
-pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Walk, String> {
+    let mut out = Walk::default();
     for p in paths {
         if p.is_dir() {
-            let before = out.len();
-            walk(p, &mut out).map_err(|e| format!("{}: cannot read folder: {e}", p.display()))?;
-            if out.len() == before {
+            let mut found = crate::input::walk_folder(p, &is_script_file)
+                .map_err(|e| format!("{}: cannot read folder: {e}", p.display()))?;
+            if found.files.is_empty() && found.skipped.is_empty() {
                 return Err(format!(
                     "{}: no scripts (*.yaml, *.yml) in this folder",
                     p.display()
                 ));
             }
-        } else if p.exists() {
-            out.push(p.clone());
+            out.files.append(&mut found.files);
+            out.skipped.append(&mut found.skipped);
+        } else if p.exists() || p.symlink_metadata().is_ok() {
+            out.files.push(p.clone());
         } else {
             return Err(format!("{}: no such file or folder", p.display()));
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if is_script_file(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -62,27 +62,54 @@ pub struct YamlDoc {
     pub problems: Vec<YamlProblem>,
 }
 
+/// The most values one document may hold, counting every value an alias repeats. The largest
+/// SocialEval tree holds about 15,000; a 300-byte alias bomb asks for billions.
+pub const MAX_NODES: usize = 1_000_000;
+/// The most scalar text (bytes) one document may hold, counting text an alias repeats.
+pub const MAX_TEXT_BYTES: usize = 64 << 20;
+/// The deepest nesting of lists and mappings (a world tree needs about 8).
+pub const MAX_DEPTH: usize = 64;
+/// The most aliases (`*name`) one document may use.
+pub const MAX_ALIASES: usize = 10_000;
+
 /// Read one YAML document with positions.
+///
+/// Reading is bounded: past [`MAX_NODES`] values, [`MAX_TEXT_BYTES`] of text, [`MAX_DEPTH`]
+/// levels or [`MAX_ALIASES`] aliases it stops with one problem (for an expansion, at the
+/// anchor whose repetition crossed the bound) and no tree.
 #[must_use]
 pub fn read(text: &str) -> YamlDoc {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    let mut problems = Vec::new();
-    if let Err(e) = parser.load(&mut builder, false) {
-        let m = e.marker();
-        problems.push(YamlProblem {
-            span: span_of(*m),
-            message: format!("YAML syntax: {}", e.info()),
-        });
-        return YamlDoc {
-            root: None,
-            problems,
-        };
+    loop {
+        match parser.next_token() {
+            Ok((ev, mark)) => {
+                let end = matches!(ev, Event::StreamEnd);
+                builder.on_event(ev, mark);
+                if let Some(problem) = builder.stopped.take() {
+                    return YamlDoc {
+                        root: None,
+                        problems: vec![problem],
+                    };
+                }
+                if end {
+                    break;
+                }
+            }
+            Err(e) => {
+                return YamlDoc {
+                    root: None,
+                    problems: vec![YamlProblem {
+                        span: span_of(*e.marker()),
+                        message: format!("YAML syntax: {}", e.info()),
+                    }],
+                };
+            }
+        }
     }
-    problems.append(&mut builder.problems);
     YamlDoc {
         root: builder.root,
-        problems,
+        problems: builder.problems,
     }
 }
 
@@ -92,46 +119,83 @@ fn span_of(m: Marker) -> Span {
     Span::new(line, col)
 }
 
+/// A list or mapping being built: its items, where it starts, its anchor, and its weight
+/// (values and text bytes it holds, itself included).
 enum Frame {
-    Seq(Vec<YNode>, Span, usize),
-    Map(Vec<(YNode, YNode)>, Option<YNode>, Span, usize),
+    Seq(Vec<YNode>, Span, usize, Weight),
+    Map(Vec<(YNode, YNode)>, Option<YNode>, Span, usize, Weight),
+}
+
+/// How much a value costs: the values it holds (itself included) and their text bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Weight {
+    const ONE: Self = Self { nodes: 1, bytes: 0 };
+
+    fn add(&mut self, other: Self) {
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+}
+
+/// What an anchor names: the value, its weight and where the anchor stands.
+struct Anchored {
+    node: YNode,
+    weight: Weight,
+    span: Span,
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     root: Option<YNode>,
-    anchors: HashMap<usize, YNode>,
+    anchors: HashMap<usize, Anchored>,
     problems: Vec<YamlProblem>,
     done: bool,
+    /// Everything built so far, alias repetitions included.
+    total: Weight,
+    aliases: usize,
+    /// Set when a bound is crossed; reading stops there.
+    stopped: Option<YamlProblem>,
 }
 
 impl Builder {
-    fn push_value(&mut self, node: YNode) {
+    fn push_value(&mut self, node: YNode, weight: Weight) {
+        self.total.add(weight);
         match self.stack.last_mut() {
-            Some(Frame::Seq(items, _, _)) => items.push(node),
-            Some(Frame::Map(entries, pending, _, _)) => match pending.take() {
-                None => *pending = Some(node),
-                Some(key) => {
-                    if let YValue::Str(k) = &key.value {
-                        let dup = entries
-                            .iter()
-                            .find(|(prev, _)| matches!(&prev.value, YValue::Str(p) if p == k));
-                        if let Some((prev, _)) = dup {
-                            let first = prev.span;
-                            self.problems.push(YamlProblem {
-                                span: key.span,
-                                message: format!(
-                                    "duplicate key `{k}` (first at line {}:{})",
-                                    first.line, first.col
-                                ),
-                            });
-                            return;
+            Some(Frame::Seq(items, _, _, w)) => {
+                w.add(weight);
+                items.push(node);
+            }
+            Some(Frame::Map(entries, pending, _, _, w)) => {
+                w.add(weight);
+                match pending.take() {
+                    None => *pending = Some(node),
+                    Some(key) => {
+                        if let YValue::Str(k) = &key.value {
+                            let dup = entries
+                                .iter()
+                                .find(|(prev, _)| matches!(&prev.value, YValue::Str(p) if p == k));
+                            if let Some((prev, _)) = dup {
+                                let first = prev.span;
+                                self.problems.push(YamlProblem {
+                                    span: key.span,
+                                    message: format!(
+                                        "duplicate key `{k}` (first at line {}:{})",
+                                        first.line, first.col
+                                    ),
+                                });
+                                return;
+                            }
                         }
+                        entries.push((key, node));
                     }
-                    entries.push((key, node));
                 }
-            },
+            }
             None => {
                 if self.root.is_none() && !self.done {
                     self.root = Some(node);
@@ -141,10 +205,56 @@ impl Builder {
         }
     }
 
-    fn remember(&mut self, anchor: usize, node: &YNode) {
+    fn remember(&mut self, anchor: usize, node: &YNode, weight: Weight, span: Span) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    weight,
+                    span,
+                },
+            );
         }
+    }
+
+    fn stop(&mut self, span: Span, message: String) {
+        if self.stopped.is_none() {
+            self.stopped = Some(YamlProblem { span, message });
+        }
+    }
+
+    /// Stop when the document has grown past its bounds; `at` is where to report it.
+    fn check_total(&mut self, at: Span, what: &str) {
+        if self.total.nodes > MAX_NODES {
+            self.stop(
+                at,
+                format!(
+                    "{what} makes the document hold more than {MAX_NODES} values \
+                     (nested aliases repeat their anchor's value); refusing to expand it"
+                ),
+            );
+        } else if self.total.bytes > MAX_TEXT_BYTES {
+            self.stop(
+                at,
+                format!(
+                    "{what} makes the document hold more than {} MiB of text \
+                     (aliases repeat their anchor's text); refusing to expand it",
+                    MAX_TEXT_BYTES >> 20
+                ),
+            );
+        }
+    }
+
+    fn open(&mut self, frame: Frame, span: Span) {
+        if self.stack.len() >= MAX_DEPTH {
+            self.stop(
+                span,
+                format!("lists and mappings nested more than {MAX_DEPTH} deep"),
+            );
+            return;
+        }
+        self.stack.push(frame);
     }
 }
 
@@ -153,50 +263,84 @@ impl MarkedEventReceiver for Builder {
         let span = span_of(mark);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                let weight = Weight {
+                    nodes: 1,
+                    bytes: text.len(),
+                };
                 let value = if style == TScalarStyle::Plain && tag.is_none() {
                     resolve_plain(text)
                 } else {
                     YValue::Str(text)
                 };
                 let node = YNode { value, span };
-                self.remember(anchor, &node);
-                self.push_value(node);
+                self.remember(anchor, &node, weight, span);
+                self.push_value(node, weight);
+                self.check_total(span, "this text");
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq(Vec::new(), span, anchor));
+                self.open(Frame::Seq(Vec::new(), span, anchor, Weight::ONE), span);
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map(Vec::new(), None, span, anchor));
+                self.open(
+                    Frame::Map(Vec::new(), None, span, anchor, Weight::ONE),
+                    span,
+                );
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq(items, start, anchor)) = self.stack.pop() {
+                if let Some(Frame::Seq(items, start, anchor, weight)) = self.stack.pop() {
                     let node = YNode {
                         value: YValue::Seq(items),
                         span: start,
                     };
-                    self.remember(anchor, &node);
-                    self.push_value(node);
+                    self.remember(anchor, &node, weight, start);
+                    // The items were counted as they came; only the list itself is new.
+                    self.push_value(node, Weight::ONE);
+                    self.fix_parent_weight(weight);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map(entries, _, start, anchor)) = self.stack.pop() {
+                if let Some(Frame::Map(entries, _, start, anchor, weight)) = self.stack.pop() {
                     let node = YNode {
                         value: YValue::Map(entries),
                         span: start,
                     };
-                    self.remember(anchor, &node);
-                    self.push_value(node);
+                    self.remember(anchor, &node, weight, start);
+                    self.push_value(node, Weight::ONE);
+                    self.fix_parent_weight(weight);
                 }
             }
             Event::Alias(anchor) => {
-                let node = self.anchors.get(&anchor).cloned().map_or(
-                    YNode {
-                        value: YValue::Null,
+                self.aliases += 1;
+                if self.aliases > MAX_ALIASES {
+                    self.stop(
                         span,
-                    },
-                    |n| YNode { span, ..n },
-                );
-                self.push_value(node);
+                        format!("more than {MAX_ALIASES} aliases (`*name`) in one document"),
+                    );
+                    return;
+                }
+                let Some(target) = self.anchors.get(&anchor) else {
+                    self.push_value(
+                        YNode {
+                            value: YValue::Null,
+                            span,
+                        },
+                        Weight::ONE,
+                    );
+                    return;
+                };
+                let (weight, at) = (target.weight, target.span);
+                let mut total = self.total;
+                total.add(weight);
+                if total.nodes > MAX_NODES || total.bytes > MAX_TEXT_BYTES {
+                    self.total = total;
+                    self.check_total(at, "repeating the value anchored here");
+                    return;
+                }
+                let node = YNode {
+                    span,
+                    ..target.node.clone()
+                };
+                self.push_value(node, weight);
             }
             Event::DocumentStart => {
                 if self.done {
@@ -208,6 +352,21 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+        }
+    }
+}
+
+impl Builder {
+    /// A finished list or mapping was pushed with weight one; its parent must also carry the
+    /// weight of what it held (already in the running total).
+    fn fix_parent_weight(&mut self, inner: Weight) {
+        let extra = Weight {
+            nodes: inner.nodes.saturating_sub(1),
+            bytes: inner.bytes,
+        };
+        match self.stack.last_mut() {
+            Some(Frame::Seq(_, _, _, w) | Frame::Map(_, _, _, _, w)) => w.add(extra),
+            None => {}
         }
     }
 }
@@ -321,5 +480,99 @@ mod tests {
                 YValue::Str("x".into()),
             ]
         );
+    }
+
+    /// Nine levels of anchors, each list repeating the one before nine times: about 387
+    /// million values once expanded, from a few hundred bytes.
+    fn alias_bomb() -> String {
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        let mut text = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        for pair in names.windows(2) {
+            let items = vec![format!("*{}", pair[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{items}]\n", pair[1], pair[1]));
+        }
+        text
+    }
+
+    #[test]
+    fn an_alias_bomb_stops_at_the_anchor_it_repeats() {
+        let text = alias_bomb();
+        assert!(text.len() < 400, "{} bytes", text.len());
+        let doc = read(&text);
+        assert!(doc.root.is_none());
+        assert_eq!(doc.problems.len(), 1, "{:?}", doc.problems);
+        let p = &doc.problems[0];
+        assert!(
+            p.message.contains("more than 1000000 values"),
+            "{}",
+            p.message
+        );
+        // `g` repeats `f` (597,871 values each): the first repetition crosses the bound, and
+        // it is reported where `&f` anchors its list (line 6), not at the alias.
+        assert_eq!(p.span, Span::new(6, 7), "{}", p.message);
+    }
+
+    #[test]
+    fn repeated_long_text_is_bounded_by_bytes() {
+        let long = "y".repeat(1 << 20);
+        let mut text = format!("t: &t '{long}'\nl: [");
+        text.push_str(&vec!["*t"; 80].join(", "));
+        text.push_str("]\n");
+        let doc = read(&text);
+        assert!(doc.root.is_none());
+        assert!(
+            doc.problems[0].message.contains("MiB of text"),
+            "{:?}",
+            doc.problems
+        );
+        assert_eq!(doc.problems[0].span, Span::new(1, 7));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let doc = read(&deep);
+        assert!(doc.root.is_none());
+        assert!(
+            doc.problems[0].message.contains("nested more than 64"),
+            "{:?}",
+            doc.problems
+        );
+        let block: String = (0..100)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        let doc = read(&block);
+        assert!(doc.root.is_none(), "block nesting must be bounded too");
+        let fine = format!("{}{}", "[".repeat(60), "]".repeat(60));
+        assert!(read(&fine).problems.is_empty());
+    }
+
+    #[test]
+    fn aliases_are_counted() {
+        let mut text = String::from("a: &a 1\nl: [");
+        text.push_str(&vec!["*a"; MAX_ALIASES + 1].join(", "));
+        text.push_str("]\n");
+        let doc = read(&text);
+        assert!(doc.root.is_none());
+        assert!(
+            doc.problems[0].message.contains("aliases"),
+            "{:?}",
+            doc.problems
+        );
+    }
+
+    #[test]
+    fn ordinary_aliases_still_expand() {
+        let doc = read("base: &b {k: v, n: [1, 2]}\ncopy: *b\n");
+        assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+        let Some(YNode {
+            value: YValue::Map(entries),
+            ..
+        }) = doc.root
+        else {
+            panic!("not a map");
+        };
+        assert_eq!(entries[0].1.value, entries[1].1.value);
+        assert_eq!(entries[1].1.span, Span::new(2, 7));
     }
 }

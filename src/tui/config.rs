@@ -58,12 +58,12 @@ impl Config {
     /// A file that exists but cannot be read or parsed (named in the message).
     pub fn load(dir: &Path) -> Result<Self, String> {
         let path = dir.join("config.yaml");
-        match std::fs::read_to_string(&path) {
+        match crate::input::read_text(&path, crate::input::MAX_SMALL_BYTES) {
             Ok(text) if text.trim().is_empty() => Ok(Self::default()),
             Ok(text) => {
                 crate::script::yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(crate::input::ReadError::NotFound) => Ok(Self::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }

@@ -141,7 +141,7 @@ impl Library {
         let mut files = Vec::new();
         for p in paths {
             if let Ok(mut found) = collect_paths(std::slice::from_ref(p)) {
-                files.append(&mut found);
+                files.append(&mut found.files);
             }
         }
         files.sort();
@@ -225,7 +225,7 @@ impl Library {
 }
 
 fn read_cache(dir: &Path) -> CacheFile {
-    std::fs::read(dir.join(CACHE_FILE))
+    crate::input::read_regular(&dir.join(CACHE_FILE), crate::input::MAX_JSON_BYTES)
         .ok()
         .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
         .filter(|c| c.version == CACHE_VERSION)

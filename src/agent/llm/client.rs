@@ -184,6 +184,7 @@ impl LlmClient {
             latency: started.elapsed(),
         })?;
         let mut rng = self.call_rng();
+        let mut redactor = StreamRedactor::new(self.inner.key.clone());
         let mut attempts: Vec<Attempt> = Vec::new();
         let max_attempts = policy.max_attempts.max(1);
         for number in 1..=max_attempts {
@@ -193,18 +194,38 @@ impl LlmClient {
             }
             let t0 = Instant::now();
             let mut delivered = false;
-            let outcome = match tokio::time::timeout(
-                timeout,
-                self.attempt(body.clone(), stream, number, &mut sink, &mut delivered),
-            )
-            .await
-            {
-                Ok(outcome) => outcome,
-                Err(_) => Err(Failure::from(LlmError::Timeout { timeout })),
+            redactor.reset();
+            let outcome = {
+                // Stream pieces pass through the redactor, so a key the server quotes back is
+                // never shown, even split across pieces.
+                let streaming = sink.is_some();
+                let mut redacting = |ev: StreamEvent<'_>| {
+                    if let Some(out) = sink.as_mut() {
+                        redactor.forward(ev, &mut **out);
+                    }
+                };
+                let mut inner: Sink<'_> = if streaming {
+                    Some(&mut redacting)
+                } else {
+                    None
+                };
+                match tokio::time::timeout(
+                    timeout,
+                    self.attempt(body.clone(), stream, number, &mut inner, &mut delivered),
+                )
+                .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(Failure::from(LlmError::Timeout { timeout })),
+                }
             };
             let latency = t0.elapsed();
             match outcome {
                 Ok(reply) => {
+                    if let Some(out) = sink.as_mut() {
+                        redactor.finish(number, &mut **out);
+                    }
+                    let reply = self.redact_reply(reply);
                     attempts.push(Attempt {
                         number,
                         status: Some(reply.status),
@@ -265,6 +286,31 @@ impl LlmClient {
             attempts,
             latency: started.elapsed(),
         })
+    }
+
+    /// A reply with the key taken out of every text the server chose (servers and proxies
+    /// sometimes quote the credentials they were sent).
+    fn redact_reply(&self, mut reply: Reply) -> Reply {
+        let Some(key) = &self.inner.key else {
+            return reply;
+        };
+        let scrub = |s: &mut String| {
+            if s.contains(key.expose()) {
+                *s = key.redact(s);
+            }
+        };
+        scrub(&mut reply.text);
+        for s in [
+            reply.reasoning.as_mut(),
+            reply.finish_reason.as_mut(),
+            reply.model.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub(s);
+        }
+        reply
     }
 
     fn redact_error(&self, error: LlmError) -> LlmError {
@@ -368,4 +414,152 @@ impl LlmClient {
 fn scrub_query(url: &str) -> String {
     let cut = url.find(['?', '#']).unwrap_or(url.len());
     format!("{}?…", &url[..cut])
+}
+
+/// Takes the API key out of streamed text. Pieces are passed on at once, except a tail that
+/// could be the start of the key, which waits for the next piece (or the end of the attempt).
+struct StreamRedactor {
+    key: Option<ApiKey>,
+    text: String,
+    reasoning: String,
+}
+
+impl StreamRedactor {
+    const fn new(key: Option<ApiKey>) -> Self {
+        Self {
+            key,
+            text: String::new(),
+            reasoning: String::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.text.clear();
+        self.reasoning.clear();
+    }
+
+    /// Add `piece` to `pending` and return what can be shown now.
+    fn take(key: &ApiKey, pending: &mut String, piece: &str) -> String {
+        pending.push_str(piece);
+        let secret = key.expose();
+        if pending.contains(secret) {
+            *pending = key.redact(pending);
+        }
+        let hold = (1..secret.len().min(pending.len() + 1))
+            .rev()
+            .find(|&n| {
+                let at = pending.len() - n;
+                pending.is_char_boundary(at) && secret.starts_with(&pending[at..])
+            })
+            .unwrap_or(0);
+        let rest = pending.split_off(pending.len() - hold);
+        std::mem::replace(pending, rest)
+    }
+
+    fn forward(&mut self, ev: StreamEvent<'_>, out: &mut (dyn FnMut(StreamEvent<'_>) + Send)) {
+        let Some(key) = &self.key else {
+            out(ev);
+            return;
+        };
+        match ev {
+            StreamEvent::Delta { attempt, text } => {
+                let shown = Self::take(key, &mut self.text, text);
+                if !shown.is_empty() {
+                    out(StreamEvent::Delta {
+                        attempt,
+                        text: &shown,
+                    });
+                }
+            }
+            StreamEvent::Reasoning { attempt, text } => {
+                let shown = Self::take(key, &mut self.reasoning, text);
+                if !shown.is_empty() {
+                    out(StreamEvent::Reasoning {
+                        attempt,
+                        text: &shown,
+                    });
+                }
+            }
+            StreamEvent::Restart { .. } => {
+                self.reset();
+                out(ev);
+            }
+        }
+    }
+
+    /// The attempt ended well: show what was held back (it was not the key after all).
+    fn finish(&mut self, attempt: u32, out: &mut (dyn FnMut(StreamEvent<'_>) + Send)) {
+        if !self.reasoning.is_empty() {
+            let text = std::mem::take(&mut self.reasoning);
+            out(StreamEvent::Reasoning {
+                attempt,
+                text: &text,
+            });
+        }
+        if !self.text.is_empty() {
+            let text = std::mem::take(&mut self.text);
+            out(StreamEvent::Delta {
+                attempt,
+                text: &text,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(key: &str, pieces: &[&str]) -> (Vec<String>, String) {
+        let mut r = StreamRedactor::new(ApiKey::new(key));
+        let mut shown = Vec::new();
+        let mut out = |ev: StreamEvent<'_>| {
+            if let StreamEvent::Delta { text, .. } = ev {
+                shown.push(text.to_owned());
+            }
+        };
+        for p in pieces {
+            r.forward(
+                StreamEvent::Delta {
+                    attempt: 1,
+                    text: p,
+                },
+                &mut out,
+            );
+        }
+        r.finish(1, &mut out);
+        let all = shown.concat();
+        (shown, all)
+    }
+
+    #[test]
+    fn a_key_split_across_pieces_is_never_shown() {
+        let key = "sk-secret-123";
+        let (_, all) = run(
+            key,
+            &[
+                "Your key was Bearer sk-",
+                "sec",
+                "ret-1",
+                "23 {\"choice\":\"A\"}",
+            ],
+        );
+        assert_eq!(all, "Your key was Bearer <redacted> {\"choice\":\"A\"}");
+        for split in 0..=key.len() {
+            let (pieces, all) = run(key, &["a", &key[..split], &key[split..], "b"]);
+            assert_eq!(all, "a<redacted>b");
+            assert!(pieces.iter().all(|p| !p.contains("secret")), "{pieces:?}");
+        }
+    }
+
+    #[test]
+    fn text_that_only_looks_like_the_start_is_shown_in_the_end() {
+        let (pieces, all) = run("sk-secret", &["ask", " me"]);
+        assert_eq!(all, "ask me");
+        assert_eq!(pieces, ["a", "sk me"]);
+        let (_, all) = run("sk-secret", &["ends with sk-"]);
+        assert_eq!(all, "ends with sk-");
+        let (_, all) = run("密钥abc", &["中文密", "钥ab", "c!"]);
+        assert_eq!(all, "中文<redacted>!");
+    }
 }

@@ -254,9 +254,11 @@ impl Template {
     /// wrapped with the path.
     pub fn load(kind: PromptKind, path: &Path) -> Result<Self, TemplateError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
+        let text = crate::input::read_text(path, crate::input::MAX_SMALL_BYTES).map_err(|e| {
+            TemplateError::Read {
+                path: shown.clone(),
+                message: e.to_string(),
+            }
         })?;
         Self::parse(kind, &text).map_err(|e| TemplateError::InFile {
             path: shown,

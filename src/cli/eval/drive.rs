@@ -40,7 +40,7 @@ pub(super) fn execute(
         let tty = std::io::stderr().is_terminal();
         let signals = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
+                errln!(
                     "{}socius: stopping: no new {unit} start, running ones are abandoned \
                      (Ctrl-C again to quit at once)",
                     if tty { "\n" } else { "" }
@@ -67,9 +67,10 @@ pub(super) fn execute(
         let width = width();
         let line = render(&progress.snapshot(), unit, width);
         if tty {
-            eprintln!("\r{line:<width$}");
+            // The carriage return is ours; the line itself is cleaned like all output.
+            eprintln!("\r{:<width$}", crate::term::clean_field(&line));
         } else {
-            eprintln!("socius: {line}");
+            errln!("socius: {line}");
         }
         result.map_err(Failure::from)
     })
@@ -105,10 +106,10 @@ async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
         let line = render(&progress.snapshot(), unit, width());
         if tty {
             let pad = " ".repeat(last_len.saturating_sub(line.len()));
-            eprint!("\r{line}{pad}");
+            eprint!("\r{}{pad}", crate::term::clean_field(&line));
             last_len = line.len();
         } else {
-            eprintln!("socius: {line}");
+            errln!("socius: {line}");
         }
     }
 }
@@ -181,26 +182,27 @@ pub(super) fn finish(
     // Shown without a password the URL may carry.
     let endpoint = &scrub(endpoint, endpoint);
     if common.json {
-        println!("{}", serde_json::to_string(&outcome.report)?);
+        outln!("{}", serde_json::to_string(&outcome.report)?);
     } else {
-        print!("{}", table(&outcome.report));
+        out!("{}", table(&outcome.report));
     }
     let unit = unit(kind);
     let t = &outcome.tally;
     let p = &outcome.progress;
     if outcome.reopened > 0 {
-        eprintln!(
+        errln!(
             "socius: {} session(s) left in progress by an earlier invocation were marked \
              abandoned and run again",
             outcome.reopened
         );
     }
     if p.cut > 0 {
-        eprintln!(
+        errln!(
             "socius: warning: {} of {} replies stopped at the token limit (finish_reason \
              \"length\"); a cut reply often holds no answer. A new run with a larger \
              --max-tokens gives the model room (a resume keeps the run's limit).",
-            p.cut, p.calls
+            p.cut,
+            p.calls
         );
     }
     let last_error = outcome
@@ -235,7 +237,7 @@ pub(super) fn finish(
         return Err(Failure(msg));
     }
     if t.failed > 0 {
-        eprintln!(
+        errln!(
             "socius: warning: {} of {} {unit} failed (last error: {last_error}); they count \
              under dropped.error. Redo them with:\n  {}",
             t.failed,

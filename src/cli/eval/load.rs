@@ -16,10 +16,13 @@ pub(super) fn load_trees(
     paths: &[PathBuf],
     settings: &RunSettings,
 ) -> Result<Vec<EvalTree>, Failure> {
-    let files = collect_paths(paths).map_err(Failure)?;
+    let walk = collect_paths(paths).map_err(Failure)?;
+    for (path, why) in &walk.skipped {
+        errln!("socius: warning: skipping {}: {why}", path.display());
+    }
     let mut trees: Vec<EvalTree> = Vec::new();
     let (mut not_text, mut no_items, mut other_lang) = (0, 0, 0);
-    for loaded in load_files(&files) {
+    for loaded in load_files(&walk.files) {
         let Some(tree) = usable(&loaded) else {
             continue;
         };
@@ -36,7 +39,7 @@ pub(super) fn load_trees(
             continue;
         }
         if let Some(first) = trees.iter().find(|t| t.tree.id == tree.id) {
-            eprintln!(
+            errln!(
                 "socius: warning: skipping {}: tree id {} is also used by {}",
                 loaded.path.display(),
                 tree.id,
@@ -51,13 +54,13 @@ pub(super) fn load_trees(
         });
     }
     if not_text > 0 {
-        eprintln!(
+        errln!(
             "socius: {not_text} tree(s) flagged not_playable_as_text left out (the socius \
              protocol walks text only; --protocol socialeval walks them)"
         );
     }
     if no_items > 0 {
-        eprintln!("socius: {no_items} tree(s) without IAE items left out");
+        errln!("socius: {no_items} tree(s) without IAE items left out");
     }
     if trees.is_empty() {
         let mut msg = "no world tree to evaluate".to_owned();
@@ -86,6 +89,6 @@ fn usable(loaded: &Loaded) -> Option<&WorldTree> {
     } else {
         String::new()
     };
-    eprintln!("socius: warning: skipping {file}: {why}{more}");
+    errln!("socius: warning: skipping {file}: {why}{more}");
     None
 }

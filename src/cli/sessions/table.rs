@@ -7,10 +7,12 @@ use crate::session::{RECORD_SCHEMA, Session};
 /// Widest a free-text column (script, who) may grow before it is cut with `…`.
 const MAX_FREE: usize = 32;
 
-/// `text` cut to at most `max` display columns, ending in `…` when cut.
+/// `text` cleaned for the terminal, then cut to at most `max` display columns, ending in `…`
+/// when cut (cleaning first, so a cut never leaves half an escape sequence).
 fn truncate(text: &str, max: usize) -> String {
+    let text = crate::term::clean_field(text);
     if text.width() <= max {
-        return text.to_owned();
+        return text.into_owned();
     }
     let mut out = String::new();
     let mut used = 0;
@@ -51,10 +53,10 @@ pub fn render_table(sessions: &[Session]) -> String {
         .map(|s| {
             [
                 s.id.to_string(),
-                s.kind.to_string(),
+                truncate(&s.kind.to_string(), MAX_FREE),
                 truncate(&s.script.id, MAX_FREE),
                 truncate(&s.who.to_string(), MAX_FREE),
-                s.status.to_string(),
+                truncate(&s.status.to_string(), MAX_FREE),
                 s.events.to_string(),
                 s.started.format("%Y-%m-%d %H:%M").to_string(),
             ]
@@ -124,6 +126,7 @@ mod tests {
         assert_eq!(truncate("short", 10), "short");
         assert_eq!(truncate("厨房打扫干净", 7), "厨房打…");
         assert_eq!(truncate("abcdefgh", 5), "abcd…");
+        assert_eq!(truncate("ab\u{1b}]52;c;eA==\u{7}", 6), "ab\\x1…");
         let mut s = String::new();
         pad(&mut s, "中文", 6);
         assert_eq!(s, "中文  ");

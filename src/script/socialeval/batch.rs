@@ -39,7 +39,7 @@ pub fn import_paths(sources: &[PathBuf], out_dir: &Path) -> ImportReport {
         let name = path
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
-        let value = match fs::read(&path)
+        let value = match crate::input::read_regular(&path, crate::input::MAX_JSON_BYTES)
             .map_err(ImportError::Read)
             .and_then(|b| parse_json(&b))
         {
@@ -242,11 +242,27 @@ pub(super) fn collect(sources: &[PathBuf]) -> (Vec<PathBuf>, Vec<FailedFile>) {
                     continue;
                 }
             };
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && is_json(p))
-                .collect();
+            let mut found: Vec<PathBuf> = Vec::new();
+            for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+                if !is_json(&path) {
+                    continue;
+                }
+                match fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() => found.push(path),
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(meta) => failed.push(FailedFile {
+                        file: display(&path),
+                        error: format!(
+                            "is {}, not a regular file; skipped",
+                            crate::input::special_kind(&meta).unwrap_or("a special file")
+                        ),
+                    }),
+                    Err(e) => failed.push(FailedFile {
+                        file: display(&path),
+                        error: crate::input::ReadError::from(e).to_string(),
+                    }),
+                }
+            }
             if found.is_empty() {
                 failed.push(FailedFile {
                     file: display(src),
@@ -255,7 +271,7 @@ pub(super) fn collect(sources: &[PathBuf]) -> (Vec<PathBuf>, Vec<FailedFile>) {
             }
             found.sort();
             files.append(&mut found);
-        } else if src.exists() {
+        } else if src.exists() || src.symlink_metadata().is_ok() {
             files.push(src.clone());
         } else {
             failed.push(FailedFile {

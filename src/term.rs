@@ -1,0 +1,131 @@
+//! The terminal boundary: text from scripts, stores, exports and servers is shown only through
+//! [`clean`] / [`clean_field`], so its bytes can never drive the terminal (set the title,
+//! write the clipboard with OSC 52, move the cursor, hide text).
+//!
+//! Control characters (C0, DEL, C1) and the bidirectional overrides that can make text read
+//! differently from what it is are replaced by visible escapes (`\x1b`, `\u{9b}`,
+//! `\u{202e}`), so the data stays readable and nothing is silently dropped. The command line
+//! prints through [`out`] and [`err`] (the `outln!`/`errln!` macros), which clean everything
+//! they print, keeping only line feeds; exports in Markdown and CSV escape the same way.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+/// Whether `c` must not reach a terminal raw.
+#[must_use]
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape_into(out: &mut String, c: char) {
+    let n = u32::from(c);
+    if n < 0x80 {
+        let _ = write!(out, "\\x{n:02x}");
+    } else {
+        let _ = write!(out, "\\u{{{n:x}}}");
+    }
+}
+
+fn clean_with(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) && !keep(c) {
+            escape_into(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Multi-line text for a terminal or a human-readable export: line feeds stay, every other
+/// control character (tab and carriage return included) is shown as an escape.
+#[must_use]
+pub fn clean(text: &str) -> Cow<'_, str> {
+    clean_with(text, |c| c == '\n')
+}
+
+/// A single-line field (an id, a name, a table cell): every control character, line feeds
+/// included, is shown as an escape.
+#[must_use]
+pub fn clean_field(text: &str) -> Cow<'_, str> {
+    clean_with(text, |_| false)
+}
+
+/// Print cleaned text on stdout. A closed pipe (`socius … | head`) is not an error: the rest
+/// is dropped quietly instead of panicking like `print!`.
+pub fn out(text: &str) {
+    let mut lock = std::io::stdout().lock();
+    let _ = lock
+        .write_all(clean(text).as_bytes())
+        .and_then(|()| lock.flush());
+}
+
+/// Print cleaned text on stderr.
+pub fn err(text: &str) {
+    let mut lock = std::io::stderr().lock();
+    let _ = lock.write_all(clean(text).as_bytes());
+}
+
+/// `print!` through [`clean`](crate::term::clean).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::term::out(&format!($($arg)*)) };
+}
+
+/// `println!` through [`clean`](crate::term::clean).
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::term::out("\n") };
+    ($($arg:tt)*) => {{
+        let mut text = format!($($arg)*);
+        text.push('\n');
+        $crate::term::out(&text)
+    }};
+}
+
+/// `eprint!` through [`clean`](crate::term::clean).
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::term::err(&format!($($arg)*)) };
+}
+
+/// `eprintln!` through [`clean`](crate::term::clean).
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let mut text = format!($($arg)*);
+        text.push('\n');
+        $crate::term::err(&text)
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_become_visible_escapes() {
+        assert_eq!(clean("plain 中文\nnext"), "plain 中文\nnext");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean("\u{1b}]0;title\u{7}x\u{1b}[2J"),
+            "\\x1b]0;title\\x07x\\x1b[2J"
+        );
+        assert_eq!(clean("a\r\tb\u{7f}"), "a\\x0d\\x09b\\x7f");
+        assert_eq!(clean("\u{9b}31m"), "\\u{9b}31m");
+        assert_eq!(clean("abc\u{202e}cba"), "abc\\u{202e}cba");
+        assert_eq!(clean_field("two\nlines"), "two\\x0alines");
+    }
+
+    #[test]
+    fn nothing_unsafe_survives() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(!clean(&all).chars().any(|c| is_unsafe(c) && c != '\n'));
+        assert!(!clean_field(&all).chars().any(is_unsafe));
+    }
+}
