@@ -350,16 +350,15 @@ async fn connection_failures_are_typed_and_retried() {
 #[tokio::test]
 async fn garbage_bodies_are_typed_errors() {
     let server = LoopbackServer::start(|r: &Recorded| match r.index {
-        0 => Reply::raw(200, "text/html", "<html>hello</html>"),
-        1 => Reply::json(200, &json!({"object": "chat.completion"})),
-        2 => Reply::json(200, &json!({"choices": []})),
-        3 => Reply::json(200, &json!({"error": {"message": "quota"}})),
-        _ => Reply::raw(200, "application/json", "{\"choices\": [{\"message\": "),
+        0 => Reply::json(200, &json!({"object": "chat.completion"})),
+        1 => Reply::json(200, &json!({"choices": []})),
+        _ => Reply::json(200, &json!({"error": {"message": "quota"}})),
     })
     .await
     .unwrap();
     let c = client(config(&server));
-    for want in ["not JSON", "no choices", "no choices", "quota", "not JSON"] {
+    // JSON that says no: not retried.
+    for want in ["no choices", "no choices", "quota"] {
         let err = c.complete(&hello()).await.unwrap_err();
         assert_eq!(err.attempts.len(), 1, "not retried");
         assert_eq!(err.attempts[0].error, Some(ErrorKind::InvalidResponse));
@@ -370,6 +369,58 @@ async fn garbage_bodies_are_typed_errors() {
             other => panic!("{other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_success_status_with_a_body_that_is_not_json_is_retried() {
+    // A proxy's HTML page, then a body cut short, then the real answer.
+    let server = LoopbackServer::start(|r: &Recorded| match r.index {
+        0 => Reply::raw(200, "text/html", "<html>502 upstream busy</html>"),
+        1 => Reply::raw(200, "application/json", "{\"choices\": [{\"message\": "),
+        _ => Reply::completion("B"),
+    })
+    .await
+    .unwrap();
+    let c = client(config(&server));
+    let done = c.complete(&hello()).await.unwrap();
+    assert_eq!(done.text, "B");
+    assert_eq!(done.attempts.len(), 3);
+    for a in &done.attempts[..2] {
+        assert_eq!(a.error, Some(ErrorKind::InvalidResponse));
+        assert!(a.waited.is_some(), "{a:?}");
+        assert!(a.message.as_deref().unwrap().contains("not JSON"), "{a:?}");
+    }
+    // A server that never sends JSON: every attempt is used, then a typed failure.
+    let server = LoopbackServer::start(|_: &Recorded| Reply::raw(200, "text/html", "<p>login</p>"))
+        .await
+        .unwrap();
+    let err = client(config(&server))
+        .complete(&hello())
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts.len(), 4);
+    assert!(
+        matches!(err.error, LlmError::NotJson { .. }),
+        "{:?}",
+        err.error
+    );
+    assert!(err.to_string().contains("<p>login</p>"), "{err}");
+}
+
+#[tokio::test]
+async fn a_long_error_body_keeps_its_start() {
+    let mut page = String::from("<html><title>Gateway overloaded</title>");
+    page.push_str(&"x".repeat(200_000));
+    let server =
+        LoopbackServer::start(move |_: &Recorded| Reply::raw(503, "text/html", page.clone()))
+            .await
+            .unwrap();
+    let mut cfg = config(&server);
+    cfg.retry = fast_retry(1);
+    let err = client(cfg).complete(&hello()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("Gateway overloaded"), "{text}");
+    assert!(!text.contains("(empty body)"), "{text}");
 }
 
 /// Split `bytes` into chunks of `size`, checking that some boundary falls inside a character.
@@ -572,6 +623,60 @@ async fn the_api_key_never_appears_in_records_debug_or_errors() {
         err.to_string()
             .contains("Incorrect API key provided: <redacted>")
     );
+}
+
+#[tokio::test]
+async fn a_key_quoted_in_a_good_reply_is_redacted_streamed_or_not() {
+    const KEY: &str = "sk-QUOTED-9876543210fedcba";
+    let quoted = format!("Your key was Bearer {KEY} {{\"choice\":\"A\"}}");
+    let body = json!({
+        "model": format!("proxy-{KEY}"),
+        "choices": [{"message": {"role": "assistant", "content": quoted,
+                                 "reasoning_content": format!("saw {KEY}")},
+                     "finish_reason": "stop"}],
+    });
+    // The key split across stream pieces, inside and between them.
+    let pieces = [
+        "Your key was Bearer sk-QUO",
+        "TED-98765",
+        "43210fedcba {\"choice\":\"A\"}",
+    ];
+    let sse = Reply::sse_text(&pieces);
+    let server = LoopbackServer::start(move |r: &Recorded| {
+        if r.json().is_some_and(|v| v["stream"] == json!(true)) {
+            Reply::raw(200, "text/event-stream", sse.clone())
+        } else {
+            Reply::json(200, &body)
+        }
+    })
+    .await
+    .unwrap();
+    let key = ApiKey::new(KEY).unwrap();
+    let c = LlmClient::with_api_key(config(&server), Some(key)).unwrap();
+    let plain = c.complete(&hello()).await.unwrap();
+    assert_eq!(
+        plain.text,
+        "Your key was Bearer <redacted> {\"choice\":\"A\"}"
+    );
+    assert_eq!(plain.reasoning.as_deref(), Some("saw <redacted>"));
+    assert_eq!(plain.model.as_deref(), Some("proxy-<redacted>"));
+    let mut shown = Vec::new();
+    let streamed = c
+        .complete_streaming(&hello(), &mut |ev| {
+            if let StreamEvent::Delta { text, .. } = ev {
+                shown.push(text.to_owned());
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(streamed.text, plain.text);
+    assert_eq!(shown.concat(), plain.text);
+    for t in shown
+        .iter()
+        .chain([&streamed.text, &serde_json::to_string(&plain).unwrap()])
+    {
+        assert!(!t.contains("9876543210"), "key leaked: {t}");
+    }
 }
 
 #[tokio::test]

@@ -248,7 +248,7 @@ impl LlmClient {
                 Err(failure) => {
                     let error = self.redact_error(failure.error);
                     let kind = error.kind();
-                    let mut wait = (number < max_attempts && kind.is_retryable())
+                    let mut wait = (number < max_attempts && error.is_retryable())
                         .then(|| next_delay(policy, number, failure.retry_after, &mut rng));
                     if let (Some(w), Some(limit)) = (wait, policy.max_elapsed)
                         && started.elapsed() + w >= limit
@@ -335,6 +335,9 @@ impl LlmClient {
                 message: key.redact(&message),
             },
             LlmError::InvalidResponse { message } => LlmError::InvalidResponse {
+                message: key.redact(&message),
+            },
+            LlmError::NotJson { message } => LlmError::NotJson {
                 message: key.redact(&message),
             },
             LlmError::Stream { message } => LlmError::Stream {

@@ -23,6 +23,10 @@ pub enum LlmError {
     Transport { message: String },
     #[error("the server's answer is not a usable completion: {message}")]
     InvalidResponse { message: String },
+    /// A success status with a body that is not JSON at all (a proxy's HTML page, a body cut
+    /// short): recorded as `invalid_response`, but retried like a server error.
+    #[error("the server's answer is not JSON: {message}")]
+    NotJson { message: String },
     #[error("the server reported an error in the stream: {message}")]
     Stream { message: String },
 }
@@ -32,13 +36,22 @@ impl LlmError {
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
-            Self::Config(_) | Self::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Self::Config(_) | Self::InvalidResponse { .. } | Self::NotJson { .. } => {
+                ErrorKind::InvalidResponse
+            }
             Self::Connect { .. } => ErrorKind::Connect,
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Status { kind, .. } => *kind,
             Self::Transport { .. } => ErrorKind::Transport,
             Self::Stream { .. } => ErrorKind::StreamError,
         }
+    }
+
+    /// Whether another attempt may succeed: the kind says so, or the body was not JSON
+    /// (proxies and overloaded servers answer 200 with an HTML page or a cut body).
+    #[must_use]
+    pub const fn is_retryable(&self) -> bool {
+        matches!(self, Self::NotJson { .. }) || self.kind().is_retryable()
     }
 
     /// The HTTP status, for status errors.

@@ -87,6 +87,22 @@ pub(super) async fn read_body(
     }
 }
 
+/// The first `limit` bytes of a body (an error page can be long; its start says enough). A
+/// connection that breaks midway keeps what arrived.
+async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - out.len();
+                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    out
+}
+
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -100,7 +116,7 @@ pub(super) async fn error_response(mut response: reqwest::Response) -> Failure {
         SystemTime::now(),
     );
     let location = header(response.headers(), "location").map(str::to_owned);
-    let body = read_body(&mut response, 64 << 10).await.unwrap_or_default();
+    let body = read_prefix(&mut response, 64 << 10).await;
     let mut message = server_message(&body);
     if let Some(location) = location {
         message = format!("redirected to {location} (check the base URL); {message}");
@@ -186,9 +202,9 @@ fn usage_of(v: &Value) -> Option<Usage> {
 
 /// A non-streamed body as a reply.
 pub(super) fn parse_completion(bytes: &[u8], status: u16) -> Result<Reply, LlmError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| LlmError::InvalidResponse {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| LlmError::NotJson {
         message: format!(
-            "not JSON ({e}): {}",
+            "{e}: {}",
             truncate(String::from_utf8_lossy(bytes).trim(), 120)
         ),
     })?;
