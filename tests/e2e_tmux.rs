@@ -318,3 +318,57 @@ fn kill_9_mid_tree_then_resume_from_the_library() {
     );
     assert_eq!(records[0]["session"]["status"], "finished");
 }
+
+/// The pane's `alternate_on`, `mouse_any_flag` and `mouse_sgr_flag`, as tmux sees them.
+fn terminal_modes(tmux: &Tmux) -> String {
+    tmux.run(&[
+        "display-message",
+        "-p",
+        "-t",
+        "e2e",
+        "#{alternate_on}#{mouse_any_flag}#{mouse_sgr_flag}",
+    ])
+    .trim()
+    .to_owned()
+}
+
+#[test]
+fn a_signal_from_outside_gives_the_terminal_back() {
+    for (sig, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let Some((tmux, dir)) = setup(&format!("sig{sig}")) else {
+            return;
+        };
+        let args = format!("play {} --as sig-test", script("en-salary-talk.yaml"));
+        // Not `exec`: the shell stays to print the exit code, and socius is its child.
+        tmux.open(dir.path(), &args, false);
+        tmux.wait_for("Press Enter to begin");
+        assert_eq!(
+            terminal_modes(&tmux),
+            "111",
+            "the UI runs in the alternate screen"
+        );
+        let shell = tmux.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+        let children = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .expect("pgrep");
+        let pid = String::from_utf8_lossy(&children.stdout).trim().to_owned();
+        assert!(!pid.is_empty() && !pid.contains('\n'), "one child: {pid:?}");
+        let sent = Command::new("kill")
+            .args([&format!("-{sig}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let after = tmux.wait_for("EXITED:");
+        assert!(
+            after.contains(&format!("EXITED:{code}")),
+            "SIG{sig}:\n{after}"
+        );
+        assert!(after.contains(&format!("stopped by SIG{sig}")), "{after}");
+        assert_eq!(
+            terminal_modes(&tmux),
+            "000",
+            "SIG{sig} left the alternate screen or mouse capture on"
+        );
+    }
+}

@@ -95,7 +95,22 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
              `socius eval gae|iae --resume {id} --scripts ... --endpoint ... --model ...`"
         );
     }
-    result.map_err(|e| Failure(format!("terminal: {e}")))?;
+    let signal = result.map_err(|e| Failure(format!("terminal: {e}")))?;
+    if let Some(sig) = signal {
+        let name = match sig {
+            1 => "SIGHUP",
+            2 => "SIGINT",
+            3 => "SIGQUIT",
+            15 => "SIGTERM",
+            _ => "a signal",
+        };
+        errln!(
+            "socius: stopped by {name}; every answer given was already saved, and the session \
+             resumes from the library"
+        );
+        // The shell's convention for a process ended by a signal.
+        return Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1)));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,7 +3,9 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -45,9 +47,62 @@ impl EventSource for Scripted {
     }
 }
 
-/// The real terminal.
+/// The real terminal. It also watches for SIGTERM, SIGINT, SIGHUP and SIGQUIT sent from
+/// outside: the loop then ends like a quit, so the terminal is restored (everything answered
+/// is already in the store). A second such signal while it shuts down ends the process at once.
 #[derive(Debug, Default)]
-pub struct Crossterm;
+pub struct Crossterm {
+    signals: Option<Signals>,
+}
+
+/// The signals that end the UI, each with the flag its handler sets.
+#[derive(Debug)]
+struct Signals {
+    flags: Vec<(i32, Arc<AtomicBool>)>,
+}
+
+/// How often the loop looks at the signal flags while nothing else happens.
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+impl Signals {
+    fn install() -> io::Result<Self> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        let mut flags = Vec::new();
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] {
+            let flag = Arc::new(AtomicBool::new(false));
+            // Registered first, so it runs on the second signal: the default action (exit).
+            signal_hook::flag::register_conditional_default(sig, Arc::clone(&flag))?;
+            signal_hook::flag::register(sig, Arc::clone(&flag))?;
+            flags.push((sig, flag));
+        }
+        Ok(Self { flags })
+    }
+
+    fn received(&self) -> Option<i32> {
+        self.flags
+            .iter()
+            .find(|(_, f)| f.load(Ordering::SeqCst))
+            .map(|(sig, _)| *sig)
+    }
+}
+
+impl Crossterm {
+    /// The real terminal, with the signal handlers installed.
+    ///
+    /// # Errors
+    /// A signal handler could not be installed.
+    pub fn with_signals() -> io::Result<Self> {
+        Ok(Self {
+            signals: Some(Signals::install()?),
+        })
+    }
+
+    /// The signal that ended the loop, if one did.
+    #[must_use]
+    pub fn signal(&self) -> Option<i32> {
+        self.signals.as_ref().and_then(Signals::received)
+    }
+}
 
 fn translate(ev: Event) -> Option<Msg> {
     match ev {
@@ -61,11 +116,20 @@ fn translate(ev: Event) -> Option<Msg> {
 
 impl EventSource for Crossterm {
     fn next(&mut self, tick: Option<Duration>) -> io::Result<Option<Msg>> {
+        let started = Instant::now();
         loop {
-            if let Some(t) = tick
-                && !event::poll(t)?
-            {
-                return Ok(Some(Msg::Tick));
+            if self.signal().is_some() {
+                return Ok(None);
+            }
+            let wait = match tick {
+                Some(t) => t.saturating_sub(started.elapsed()).min(SIGNAL_POLL),
+                None => SIGNAL_POLL,
+            };
+            if !event::poll(wait)? {
+                if tick.is_some_and(|t| started.elapsed() >= t) {
+                    return Ok(Some(Msg::Tick));
+                }
+                continue;
             }
             if let Some(msg) = translate(event::read()?) {
                 return Ok(Some(msg));
@@ -112,11 +176,13 @@ fn restore_extras() {
     let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
 }
 
-/// Run the app in the real terminal, restoring it on every exit path.
+/// Run the app in the real terminal, restoring it on every exit path: quit, error, panic, and
+/// a terminating signal. Returns the signal that ended it, if one did.
 ///
 /// # Errors
 /// The terminal could not be set up, read or drawn.
-pub fn run_terminal(app: &mut App) -> io::Result<()> {
+pub fn run_terminal(app: &mut App) -> io::Result<Option<i32>> {
+    let mut source = Crossterm::with_signals()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_extras();
@@ -128,10 +194,10 @@ pub fn run_terminal(app: &mut App) -> io::Result<()> {
     let result = setup.and_then(|()| {
         let size = terminal.size()?;
         app.update(Msg::Resize(size.width, size.height));
-        run_loop(&mut terminal, app, &mut Crossterm)
+        run_loop(&mut terminal, app, &mut source)
     });
     restore_extras();
     ratatui::restore();
     let _ = std::panic::take_hook();
-    result
+    result.map(|()| source.signal())
 }
