@@ -112,8 +112,8 @@ pub struct CommonArgs {
     /// Continue run ID: finished episodes are kept, the rest run again
     #[arg(long, value_name = "ID")]
     pub resume: Option<String>,
-    /// Most tokens per answer [default: the server's]
-    #[arg(long, value_name = "N")]
+    /// Most tokens per answer, at least 1 [default: the server's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
     /// Seconds one request may take
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]

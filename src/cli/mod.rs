@@ -27,7 +27,7 @@ pub struct Globals {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
     /// Interface language
-    #[arg(long, global = true, value_name = "en|zh")]
+    #[arg(long, global = true, value_name = "en|zh", value_parser = ["en", "zh"])]
     pub lang: Option<String>,
 }
 
