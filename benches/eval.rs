@@ -38,7 +38,7 @@ fn load(dir: &Path) -> Vec<EvalTree> {
     let Ok(paths) = socius::script::load::collect_paths(&[dir.to_path_buf()]) else {
         return Vec::new();
     };
-    socius::script::load::load_files(&paths)
+    socius::script::load::load_files(&paths.files)
         .into_iter()
         .filter_map(|l| {
             let tree = l.world_tree()?.clone();

@@ -25,7 +25,9 @@ fn load_and_validate(c: &mut Criterion) {
         "import failed: {:?}",
         report.failed
     );
-    let files = socius::script::load::collect_paths(&[out.path().to_path_buf()]).expect("files");
+    let files = socius::script::load::collect_paths(&[out.path().to_path_buf()])
+        .expect("files")
+        .files;
     assert!(files.len() >= 200, "only {} trees imported", files.len());
     let mut group = c.benchmark_group("scripts");
     group.sample_size(20);
@@ -49,7 +51,8 @@ fn load_and_validate(c: &mut Criterion) {
         env!("CARGO_MANIFEST_DIR"),
         "/scripts"
     ))])
-    .expect("bundled scripts");
+    .expect("bundled scripts")
+    .files;
     group.bench_function("load_validate_bundled", |b| {
         b.iter(|| {
             for f in &bundled {

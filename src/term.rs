@@ -56,6 +56,41 @@ pub fn clean_field(text: &str) -> Cow<'_, str> {
     clean_with(text, |_| false)
 }
 
+/// JSON text safe for a terminal and the same data for any JSON reader: serde_json leaves
+/// DEL, C1 controls and bidirectional overrides raw inside strings, and they become `\uXXXX`
+/// escapes here (they cannot occur outside strings).
+#[must_use]
+pub fn json_safe(json: String) -> String {
+    if !json.chars().any(is_unsafe) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value as one line of terminal-safe JSON.
+///
+/// # Errors
+/// Those of `serde_json`.
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string(value).map(json_safe)
+}
+
+/// A value as pretty, terminal-safe JSON.
+///
+/// # Errors
+/// Those of `serde_json`.
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(value).map(json_safe)
+}
+
 /// Print cleaned text on stdout. A closed pipe (`socius … | head`) is not an error: the rest
 /// is dropped quietly instead of panicking like `print!`.
 pub fn out(text: &str) {
@@ -120,6 +155,15 @@ mod tests {
         assert_eq!(clean("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(clean("abc\u{202e}cba"), "abc\\u{202e}cba");
         assert_eq!(clean_field("two\nlines"), "two\\x0alines");
+    }
+
+    #[test]
+    fn json_keeps_the_data_and_loses_the_controls() {
+        let value = serde_json::json!({"t": "a\u{1b}b\u{7f}c\u{9b}d\u{202e}e\n"});
+        let text = to_json(&value).unwrap();
+        assert_eq!(text, r#"{"t":"a\u001bb\u007fc\u009bd\u202ee\n"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
     }
 
     #[test]

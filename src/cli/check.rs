@@ -140,7 +140,7 @@ fn describe(script: &Script, s: &Summary) -> String {
 pub fn run(_globals: &Globals, args: &CheckArgs) -> CmdResult {
     let (report, text) = check_paths(&args.paths).map_err(Failure)?;
     if args.json {
-        let json = serde_json::to_string_pretty(&report)?;
+        let json = crate::term::to_json_pretty(&report)?;
         outln!("{json}");
     } else {
         out!("{text}");

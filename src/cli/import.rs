@@ -35,7 +35,7 @@ pub fn run(_globals: &Globals, cmd: ImportCommand) -> CmdResult {
 fn socialeval(args: &SocialevalArgs) -> CmdResult {
     let report = import_paths(&args.sources, &args.out);
     if args.json {
-        let text = serde_json::to_string(&report)?;
+        let text = crate::term::to_json(&report)?;
         outln!("{text}");
     } else {
         out!("{}", summary(&report, args));

@@ -163,7 +163,7 @@ pub fn corpus_dir(test: &str) -> Option<PathBuf> {
 /// Load every world tree under `dir` (they must all load cleanly).
 pub fn load_trees(dir: &Path) -> Vec<EvalTree> {
     let paths = socius::script::load::collect_paths(&[dir.to_path_buf()]).unwrap();
-    socius::script::load::load_files(&paths)
+    socius::script::load::load_files(&paths.files)
         .into_iter()
         .map(|l| {
             let tree = l

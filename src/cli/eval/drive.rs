@@ -182,7 +182,7 @@ pub(super) fn finish(
     // Shown without a password the URL may carry.
     let endpoint = &scrub(endpoint, endpoint);
     if common.json {
-        outln!("{}", serde_json::to_string(&outcome.report)?);
+        outln!("{}", crate::term::to_json(&outcome.report)?);
     } else {
         out!("{}", table(&outcome.report));
     }

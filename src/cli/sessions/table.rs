@@ -108,7 +108,7 @@ pub fn render_list_json(sessions: &[Session]) -> String {
         schema: u32,
         sessions: &'a [Session],
     }
-    let mut text = serde_json::to_string(&Listing {
+    let mut text = crate::term::to_json(&Listing {
         schema: RECORD_SCHEMA,
         sessions,
     })
