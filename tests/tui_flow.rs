@@ -166,3 +166,42 @@ fn training_mode_shows_right_and_wrong_and_is_recorded() {
     let s = &store.list(&Filter::default()).expect("list")[0];
     assert_eq!(s.meta["training"], true);
 }
+
+/// A script full of escape sequences (terminal title, clipboard, clear screen, colours, a
+/// right-to-left override): whatever screen shows it, no cell holds a character a terminal
+/// would act on.
+#[test]
+fn escape_sequences_in_a_script_never_reach_a_cell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let script = repo().join("tests/hostile/escapes.yaml");
+    let mut a = App::new(
+        options(Lang::En, vec![script.clone()]),
+        Box::new(StorePort::new(store.clone())),
+        (80, 24),
+    );
+    let mut term = terminal(100, 30);
+    a.open_play(&script, Mode::Both).expect("open");
+    let mut screens = vec![drive(&mut a, &mut term, vec![])];
+    for _ in 0..60 {
+        let Some(p) = a.play() else { break };
+        if !p.is_open() {
+            break;
+        }
+        let keys = if p.option_count() > 0 {
+            vec![key('1'), enter()]
+        } else {
+            vec![enter()]
+        };
+        screens.push(drive(&mut a, &mut term, keys));
+    }
+    assert!(screens.len() > 5, "the walk went on");
+    assert!(screens[0].contains("shared"), "{}", screens[0]);
+    for s in &screens {
+        let bad: Vec<char> = s
+            .chars()
+            .filter(|c| *c != '\n' && socius::term::is_unsafe(*c))
+            .collect();
+        assert!(bad.is_empty(), "{bad:?} on\n{s}");
+    }
+}
