@@ -7,7 +7,9 @@
 //! With `anonymize`, annotator ids become pseudonyms: `annotator-` and the first 8 hex digits
 //! of sha256(salt ‖ id), where the salt is drawn when the store is created and kept in its
 //! `meta` tree — a pseudonym is stable within one store and says nothing across stores.
-//! Models are not pseudonymized; `meta` and event texts are exported as they are.
+//! Models are not pseudonymized; `meta` and event texts are exported as they are, except that
+//! Markdown and CSV show control characters as visible escapes (`\x1b`) and JSONL writes DEL,
+//! C1 controls and bidi overrides as `\uXXXX` (the same data for any JSON reader).
 
 use std::io::Write;
 
@@ -79,13 +81,16 @@ pub const CSV_COLUMNS: &[&str] = &[
     "latency_ms",
 ];
 
+/// One CSV field: control characters other than line feeds shown as escapes (the data stays
+/// readable and cannot drive a terminal that prints the file), quoted when needed.
 fn csv_field(out: &mut String, field: &str) {
+    let field = crate::term::clean(field);
     if field.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&field.replace('"', "\"\""));
         out.push('"');
     } else {
-        out.push_str(field);
+        out.push_str(&field);
     }
 }
 
@@ -165,7 +170,9 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
 }
 
 fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::term::clean(text)
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 /// The Markdown transcript of one session.
@@ -196,7 +203,7 @@ fn markdown(record: &SessionRecord) -> String {
     for event in &record.events {
         let line = describe(event);
         // Paragraphs after the first continue the list item after a hard line break (`\`).
-        let text = line.text.replace('\n', "\\\n  ");
+        let text = crate::term::clean(&line.text).replace('\n', "\\\n  ");
         out.push_str(&format!(
             "- `#{}` {} **{}** {text}\n",
             event.seq,
@@ -238,11 +245,14 @@ impl Store {
             let text = match options.format {
                 ExportFormat::Jsonl => {
                     summary.rows += record.events.len();
-                    let mut line =
-                        serde_json::to_string(&record).map_err(|source| StoreError::Encode {
+                    // JSON escapes C0 controls itself; DEL, C1 and bidi overrides are escaped
+                    // too, so the file is safe to print and the data is unchanged.
+                    let mut line = crate::term::to_json(&record).map_err(|source| {
+                        StoreError::Encode {
                             what: format!("session {}", record.session.id),
                             source,
-                        })?;
+                        }
+                    })?;
                     line.push('\n');
                     line
                 }
