@@ -10,6 +10,7 @@ pub mod agent;
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod fsx;
 pub mod script;
 pub mod session;
 pub mod store;

@@ -17,6 +17,7 @@ pub use table::{render_list_json, render_table};
 pub use transcript::render_transcript;
 
 use super::{CmdResult, Failure, Globals};
+use crate::fsx;
 use crate::session::{
     Decision, EventBody, NewSession, OptionsPresented, PresentedOption, RECORD_SCHEMA, ScriptRef,
     SessionKind, Status, Who,
@@ -109,7 +110,8 @@ pub struct ExportArgs {
     /// Replace annotator ids with pseudonyms that are stable within this store
     #[arg(long)]
     pub anonymize: bool,
-    /// Write to FILE instead of stdout (written whole, then renamed into place)
+    /// Write to FILE instead of stdout (written whole, then renamed into place; an existing
+    /// FILE must be a regular file outside the store directory)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -229,24 +231,11 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
             Err(e) => Err(e.into()),
         };
     };
-    // Write beside the target, then rename: a failed export never leaves half a file.
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = out.with_file_name(format!(".{name}.partial"));
-    let file = File::create(&tmp).map_err(|e| Failure(format!("{}: {e}", tmp.display())))?;
-    let mut writer = BufWriter::new(file);
-    let summary = match store.export(&options, &mut writer) {
-        Ok(summary) => summary,
-        Err(e) => {
-            drop(writer);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-    };
-    drop(writer);
-    std::fs::rename(&tmp, out).map_err(|e| Failure(format!("{}: {e}", out.display())))?;
+    refuse_inside_store(dir, out)?;
+    // Written whole beside the target, then renamed over it: a failed export never leaves half
+    // a file, and a device, FIFO, directory or link at `--out` is refused, not replaced.
+    let summary =
+        fsx::write_file_atomic(out, |w| store.export(&options, w).map_err(Failure::from))?;
     eprintln!(
         "exported {} session(s), {} row(s), to {}",
         summary.sessions,
@@ -254,6 +243,36 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuse an `--out` path inside the store directory: renaming a file over one of sled's
+/// files (or adding one beside them) would damage the store. The output need not exist yet,
+/// so its directory is resolved and its name joined on.
+fn refuse_inside_store(store_dir: &Path, out: &Path) -> Result<(), Failure> {
+    let Ok(store) = store_dir.canonicalize() else {
+        return Ok(());
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // An unresolvable directory is reported by the write itself.
+    let Ok(parent) = parent.canonicalize() else {
+        return Ok(());
+    };
+    let target = match out.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    };
+    if target.starts_with(&store) {
+        return Err(Failure(format!(
+            "refusing to write the export to {}: it is inside the store directory {}; \
+             choose a path outside it",
+            out.display(),
+            store_dir.display()
+        )));
+    }
+    Ok(())
 }
 
 fn report_merge(what: &str, report: &MergeReport, json: bool) -> CmdResult {
