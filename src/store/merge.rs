@@ -22,7 +22,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use super::keys::{encode, event_key, session_key};
 use super::write::{check_body_secrets, check_secrets};
 use super::{Filter, Result, Store, StoreError};
-use crate::session::{RECORD_SCHEMA, Session, SessionId, SessionRecord};
+use crate::session::{RECORD_SCHEMA, SESSION_SCHEMA, Session, SessionId, SessionRecord};
 
 /// What an import or merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -74,10 +74,16 @@ fn origin_difference(local: &Session, incoming: &Session) -> Option<&'static str
 
 /// Why a record cannot be merged as it is, if it cannot.
 fn validate(record: &SessionRecord) -> Option<String> {
-    if record.schema > RECORD_SCHEMA {
+    // A header of a newer schema may carry fields this version would drop when it stores the
+    // session, so it is refused like a newer record layout. (Event bodies of a newer schema
+    // are fine: they are kept as raw JSON, see `session`.)
+    let newer = [
+        ("record", record.schema, RECORD_SCHEMA),
+        ("session", record.session.schema, SESSION_SCHEMA),
+    ];
+    if let Some((what, found, known)) = newer.into_iter().find(|(_, found, known)| found > known) {
         return Some(format!(
-            "written by a newer socius (record schema {}, this one reads up to {RECORD_SCHEMA})",
-            record.schema
+            "written by a newer socius ({what} schema {found}, this one reads up to {known})"
         ));
     }
     if let Some((i, e)) = record

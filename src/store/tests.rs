@@ -106,3 +106,37 @@ fn a_damaged_event_is_reported_not_returned() {
         "{err}"
     );
 }
+
+#[test]
+fn merging_a_session_header_of_a_newer_schema_is_refused() {
+    let one_dir = tempfile::tempdir().unwrap();
+    let two_dir = tempfile::tempdir().unwrap();
+    let one = Store::open(one_dir.path()).unwrap();
+    let two = Store::open(two_dir.path()).unwrap();
+    let session = one
+        .create(NewSession::new(
+            SessionKind::CrDialogue,
+            ScriptRef::new("case-1", b"x"),
+            Who::annotator("a"),
+            1,
+        ))
+        .unwrap();
+    // What a newer socius would have stored: a header with a schema this one does not know.
+    let mut header = one.get(session.id).unwrap();
+    header.schema = 99;
+    one.sessions
+        .insert(
+            keys::session_key(session.id),
+            serde_json::to_vec(&header).unwrap(),
+        )
+        .unwrap();
+
+    let report = two.merge_from(&one).unwrap();
+    assert_eq!(report.added, 0);
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert_eq!(
+        report.problems[0].reason,
+        "written by a newer socius (session schema 99, this one reads up to 1)"
+    );
+    assert_eq!(two.list(&Filter::default()).unwrap().len(), 0);
+}
