@@ -1,10 +1,17 @@
 //! `socius sessions import` against hostile input: records from a newer socius, and a Ctrl-C
 //! (or SIGTERM) in the middle of a long import.
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use socius::session::{
+    EventBody, NewSession, Note, ScriptRef, SessionId, SessionKind, Status, Who,
+};
+use socius::store::{Filter, Store};
 
 fn socius(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_socius"))
@@ -88,4 +95,159 @@ fn a_newer_schema_is_refused_at_the_session_level_as_at_the_record_level() {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert_eq!(kept, [ids[2].as_str()]);
+}
+
+/// A store in `dir` with `sessions` finished sessions of 20 events each, written through the
+/// library (much faster than `debug-append`, which flushes every event). Returns each
+/// session's event count.
+fn big_store(dir: &Path, sessions: usize) -> BTreeMap<SessionId, u64> {
+    let store = Store::open(dir).unwrap();
+    for s in 0..sessions {
+        let session = store
+            .create(NewSession::new(
+                SessionKind::WorldTreeGae,
+                ScriptRef::new(format!("tree-{s}"), b"tree"),
+                Who::annotator("ann"),
+                s as u64,
+            ))
+            .unwrap();
+        let notes = (0..19).map(|e| {
+            EventBody::Note(Note {
+                text: format!("note {e} of session {s}: {}", "words ".repeat(20)),
+            })
+        });
+        store.append_batch(session.id, notes).unwrap();
+        store
+            .set_status(session.id, Status::Finished, None)
+            .unwrap();
+    }
+    store
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.events))
+        .collect()
+}
+
+/// Start `socius ARGS --store STORE`, wait until its store's `db` file has grown past 1 MiB
+/// (it is writing sessions), send `signal`, and return its exit code and stderr once it ends.
+fn interrupt(store: &Path, args: &[&str], signal: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let db = store.join("db");
+    loop {
+        let size = std::fs::metadata(&db).map_or(0, |m| m.len());
+        if size > 1 << 20 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the child ended ({status}) before it could be interrupted");
+        }
+        assert!(Instant::now() < deadline, "the child never started writing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status.code(), stderr)
+}
+
+/// Check an interrupted target against its source: it opens, holds fewer sessions than the
+/// source (the stop came in the middle), as many as the message says, and each one whole.
+fn check_interrupted(target: &Path, source: &BTreeMap<SessionId, u64>, stderr: &str) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("socius: interrupted: "))
+        .unwrap_or_else(|| panic!("no interruption message: {stderr}"));
+    let done: usize = line["socius: interrupted: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        line.ends_with(
+            " session(s) done; run the same command again to finish (already-imported sessions \
+             are skipped)"
+        ) || line.ends_with("(already-merged sessions are skipped)"),
+        "{line}"
+    );
+    let store = Store::open(target).unwrap();
+    let held = store.list(&Filter::default()).unwrap();
+    assert!(
+        !held.is_empty() && held.len() < source.len(),
+        "{}",
+        held.len()
+    );
+    assert_eq!(held.len(), done, "{line}");
+    for session in held {
+        assert_eq!(Some(&session.events), source.get(&session.id));
+        assert_eq!(
+            store.events(session.id).unwrap().len() as u64,
+            session.events
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_stops_an_import_between_sessions_and_a_second_run_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = big_store(&dir.path().join("source"), 2000);
+    let file = dir.path().join("all.jsonl");
+    let export = ok(&socius(
+        &dir.path().join("source"),
+        &["sessions", "export", "--out", file.to_str().unwrap()],
+    ));
+    assert!(export.is_empty());
+
+    let target = dir.path().join("target");
+    let import = ["sessions", "import", file.to_str().unwrap()];
+    let (code, stderr) = interrupt(&target, &import, "INT");
+    assert_eq!(code, Some(1), "{stderr}");
+    check_interrupted(&target, &source, &stderr);
+
+    let again = ok(&socius(&target, &import));
+    assert!(again.contains(" unchanged"), "{again}");
+    let store = Store::open(&target).unwrap();
+    assert_eq!(store.list(&Filter::default()).unwrap().len(), source.len());
+}
+
+#[test]
+fn sigterm_stops_a_merge_between_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_dir = dir.path().join("source");
+    let source = big_store(&source_dir, 2000);
+    let target = dir.path().join("target");
+    let merge = ["sessions", "merge", source_dir.to_str().unwrap()];
+    let (code, stderr) = interrupt(&target, &merge, "TERM");
+    assert_eq!(code, Some(1), "{stderr}");
+    check_interrupted(&target, &source, &stderr);
 }

@@ -10,6 +10,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
@@ -176,15 +178,17 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
         }
         SessionsCommand::Export(args) => export(&dir, &args),
         SessionsCommand::Import(args) => {
+            let signalled = stop_on_signals()?;
+            let stop = || signalled.load(Ordering::Relaxed);
             let store = Store::open(&dir)?;
             let name = args.file.display().to_string();
             let report = if name == "-" {
-                store.import_jsonl(io::stdin().lock(), "stdin")?
+                store.import_jsonl_until(io::stdin().lock(), "stdin", &stop)?
             } else {
                 let file = File::open(&args.file).map_err(|e| Failure(format!("{name}: {e}")))?;
-                store.import_jsonl(BufReader::new(file), &name)?
+                store.import_jsonl_until(BufReader::new(file), &name, &stop)?
             };
-            report_merge(&format!("imported {name}"), &report, args.json)
+            report_merge(&format!("imported {name}"), &report, args.json, "imported")
         }
         SessionsCommand::Merge(args) => {
             if same_dir(&dir, &args.other) {
@@ -196,13 +200,16 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
                     args.other.display()
                 )));
             }
+            let signalled = stop_on_signals()?;
+            let stop = || signalled.load(Ordering::Relaxed);
             let store = Store::open(&dir)?;
             let other = Store::open(&args.other)?;
-            let report = store.merge_from(&other)?;
+            let report = store.merge_from_until(&other, &stop)?;
             report_merge(
                 &format!("merged {}", args.other.display()),
                 &report,
                 args.json,
+                "merged",
             )
         }
         SessionsCommand::DebugAppend(args) => debug_append(&dir, &args),
@@ -275,7 +282,40 @@ fn refuse_inside_store(store_dir: &Path, out: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn report_merge(what: &str, report: &MergeReport, json: bool) -> CmdResult {
+/// A flag that SIGINT (Ctrl-C) and SIGTERM raise, so a long import or merge can stop between
+/// sessions instead of dying in the middle of one. A second signal of either kind ends the
+/// process at once, with the shell's code for it (130 for Ctrl-C, 143 for SIGTERM).
+fn stop_on_signals() -> Result<Arc<AtomicBool>, Failure> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let register = |signal: i32| -> io::Result<()> {
+        // Registered first, so it sees the flag as it was before this signal raised it.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+        Ok(())
+    };
+    register(SIGINT)
+        .and_then(|()| register(SIGTERM))
+        .map_err(|e| Failure(format!("cannot watch for Ctrl-C: {e}")))?;
+    Ok(stop)
+}
+
+/// Print an import or merge report; `verb` says what happened to the sessions.
+fn report_merge(what: &str, report: &MergeReport, json: bool, verb: &str) -> CmdResult {
+    if report.interrupted {
+        for problem in &report.problems {
+            eprintln!(
+                "socius: session {} not merged: {}",
+                problem.id, problem.reason
+            );
+        }
+        eprintln!(
+            "socius: interrupted: {} session(s) done; run the same command again to finish \
+             (already-{verb} sessions are skipped)",
+            report.done()
+        );
+        return Ok(ExitCode::from(1));
+    }
     if json {
         let value = serde_json::json!({
             "schema": RECORD_SCHEMA,
