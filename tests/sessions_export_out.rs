@@ -158,7 +158,7 @@ fn a_path_inside_the_store_is_refused_and_the_store_still_opens() {
     assert!(!store.join("new.jsonl").exists());
     let strays: Vec<String> = names(&store)
         .into_iter()
-        .filter(|n| n.starts_with('.') || n.ends_with(".jsonl"))
+        .filter(|n| n.ends_with(".partial") || n.ends_with(".jsonl"))
         .collect();
     assert!(strays.is_empty(), "{strays:?}");
 

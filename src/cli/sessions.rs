@@ -150,7 +150,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
     let dir = globals.store_dir();
     match cmd {
         SessionsCommand::List(args) => {
-            let store = Store::open(&dir)?;
+            let store = open_for_reading(&dir)?;
             let sessions = store.list(&build_filter(&args.filter)?)?;
             let text = if args.json {
                 render_list_json(&sessions)
@@ -160,7 +160,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
             emit(&text)
         }
         SessionsCommand::Show(args) => {
-            let store = Store::open(&dir)?;
+            let store = open_for_reading(&dir)?;
             let session = store.resolve(&args.id)?;
             let record = store.record(session.id)?;
             let text = if args.json {
@@ -203,7 +203,8 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
             let signalled = stop_on_signals()?;
             let stop = || signalled.load(Ordering::Relaxed);
             let store = Store::open(&dir)?;
-            let other = Store::open(&args.other)?;
+            // Only read: a store on read-only media can be merged from.
+            let other = open_for_reading(&args.other)?;
             let report = store.merge_from_until(&other, &stop)?;
             report_merge(
                 &format!("merged {}", args.other.display()),
@@ -216,8 +217,21 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
     }
 }
 
+/// Open a store only to read it (`list`, `show`, `export`, the other store of `merge`): one
+/// that cannot be written is read from a temporary copy, with a note.
+fn open_for_reading(dir: &Path) -> Result<Store, Failure> {
+    let store = Store::open_for_reading(dir)?;
+    if store.reads_a_copy() {
+        eprintln!(
+            "socius: note: the store at {} cannot be written; reading a temporary copy of it",
+            dir.display()
+        );
+    }
+    Ok(store)
+}
+
 fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
-    let store = Store::open(dir)?;
+    let store = open_for_reading(dir)?;
     let options = ExportOptions {
         format: match args.format {
             FormatArg::Jsonl => ExportFormat::Jsonl,
