@@ -112,8 +112,8 @@ pub struct ExportArgs {
     /// Replace annotator ids with pseudonyms that are stable within this store
     #[arg(long)]
     pub anonymize: bool,
-    /// Write to FILE instead of stdout (written whole, then renamed into place; an existing
-    /// FILE must be a regular file outside the store directory)
+    /// Write to FILE instead of stdout (written whole, then renamed into place). FILE must be
+    /// outside the store directory and, if it exists, a regular file
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
