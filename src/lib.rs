@@ -13,6 +13,7 @@ pub mod agent;
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod fsx;
 pub mod input;
 pub mod script;
 pub mod session;

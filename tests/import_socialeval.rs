@@ -126,7 +126,7 @@ fn folders_skip_non_json_and_merged_lists_give_one_tree_per_language() {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
     let cn = load_file(&out.path().join("merged_1_cn.yaml"));

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::SystemTime;
 
 fn socius(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_socius"))
@@ -12,6 +13,25 @@ fn socius(store: &Path, args: &[&str]) -> Output {
         .arg(store)
         .output()
         .unwrap()
+}
+
+/// Every file under `dir` (recursively) with its size and modification time: what must not
+/// change when a store is refused.
+fn listing(dir: &Path) -> Vec<(String, u64, SystemTime)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if meta.is_dir() {
+            for (inner, len, modified) in listing(&entry.path()) {
+                files.push((format!("{name}/{inner}"), len, modified));
+            }
+        }
+        files.push((name, meta.len(), meta.modified().unwrap()));
+    }
+    files.sort();
+    files
 }
 
 fn assert_refused(out: &Output, needle: &str) {
@@ -84,10 +104,13 @@ fn garbage_in_the_store_directory_is_reported() {
         .collect();
     std::fs::write(store.join("conf"), &noise[..300]).unwrap();
     std::fs::write(store.join("db"), &noise).unwrap();
+    let before = listing(&store);
     assert_refused(
         &socius(&store, &["sessions", "list"]),
         "is damaged or not a socius store",
     );
+    // sled would have added its `blobs` directory before refusing.
+    assert_eq!(listing(&store), before, "a refused store was changed");
 }
 
 #[test]
@@ -112,16 +135,25 @@ fn a_damaged_log_in_a_real_store_is_reported() {
         *b ^= 0x5A;
     }
     std::fs::write(&db, bytes).unwrap();
+    let before = listing(&store);
     // sled reads a log whose every record fails its checksum as an empty database; the store
-    // must call that damage, not start afresh over it.
-    assert_refused(
-        &socius(&store, &["sessions", "list"]),
-        "is damaged or not a socius store",
-    );
-    assert_refused(
-        &socius(&store, &["sessions", "list"]),
-        "is damaged or not a socius store",
-    );
+    // must call that damage, not start afresh over it. Nor may it let sled's recovery write
+    // into the store (a `snap.*` file, a rewritten `db`) before refusing it.
+    for args in [
+        &["sessions", "list"][..],
+        &["sessions", "list"],
+        &["sessions", "import", "-"],
+    ] {
+        assert_refused(
+            &socius(&store, args),
+            &format!(
+                "the store at {} is damaged or not a socius store: sled found no readable \
+                 records in its",
+                store.display()
+            ),
+        );
+        assert_eq!(listing(&store), before, "a refused store was changed");
+    }
 }
 
 #[test]

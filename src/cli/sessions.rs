@@ -10,6 +10,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
@@ -17,6 +19,7 @@ pub use table::{render_list_json, render_table};
 pub use transcript::render_transcript;
 
 use super::{CmdResult, Failure, Globals};
+use crate::fsx;
 use crate::session::{
     Decision, EventBody, NewSession, OptionsPresented, PresentedOption, RECORD_SCHEMA, ScriptRef,
     SessionKind, Status, Who,
@@ -109,7 +112,8 @@ pub struct ExportArgs {
     /// Replace annotator ids with pseudonyms that are stable within this store
     #[arg(long)]
     pub anonymize: bool,
-    /// Write to FILE instead of stdout (written whole, then renamed into place)
+    /// Write to FILE instead of stdout (written whole, then renamed into place). FILE must be
+    /// outside the store directory and, if it exists, a regular file
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -146,7 +150,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
     let dir = globals.store_dir();
     match cmd {
         SessionsCommand::List(args) => {
-            let store = Store::open(&dir)?;
+            let store = open_for_reading(&dir)?;
             let sessions = store.list(&build_filter(&args.filter)?)?;
             let text = if args.json {
                 render_list_json(&sessions)
@@ -156,7 +160,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
             emit(&text)
         }
         SessionsCommand::Show(args) => {
-            let store = Store::open(&dir)?;
+            let store = open_for_reading(&dir)?;
             let session = store.resolve(&args.id)?;
             let record = store.record(session.id)?;
             let text = if args.json {
@@ -174,15 +178,17 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
         }
         SessionsCommand::Export(args) => export(&dir, &args),
         SessionsCommand::Import(args) => {
+            let signalled = stop_on_signals()?;
+            let stop = || signalled.load(Ordering::Relaxed);
             let store = Store::open(&dir)?;
             let name = args.file.display().to_string();
             let report = if name == "-" {
-                store.import_jsonl(io::stdin().lock(), "stdin")?
+                store.import_jsonl_until(io::stdin().lock(), "stdin", &stop)?
             } else {
                 let file = File::open(&args.file).map_err(|e| Failure(format!("{name}: {e}")))?;
-                store.import_jsonl(BufReader::new(file), &name)?
+                store.import_jsonl_until(BufReader::new(file), &name, &stop)?
             };
-            report_merge(&format!("imported {name}"), &report, args.json)
+            report_merge(&format!("imported {name}"), &report, args.json, "imported")
         }
         SessionsCommand::Merge(args) => {
             if same_dir(&dir, &args.other) {
@@ -194,21 +200,38 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
                     args.other.display()
                 )));
             }
+            let signalled = stop_on_signals()?;
+            let stop = || signalled.load(Ordering::Relaxed);
             let store = Store::open(&dir)?;
-            let other = Store::open(&args.other)?;
-            let report = store.merge_from(&other)?;
+            // Only read: a store on read-only media can be merged from.
+            let other = open_for_reading(&args.other)?;
+            let report = store.merge_from_until(&other, &stop)?;
             report_merge(
                 &format!("merged {}", args.other.display()),
                 &report,
                 args.json,
+                "merged",
             )
         }
         SessionsCommand::DebugAppend(args) => debug_append(&dir, &args),
     }
 }
 
+/// Open a store only to read it (`list`, `show`, `export`, the other store of `merge`): one
+/// that cannot be written is read from a temporary copy, with a note.
+fn open_for_reading(dir: &Path) -> Result<Store, Failure> {
+    let store = Store::open_for_reading(dir)?;
+    if store.reads_a_copy() {
+        eprintln!(
+            "socius: note: the store at {} cannot be written; reading a temporary copy of it",
+            dir.display()
+        );
+    }
+    Ok(store)
+}
+
 fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
-    let store = Store::open(dir)?;
+    let store = open_for_reading(dir)?;
     let options = ExportOptions {
         format: match args.format {
             FormatArg::Jsonl => ExportFormat::Jsonl,
@@ -229,24 +252,11 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
             Err(e) => Err(e.into()),
         };
     };
-    // Write beside the target, then rename: a failed export never leaves half a file.
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = out.with_file_name(format!(".{name}.partial"));
-    let file = File::create(&tmp).map_err(|e| Failure(format!("{}: {e}", tmp.display())))?;
-    let mut writer = BufWriter::new(file);
-    let summary = match store.export(&options, &mut writer) {
-        Ok(summary) => summary,
-        Err(e) => {
-            drop(writer);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-    };
-    drop(writer);
-    std::fs::rename(&tmp, out).map_err(|e| Failure(format!("{}: {e}", out.display())))?;
+    refuse_inside_store(dir, out)?;
+    // Written whole beside the target, then renamed over it: a failed export never leaves half
+    // a file, and a device, FIFO, directory or link at `--out` is refused, not replaced.
+    let summary =
+        fsx::write_file_atomic(out, |w| store.export(&options, w).map_err(Failure::from))?;
     eprintln!(
         "exported {} session(s), {} row(s), to {}",
         summary.sessions,
@@ -256,7 +266,70 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_merge(what: &str, report: &MergeReport, json: bool) -> CmdResult {
+/// Refuse an `--out` path inside the store directory: renaming a file over one of sled's
+/// files (or adding one beside them) would damage the store. The output need not exist yet,
+/// so its directory is resolved and its name joined on.
+fn refuse_inside_store(store_dir: &Path, out: &Path) -> Result<(), Failure> {
+    let Ok(store) = store_dir.canonicalize() else {
+        return Ok(());
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // An unresolvable directory is reported by the write itself.
+    let Ok(parent) = parent.canonicalize() else {
+        return Ok(());
+    };
+    let target = match out.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    };
+    if target.starts_with(&store) {
+        return Err(Failure(format!(
+            "refusing to write the export to {}: it is inside the store directory {}; \
+             choose a path outside it",
+            out.display(),
+            store_dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A flag that SIGINT (Ctrl-C) and SIGTERM raise, so a long import or merge can stop between
+/// sessions instead of dying in the middle of one. A second signal of either kind ends the
+/// process at once, with the shell's code for it (130 for Ctrl-C, 143 for SIGTERM).
+fn stop_on_signals() -> Result<Arc<AtomicBool>, Failure> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let register = |signal: i32| -> io::Result<()> {
+        // Registered first, so it sees the flag as it was before this signal raised it.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+        Ok(())
+    };
+    register(SIGINT)
+        .and_then(|()| register(SIGTERM))
+        .map_err(|e| Failure(format!("cannot watch for Ctrl-C: {e}")))?;
+    Ok(stop)
+}
+
+/// Print an import or merge report; `verb` says what happened to the sessions.
+fn report_merge(what: &str, report: &MergeReport, json: bool, verb: &str) -> CmdResult {
+    if report.interrupted {
+        for problem in &report.problems {
+            eprintln!(
+                "socius: session {} not merged: {}",
+                problem.id, problem.reason
+            );
+        }
+        eprintln!(
+            "socius: interrupted: {} session(s) done; run the same command again to finish \
+             (already-{verb} sessions are skipped)",
+            report.done()
+        );
+        return Ok(ExitCode::from(1));
+    }
     if json {
         let value = serde_json::json!({
             "schema": RECORD_SCHEMA,

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::{Result, StoreError};
 
 /// Names sled creates inside its directory.
-fn is_sled_file(name: &str) -> bool {
+pub(super) fn is_sled_file(name: &str) -> bool {
     matches!(name, "conf" | "db" | "blobs") || name.starts_with("snap.")
 }
 

@@ -19,6 +19,30 @@ pub enum StoreError {
     #[error("{} is not a socius store: {reason}", .path.display())]
     NotAStore { path: PathBuf, reason: String },
 
+    /// The store cannot be written: sled needs to, even to read it.
+    #[error(
+        "the store at {} cannot be written ({source}); `socius sessions list`, `show` and \
+         `export` can still read it",
+        .path.display()
+    )]
+    ReadOnly {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// A store that socius did not close itself could not be copied to be checked.
+    #[error(
+        "cannot copy the store at {} into {} to check it before opening it ({source}); set \
+         TMPDIR to a directory with room",
+        .path.display(),
+        .temp.display()
+    )]
+    Copy {
+        path: PathBuf,
+        temp: PathBuf,
+        source: std::io::Error,
+    },
+
     /// The files are a store, but sled cannot read them.
     #[error("the store at {} is damaged or not a socius store: {detail}", .path.display())]
     Damaged { path: PathBuf, detail: String },

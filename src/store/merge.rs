@@ -11,7 +11,7 @@
 //!
 //! The derived header fields are recomputed from the events, so importing or merging the same
 //! data twice changes nothing. One incoming session is applied in one transaction; the store
-//! is flushed once at the end.
+//! is flushed once at the end, also when the caller stops an import or merge between sessions.
 
 use std::io::BufRead;
 
@@ -22,7 +22,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use super::keys::{encode, event_key, session_key};
 use super::write::{check_body_secrets, check_secrets};
 use super::{Filter, Result, Store, StoreError};
-use crate::session::{RECORD_SCHEMA, Session, SessionId, SessionRecord};
+use crate::session::{RECORD_SCHEMA, SESSION_SCHEMA, Session, SessionId, SessionRecord};
 
 /// What an import or merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,6 +37,17 @@ pub struct MergeReport {
     pub events_added: u64,
     /// Sessions left untouched, and why.
     pub problems: Vec<MergeProblem>,
+    /// Whether the caller asked to stop before every session was handled. The sessions
+    /// counted above are stored and flushed; the rest were not looked at.
+    pub interrupted: bool,
+}
+
+impl MergeReport {
+    /// Sessions handled: added, extended or found complete already.
+    #[must_use]
+    pub fn done(&self) -> usize {
+        self.added + self.extended + self.unchanged
+    }
 }
 
 /// A session an import or merge did not apply.
@@ -74,10 +85,16 @@ fn origin_difference(local: &Session, incoming: &Session) -> Option<&'static str
 
 /// Why a record cannot be merged as it is, if it cannot.
 fn validate(record: &SessionRecord) -> Option<String> {
-    if record.schema > RECORD_SCHEMA {
+    // A header of a newer schema may carry fields this version would drop when it stores the
+    // session, so it is refused like a newer record layout. (Event bodies of a newer schema
+    // are fine: they are kept as raw JSON, see `session`.)
+    let newer = [
+        ("record", record.schema, RECORD_SCHEMA),
+        ("session", record.session.schema, SESSION_SCHEMA),
+    ];
+    if let Some((what, found, known)) = newer.into_iter().find(|(_, found, known)| found > known) {
         return Some(format!(
-            "written by a newer socius (record schema {}, this one reads up to {RECORD_SCHEMA})",
-            record.schema
+            "written by a newer socius ({what} schema {found}, this one reads up to {known})"
         ));
     }
     if let Some((i, e)) = record
@@ -188,9 +205,15 @@ impl Store {
     fn merge_all(
         &self,
         records: impl IntoIterator<Item = Result<SessionRecord>>,
+        stop: &dyn Fn() -> bool,
     ) -> Result<MergeReport> {
         let mut report = MergeReport::default();
         for record in records {
+            // Stopping between sessions leaves every session whole: each is one transaction.
+            if stop() {
+                report.interrupted = true;
+                break;
+            }
             let record = record?;
             let id = record.session.id;
             match self.merge_record(record)? {
@@ -218,8 +241,30 @@ impl Store {
     /// [`StoreError::Import`] with the line number of the first malformed line, or a store
     /// failure. Sessions that conflict with the store are reported in the result instead.
     pub fn import_jsonl(&self, input: impl BufRead, source_name: &str) -> Result<MergeReport> {
+        self.import_jsonl_until(input, source_name, &|| false)
+    }
+
+    /// [`Store::import_jsonl`], asking `stop` before each line is parsed and before each
+    /// session is written. Once it answers `true` the import ends early with
+    /// [`MergeReport::interrupted`] set: the sessions it reports are stored and flushed, and
+    /// importing the same file again adds the rest.
+    ///
+    /// # Errors
+    /// As [`Store::import_jsonl`].
+    pub fn import_jsonl_until(
+        &self,
+        input: impl BufRead,
+        source_name: &str,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<MergeReport> {
         let mut records = Vec::new();
         for (index, line) in input.lines().enumerate() {
+            if stop() {
+                return Ok(MergeReport {
+                    interrupted: true,
+                    ..MergeReport::default()
+                });
+            }
             let line = line.map_err(|e| StoreError::Import {
                 source_name: source_name.to_owned(),
                 line: index + 1,
@@ -236,7 +281,7 @@ impl Store {
                 })?;
             records.push(record);
         }
-        self.merge_all(records.into_iter().map(Ok))
+        self.merge_all(records.into_iter().map(Ok), stop)
     }
 
     /// Merge every session of `other` into this store.
@@ -244,7 +289,16 @@ impl Store {
     /// # Errors
     /// When either store fails; conflicting sessions are reported in the result instead.
     pub fn merge_from(&self, other: &Self) -> Result<MergeReport> {
+        self.merge_from_until(other, &|| false)
+    }
+
+    /// [`Store::merge_from`], asking `stop` before each session; see
+    /// [`Store::import_jsonl_until`].
+    ///
+    /// # Errors
+    /// As [`Store::merge_from`].
+    pub fn merge_from_until(&self, other: &Self, stop: &dyn Fn() -> bool) -> Result<MergeReport> {
         let sessions = other.list(&Filter::default())?;
-        self.merge_all(sessions.into_iter().map(|s| other.record(s.id)))
+        self.merge_all(sessions.into_iter().map(|s| other.record(s.id)), stop)
     }
 }

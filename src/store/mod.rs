@@ -38,6 +38,12 @@
 //! another program; a store of a newer format ([`STORE_FORMAT`]); and a store another process
 //! has open (sled holds an exclusive file lock).
 //!
+//! A store is refused untouched. sled writes into its directory every time it opens it (even
+//! to read), so a store is opened in place only when it is exactly as socius left it at its
+//! last clean close (recorded in `.socius-closed`); any other store is opened from a copy in
+//! the temporary directory first, and refused from there. [`Store::open_for_reading`] reads a
+//! store that cannot be written from such a copy. See `open.rs`.
+//!
 //! A `Store` is cheap to clone and can be shared between threads.
 
 mod dir;
@@ -46,6 +52,7 @@ mod export;
 mod filter;
 mod keys;
 mod merge;
+mod open;
 mod read;
 mod write;
 
@@ -62,6 +69,8 @@ pub use error::{Result, StoreError};
 pub use export::{ExportFormat, ExportOptions, ExportSummary, pseudonym};
 pub use filter::Filter;
 pub use merge::{MergeProblem, MergeReport};
+
+use open::Access;
 
 use crate::session::SessionId;
 #[cfg(doc)]
@@ -92,6 +101,9 @@ pub struct Store {
     salt: [u8; 16],
     /// The next `seq` of sessions appended to since opening; guards seq assignment.
     next_seq: Arc<Mutex<HashMap<SessionId, u64>>>,
+    /// Runs when the last clone is dropped, after the sled handles above (fields drop in
+    /// order): records a clean close, or removes a temporary copy.
+    closing: Arc<open::Closing>,
 }
 
 impl fmt::Debug for Store {
@@ -106,15 +118,44 @@ impl fmt::Debug for Store {
 const LOCK_GRACE: Duration = Duration::from_millis(1500);
 
 impl Store {
-    /// Open the store in `dir`, creating it when the directory is missing or empty.
+    /// Open the store in `dir` to read and write it, creating it when the directory is
+    /// missing or empty.
     ///
     /// # Errors
     /// See the module documentation for what is refused; each error is a [`StoreError`] whose
     /// message names the directory.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        let path = dir.as_ref().to_path_buf();
-        let db_size = dir::prepare(&path)?;
-        let config = sled::Config::new().path(&path);
+        open::open(dir.as_ref(), Access::ReadWrite)
+    }
+
+    /// Open the store in `dir` only to read it. Like [`Store::open`], except that a store
+    /// that cannot be written (read-only media, a directory without write permission) is read
+    /// from a temporary copy instead of refused; [`Store::reads_a_copy`] then says so.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_for_reading(dir: impl AsRef<Path>) -> Result<Self> {
+        open::open(dir.as_ref(), Access::Read)
+    }
+
+    /// Whether this store is a temporary copy of the directory it names (see
+    /// [`Store::open_for_reading`]); what is written to it is lost when it closes.
+    #[must_use]
+    pub fn reads_a_copy(&self) -> bool {
+        self.closing.is_copy()
+    }
+
+    /// Let sled open the files in `files` and check that they are a socius store; messages
+    /// name `shown`, the store directory the user gave. `db_size` is the size of the `db` file
+    /// before sled touched it.
+    fn open_files(
+        files: &Path,
+        shown: &Path,
+        db_size: u64,
+        closing: open::Closing,
+    ) -> Result<Self> {
+        let path = shown.to_path_buf();
+        let config = sled::Config::new().path(files);
         // A store closed a moment ago (in this process, or by one just killed) keeps its lock
         // until sled's last background thread lets go; wait that moment out before calling the
         // store busy.
@@ -208,6 +249,7 @@ impl Store {
             events,
             salt,
             next_seq: Arc::new(Mutex::new(HashMap::new())),
+            closing: closing.opened(),
         })
     }
 
@@ -281,6 +323,14 @@ fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
             {
                 StoreError::Locked {
                     path: path.to_path_buf(),
+                }
+            } else if matches!(
+                io.kind(),
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+            ) {
+                StoreError::ReadOnly {
+                    path: path.to_path_buf(),
+                    source: io,
                 }
             } else {
                 StoreError::Io {

@@ -44,6 +44,36 @@ fn raw_sled(dir: &std::path::Path) -> sled::Db {
     }
 }
 
+/// Names, sizes and modification times of the files in `dir`, for "left untouched" checks;
+/// taken once sled, closed just before, has let go of `db` (its threads may still write).
+fn listing(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    use fs2::FileExt;
+    let db = std::fs::File::open(dir.join("db")).unwrap();
+    let asked = std::time::Instant::now();
+    while db.try_lock_exclusive().is_err() {
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(10),
+            "sled kept its lock"
+        );
+        std::thread::yield_now();
+    }
+    drop(db);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                meta.len(),
+                meta.modified().unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn a_store_of_a_newer_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -55,12 +85,14 @@ fn a_store_of_a_newer_format_is_refused() {
             .unwrap();
         db.flush().unwrap();
     }
+    let before = listing(dir.path());
     let err = Store::open(dir.path()).unwrap_err();
     assert!(
         matches!(err, StoreError::NewerFormat { found: 2, .. }),
         "{err}"
     );
     assert!(err.to_string().contains("upgrade socius"), "{err}");
+    assert_eq!(listing(dir.path()), before, "the newer store was changed");
 }
 
 #[test]
@@ -75,9 +107,15 @@ fn a_sled_database_of_another_program_is_refused() {
             .unwrap();
         db.flush().unwrap();
     }
+    let before = listing(dir.path());
     let err = Store::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
     assert!(err.to_string().contains("another program"), "{err}");
+    assert_eq!(
+        listing(dir.path()),
+        before,
+        "the other program's database was changed"
+    );
 }
 
 #[test]
@@ -105,4 +143,38 @@ fn a_damaged_event_is_reported_not_returned() {
         err.to_string().contains(&format!("event {}#0", session.id)),
         "{err}"
     );
+}
+
+#[test]
+fn merging_a_session_header_of_a_newer_schema_is_refused() {
+    let one_dir = tempfile::tempdir().unwrap();
+    let two_dir = tempfile::tempdir().unwrap();
+    let one = Store::open(one_dir.path()).unwrap();
+    let two = Store::open(two_dir.path()).unwrap();
+    let session = one
+        .create(NewSession::new(
+            SessionKind::CrDialogue,
+            ScriptRef::new("case-1", b"x"),
+            Who::annotator("a"),
+            1,
+        ))
+        .unwrap();
+    // What a newer socius would have stored: a header with a schema this one does not know.
+    let mut header = one.get(session.id).unwrap();
+    header.schema = 99;
+    one.sessions
+        .insert(
+            keys::session_key(session.id),
+            serde_json::to_vec(&header).unwrap(),
+        )
+        .unwrap();
+
+    let report = two.merge_from(&one).unwrap();
+    assert_eq!(report.added, 0);
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert_eq!(
+        report.problems[0].reason,
+        "written by a newer socius (session schema 99, this one reads up to 1)"
+    );
+    assert_eq!(two.list(&Filter::default()).unwrap().len(), 0);
 }

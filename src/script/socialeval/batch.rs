@@ -3,13 +3,13 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::convert::{scalar_text, type_name};
 use super::{FailedFile, FlagKind, FlagRecord, ImportError, ImportReport, RepairRecord, display};
+use crate::fsx::{self, WriteError};
 use crate::script::yaml;
 
 /// Import SocialEval sources (per-tree JSON files, folders of them, merged lists) into `out_dir`,
@@ -185,23 +185,15 @@ fn one_tree(
 }
 
 /// Write through a temporary file in the same folder and rename it into place, so an
-/// interrupted import never leaves a half-written YAML file.
+/// interrupted import never leaves a half-written YAML file (and a link, FIFO or device that
+/// has the output's name is refused rather than written through).
 fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ImportError> {
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| fs::rename(&tmp, &path));
-    match result {
-        Ok(()) => Ok(path),
-        Err(source) => {
-            let _ = fs::remove_file(&tmp);
-            Err(ImportError::Write {
-                path: display(&path),
-                source,
-            })
-        }
-    }
+    fsx::write_file_atomic(&path, |out| {
+        out.write_all(text.as_bytes())
+            .map_err(|e| WriteError::io(&path, e))
+    })?;
+    Ok(path)
 }
 
 /// Parse JSON bytes, with clear messages for empty files, binary junk and syntax errors.

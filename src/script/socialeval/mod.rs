@@ -68,11 +68,9 @@ pub enum ImportError {
     /// The JSON is valid but not shaped like a SocialEval tree.
     #[error("{0}")]
     Shape(String),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The YAML file could not be written (or something that is not a file is in its way).
+    #[error(transparent)]
+    Write(#[from] crate::fsx::WriteError),
     #[error("cannot write the tree as YAML: {0}")]
     Yaml(String),
 }
