@@ -14,7 +14,6 @@ pub mod cli;
 pub mod engine;
 pub mod eval;
 pub mod fsx;
-pub mod input;
 pub mod script;
 pub mod session;
 pub mod store;

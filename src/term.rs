@@ -61,12 +61,15 @@ pub fn clean_field(text: &str) -> Cow<'_, str> {
 /// escapes here (they cannot occur outside strings).
 #[must_use]
 pub fn json_safe(json: String) -> String {
-    if !json.chars().any(is_unsafe) {
+    // serde_json escapes every C0 control inside strings, so a raw line feed is layout
+    // (pretty printing) and stays.
+    let unsafe_here = |c: char| c != '\n' && is_unsafe(c);
+    if !json.chars().any(unsafe_here) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_unsafe(c) {
+        if unsafe_here(c) {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
         } else {
             out.push(c);
@@ -164,6 +167,12 @@ mod tests {
         assert_eq!(text, r#"{"t":"a\u001bb\u007fc\u009bd\u202ee\n"}"#);
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+        let pretty = to_json_pretty(&value).unwrap();
+        assert!(pretty.contains("{\n  \"t\""), "{pretty}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&pretty).unwrap(),
+            value
+        );
     }
 
     #[test]

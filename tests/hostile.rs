@@ -22,13 +22,14 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_socius"))
 }
 
-/// Bytes a terminal would act on: C0 controls other than line feed and tab, DEL, and C1
-/// controls (as UTF-8, `C2 80`–`C2 9F`).
+/// Bytes a terminal would act on: C0 controls other than line feed, tab and the carriage
+/// return of a CSV line end (`\r\n`), DEL, and C1 controls (as UTF-8, `C2 80`–`C2 9F`).
 fn control_bytes(bytes: &[u8]) -> Vec<(usize, u8)> {
     let mut found = Vec::new();
     for (i, &b) in bytes.iter().enumerate() {
         let c1 = b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n));
-        if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || c1 {
+        let line_end = b == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+        if (b < 0x20 && b != b'\n' && b != b'\t' && !line_end) || b == 0x7f || c1 {
             found.push((i, b));
         }
     }
@@ -455,4 +456,71 @@ async fn a_server_error_with_escape_sequences_is_shown_escaped() {
     ]));
     let resumed = socius_async(&store2, a, Vec::new()).await;
     assert!(resumed.status.success(), "{}", stderr(&resumed));
+}
+
+#[test]
+fn a_crafted_export_is_imported_and_shown_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let store = store.to_str().unwrap();
+    let file = hostile("escapes-export.jsonl");
+    let out = run(
+        &[
+            "--store",
+            store,
+            "sessions",
+            "import",
+            file.to_str().unwrap(),
+        ],
+        "import",
+    );
+    let (o, e) = clean_output(&out, "sessions import");
+    assert!(out.status.success(), "{o}{e}");
+    assert!(o.contains("2 added"), "{o}");
+    let mut all = String::new();
+    for argv in [
+        vec!["sessions", "list"],
+        vec!["sessions", "list", "--json"],
+        vec!["sessions", "show", "01M8KV0EVVFNYW9CR0CBMB29NC"],
+        vec!["sessions", "export", "--format", "md"],
+        vec!["sessions", "export", "--format", "csv"],
+        vec!["sessions", "export"],
+    ] {
+        let mut full = vec!["--store", store];
+        full.extend(argv.iter().copied());
+        let out = run(&full, &argv.join(" "));
+        let (o, e) = clean_output(&out, &argv.join(" "));
+        assert!(out.status.success(), "{argv:?}: {e}");
+        all.push_str(&o);
+    }
+    // Shown as escapes, in the table, the transcript and the exports.
+    for want in [
+        r"ann\x1b]0;WHO\x07",
+        r"world_tree_gae\x1b[2J",
+        r"tree\u{9b}2J\u{202e}gnp.exe",
+        r"option \x1b[31mred\x1b[0m\x0d",
+        r"\u001b]8;;http://evil.example/\u0007link",
+    ] {
+        assert!(all.contains(want), "{want:?} in\n{all}");
+    }
+    // The JSONL export is the same data: importing it into a second store and exporting
+    // again gives the same bytes.
+    let jsonl = run(&["--store", store, "sessions", "export"], "export");
+    let again = tmp.path().join("again.jsonl");
+    std::fs::write(&again, &jsonl.stdout).unwrap();
+    let store2 = tmp.path().join("store2");
+    let store2 = store2.to_str().unwrap();
+    let out = run(
+        &[
+            "--store",
+            store2,
+            "sessions",
+            "import",
+            again.to_str().unwrap(),
+        ],
+        "re-import",
+    );
+    assert!(out.status.success());
+    let jsonl2 = run(&["--store", store2, "sessions", "export"], "export 2");
+    assert_eq!(jsonl.stdout, jsonl2.stdout);
 }

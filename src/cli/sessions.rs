@@ -164,7 +164,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
             let session = store.resolve(&args.id)?;
             let record = store.record(session.id)?;
             let text = if args.json {
-                let mut line = serde_json::to_string(&record)?;
+                let mut line = crate::term::to_json(&record)?;
                 line.push('\n');
                 line
             } else {
@@ -222,7 +222,7 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
 fn open_for_reading(dir: &Path) -> Result<Store, Failure> {
     let store = Store::open_for_reading(dir)?;
     if store.reads_a_copy() {
-        eprintln!(
+        errln!(
             "socius: note: the store at {} cannot be written; reading a temporary copy of it",
             dir.display()
         );
@@ -257,7 +257,7 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
     // a file, and a device, FIFO, directory or link at `--out` is refused, not replaced.
     let summary =
         fsx::write_file_atomic(out, |w| store.export(&options, w).map_err(Failure::from))?;
-    eprintln!(
+    errln!(
         "exported {} session(s), {} row(s), to {}",
         summary.sessions,
         summary.rows,
@@ -318,12 +318,13 @@ fn stop_on_signals() -> Result<Arc<AtomicBool>, Failure> {
 fn report_merge(what: &str, report: &MergeReport, json: bool, verb: &str) -> CmdResult {
     if report.interrupted {
         for problem in &report.problems {
-            eprintln!(
+            errln!(
                 "socius: session {} not merged: {}",
-                problem.id, problem.reason
+                problem.id,
+                problem.reason
             );
         }
-        eprintln!(
+        errln!(
             "socius: interrupted: {} session(s) done; run the same command again to finish \
              (already-{verb} sessions are skipped)",
             report.done()
@@ -339,7 +340,7 @@ fn report_merge(what: &str, report: &MergeReport, json: bool, verb: &str) -> Cmd
             "events_added": report.events_added,
             "problems": report.problems,
         });
-        emit(&format!("{value}\n"))?;
+        emit(&format!("{}\n", crate::term::to_json(&value)?))?;
     } else {
         emit(&format!(
             "{what}: {} added, {} extended, {} unchanged, {} event(s) written, {} problem(s)\n",
@@ -351,9 +352,10 @@ fn report_merge(what: &str, report: &MergeReport, json: bool, verb: &str) -> Cmd
         ))?;
     }
     for problem in &report.problems {
-        eprintln!(
+        errln!(
             "socius: session {} not merged: {}",
-            problem.id, problem.reason
+            problem.id,
+            problem.reason
         );
     }
     if report.problems.is_empty() {
@@ -371,8 +373,9 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Write to stdout; a closed pipe is not an error.
+/// Write to stdout through the terminal cleaner; a closed pipe is not an error.
 fn emit(text: &str) -> CmdResult {
+    let text = crate::term::clean(text);
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -395,14 +398,14 @@ fn terminal_width() -> usize {
 pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
     let kind = args.kind.as_deref().map(SessionKind::from_name);
     if let Some(kind) = kind.as_ref().filter(|k| !k.is_known()) {
-        eprintln!(
+        errln!(
             "socius: note: `{kind}` is not a kind this socius knows ({})",
             SessionKind::KNOWN.join(", ")
         );
     }
     let status = args.status.as_deref().map(Status::from_name);
     if let Some(status) = status.as_ref().filter(|s| !s.is_known()) {
-        eprintln!(
+        errln!(
             "socius: note: `{status}` is not a status this socius knows ({})",
             Status::KNOWN.join(", ")
         );

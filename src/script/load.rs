@@ -10,7 +10,7 @@ use super::diag::Diagnostic;
 use super::model::{Span, WorldTree};
 use super::validate::{Summary, validate};
 use super::yaml::{self, YValue};
-pub use crate::input::Walk;
+pub use crate::fsx::Walk;
 
 /// The script kinds socius knows.
 pub const KINDS: &[&str] = &["world_tree"];
@@ -79,10 +79,10 @@ pub fn content_hash(bytes: &[u8]) -> String {
 }
 
 /// Load and validate a script file (a regular file of at most
-/// [`MAX_SCRIPT_BYTES`](crate::input::MAX_SCRIPT_BYTES); a FIFO or device is refused, not read).
+/// [`MAX_SCRIPT_BYTES`](crate::fsx::MAX_SCRIPT_BYTES); a FIFO or device is refused, not read).
 #[must_use]
 pub fn load_file(path: &Path) -> Loaded {
-    match crate::input::read_regular(path, crate::input::MAX_SCRIPT_BYTES) {
+    match crate::fsx::read_regular(path, crate::fsx::MAX_SCRIPT_BYTES) {
         Ok(bytes) => load_bytes(path, &bytes),
         Err(e) => Loaded {
             path: path.to_path_buf(),
@@ -297,7 +297,7 @@ pub fn collect_paths(paths: &[PathBuf]) -> Result<Walk, String> {
     let mut out = Walk::default();
     for p in paths {
         if p.is_dir() {
-            let mut found = crate::input::walk_folder(p, &is_script_file)
+            let mut found = crate::fsx::walk_folder(p, &is_script_file)
                 .map_err(|e| format!("{}: cannot read folder: {e}", p.display()))?;
             if found.files.is_empty() && found.skipped.is_empty() {
                 return Err(format!(

@@ -247,12 +247,11 @@ impl Store {
                     summary.rows += record.events.len();
                     // JSON escapes C0 controls itself; DEL, C1 and bidi overrides are escaped
                     // too, so the file is safe to print and the data is unchanged.
-                    let mut line = crate::term::to_json(&record).map_err(|source| {
-                        StoreError::Encode {
+                    let mut line =
+                        crate::term::to_json(&record).map_err(|source| StoreError::Encode {
                             what: format!("session {}", record.session.id),
                             source,
-                        }
-                    })?;
+                        })?;
                     line.push('\n');
                     line
                 }

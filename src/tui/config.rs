@@ -58,12 +58,12 @@ impl Config {
     /// A file that exists but cannot be read or parsed (named in the message).
     pub fn load(dir: &Path) -> Result<Self, String> {
         let path = dir.join("config.yaml");
-        match crate::input::read_text(&path, crate::input::MAX_SMALL_BYTES) {
+        match crate::fsx::read_text(&path, crate::fsx::MAX_SMALL_BYTES) {
             Ok(text) if text.trim().is_empty() => Ok(Self::default()),
             Ok(text) => {
                 crate::script::yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
             }
-            Err(crate::input::ReadError::NotFound) => Ok(Self::default()),
+            Err(crate::fsx::ReadError::NotFound) => Ok(Self::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }

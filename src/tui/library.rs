@@ -225,7 +225,7 @@ impl Library {
 }
 
 fn read_cache(dir: &Path) -> CacheFile {
-    crate::input::read_regular(&dir.join(CACHE_FILE), crate::input::MAX_JSON_BYTES)
+    crate::fsx::read_regular(&dir.join(CACHE_FILE), crate::fsx::MAX_JSON_BYTES)
         .ok()
         .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
         .filter(|c| c.version == CACHE_VERSION)

@@ -247,7 +247,7 @@ impl Theme {
         if let Some(dir) = user_dir {
             let path = dir.join(format!("{name}.yaml"));
             if path.is_file() {
-                let text = crate::input::read_text(&path, crate::input::MAX_SMALL_BYTES)
+                let text = crate::fsx::read_text(&path, crate::fsx::MAX_SMALL_BYTES)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 return Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()));
             }

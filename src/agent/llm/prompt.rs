@@ -254,7 +254,7 @@ impl Template {
     /// wrapped with the path.
     pub fn load(kind: PromptKind, path: &Path) -> Result<Self, TemplateError> {
         let shown = path.display().to_string();
-        let text = crate::input::read_text(path, crate::input::MAX_SMALL_BYTES).map_err(|e| {
+        let text = crate::fsx::read_text(path, crate::fsx::MAX_SMALL_BYTES).map_err(|e| {
             TemplateError::Read {
                 path: shown.clone(),
                 message: e.to_string(),

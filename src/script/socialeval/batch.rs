@@ -39,7 +39,7 @@ pub fn import_paths(sources: &[PathBuf], out_dir: &Path) -> ImportReport {
         let name = path
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
-        let value = match crate::input::read_regular(&path, crate::input::MAX_JSON_BYTES)
+        let value = match crate::fsx::read_regular(&path, crate::fsx::MAX_JSON_BYTES)
             .map_err(ImportError::Read)
             .and_then(|b| parse_json(&b))
         {
@@ -246,12 +246,12 @@ pub(super) fn collect(sources: &[PathBuf]) -> (Vec<PathBuf>, Vec<FailedFile>) {
                         file: display(&path),
                         error: format!(
                             "is {}, not a regular file; skipped",
-                            crate::input::special_kind(&meta).unwrap_or("a special file")
+                            crate::fsx::special_kind(&meta).unwrap_or("a special file")
                         ),
                     }),
                     Err(e) => failed.push(FailedFile {
                         file: display(&path),
-                        error: crate::input::ReadError::from(e).to_string(),
+                        error: crate::fsx::ReadError::from(e).to_string(),
                     }),
                 }
             }

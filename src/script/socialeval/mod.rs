@@ -54,7 +54,7 @@ pub const IMPORTER: &str = "socius-import-socialeval/1";
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read: {0}")]
-    Read(crate::input::ReadError),
+    Read(crate::fsx::ReadError),
     #[error("empty file")]
     Empty,
     #[error("not UTF-8 text (invalid byte at offset {offset}); expected SocialEval JSON")]

@@ -1,9 +1,20 @@
-//! File-system helpers that need nothing but the standard library.
+//! Files from and to elsewhere. This module depends on nothing but `std`, `libc` (one open
+//! flag) and `thiserror`, so every layer may use it.
 //!
-//! [`write_file_atomic`] writes a file whole or not at all, and never writes through anything
+//! Reading ([`read_regular`], [`walk_folder`]): regular files only, with size bounds, and
+//! folder walks that visit each real folder once (see [`read`]).
+//!
+//! Writing: [`write_file_atomic`] writes a file whole or not at all, and never writes through anything
 //! that is not an ordinary file: a device, a FIFO, a socket, a directory or a symbolic link at
 //! the target is refused before any byte is written. Both the session export (`--out`) and
 //! the SocialEval importer's YAML files go through it.
+
+mod read;
+
+pub use read::{
+    MAX_JSON_BYTES, MAX_SCRIPT_BYTES, MAX_SMALL_BYTES, MAX_WALK_DEPTH, ReadError, Walk,
+    read_regular, read_text, special_kind, walk_folder,
+};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, ErrorKind, Write};
@@ -107,33 +118,41 @@ fn check_target(path: &Path) -> Result<Option<fs::Permissions>, WriteError> {
         Ok(meta) if meta.is_file() => Ok(Some(meta.permissions())),
         Ok(meta) => Err(WriteError::NotAFile {
             path: path.to_path_buf(),
-            what: describe(&meta.file_type()),
+            what: file_kind(&meta.file_type()).unwrap_or("a special file"),
         }),
     }
 }
 
-/// What a file that is not a regular file or a link is, for a message.
-fn describe(kind: &fs::FileType) -> &'static str {
+/// What a file that is not a regular file is, for a message ("a FIFO (named pipe)", …);
+/// `None` for a regular file.
+#[must_use]
+pub fn file_kind(kind: &fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
     if kind.is_dir() {
-        return "a directory";
+        return Some("a directory");
+    }
+    if kind.is_symlink() {
+        return Some("a symbolic link");
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if kind.is_char_device() {
-            return "a character device";
+            return Some("a character device");
         }
         if kind.is_block_device() {
-            return "a block device";
+            return Some("a block device");
         }
         if kind.is_fifo() {
-            return "a FIFO (named pipe)";
+            return Some("a FIFO (named pipe)");
         }
         if kind.is_socket() {
-            return "a socket";
+            return Some("a socket");
         }
     }
-    "a special file"
+    Some("a special file")
 }
 
 /// The directory `path` lives in (`.` for a bare file name).

@@ -1,5 +1,5 @@
 //! Reading files that come from other people: scripts, SocialEval JSON, prompt templates,
-//! exports, themes. Every such read goes through here.
+//! themes, settings. Every such read goes through here.
 //!
 //! - Only regular files are read. A FIFO, socket or device (also one named `*.yaml`) is refused
 //!   with a message instead of blocking on it or reading a device; the file is opened without
@@ -8,9 +8,6 @@
 //! - Folders are walked following each real directory once: symbolic links to folders are
 //!   followed, but a link back up the tree (a loop) or a second way to the same folder is not
 //!   walked again. A folder that cannot be read is reported and the walk goes on.
-//!
-//! This module depends on nothing but `std`, `libc` (one open flag) and `thiserror`, so every
-//! layer may use it.
 
 use std::collections::HashSet;
 use std::fs::{self, File, Metadata};
@@ -67,33 +64,11 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// What kind of non-regular file the metadata describes ("a FIFO", "a device", …).
+/// What kind of non-regular file the metadata describes ("a FIFO (named pipe)", "a character
+/// device", …); `None` for a regular file.
 #[must_use]
 pub fn special_kind(meta: &Metadata) -> Option<&'static str> {
-    let ft = meta.file_type();
-    if ft.is_file() {
-        return None;
-    }
-    if ft.is_dir() {
-        return Some("a folder");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if ft.is_fifo() {
-            return Some("a FIFO (named pipe)");
-        }
-        if ft.is_socket() {
-            return Some("a socket");
-        }
-        if ft.is_char_device() || ft.is_block_device() {
-            return Some("a device");
-        }
-    }
-    if ft.is_symlink() {
-        return Some("a symbolic link");
-    }
-    Some("a special file")
+    super::file_kind(&meta.file_type())
 }
 
 fn open_nonblocking(path: &Path) -> io::Result<File> {
@@ -295,7 +270,7 @@ mod tests {
         let err = read_regular(&fifo, 100).unwrap_err();
         assert!(err.to_string().contains("FIFO"), "{err}");
         let err = read_regular(Path::new("/dev/zero"), 100).unwrap_err();
-        assert!(err.to_string().contains("a device"), "{err}");
+        assert!(err.to_string().contains("a character device"), "{err}");
     }
 
     #[test]
