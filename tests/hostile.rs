@@ -333,7 +333,7 @@ async fn a_server_that_quotes_the_key_or_sends_html_is_survived_and_nothing_leak
     const KEY: &str = "sk-hostile-0123456789abcdefXYZ";
     // Per request: an HTML page from a "proxy" first, then an answer quoting the key.
     let server = LoopbackServer::start(|r: &Recorded| {
-        if r.index % 2 == 0 {
+        if r.index.is_multiple_of(2) {
             Reply::raw(
                 200,
                 "text/html",

@@ -177,7 +177,7 @@ fn escape_sequences_in_a_script_never_reach_a_cell() {
     let script = repo().join("tests/hostile/escapes.yaml");
     let mut a = App::new(
         options(Lang::En, vec![script.clone()]),
-        Box::new(StorePort::new(store.clone())),
+        Box::new(StorePort::new(store)),
         (80, 24),
     );
     let mut term = terminal(100, 30);
