@@ -11,6 +11,7 @@ pub mod term;
 
 pub mod agent;
 pub mod cli;
+pub mod driver;
 pub mod engine;
 pub mod eval;
 pub mod fsx;

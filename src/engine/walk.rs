@@ -37,6 +37,32 @@ pub enum DropReason {
     InvalidAnswer,
 }
 
+impl DropReason {
+    pub const ALL: [Self; 4] = [
+        Self::DeadEnd,
+        Self::UnlabelledEnding,
+        Self::DanglingTarget,
+        Self::InvalidAnswer,
+    ];
+
+    /// The stored name (a `session_status` reason, a `dropped` key in reports).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DeadEnd => "dead_end",
+            Self::UnlabelledEnding => "unlabelled_ending",
+            Self::DanglingTarget => "dangling_target",
+            Self::InvalidAnswer => "invalid_answer",
+        }
+    }
+
+    /// The reason of a stored name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
 /// What the walk asks the driver to do or record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalkEffect {

@@ -6,18 +6,17 @@
 //! - [`settings`]: what decides a run's results, recorded with every session for `--resume`;
 //! - [`runner`]: trees × episodes under a concurrency cap, Ctrl-C, resume, a failing endpoint
 //!   (`plan` decides what a run or a resume still has to do, longest jobs first);
-//! - [`gae_run`] / [`iae_run`]: one GAE episode, one tree's IAE items, and the events they
-//!   write; [`record`]: a model's answer as `llm_call` events;
+//! - [`episode`]: a model playing one session (a GAE episode, a tree's IAE items) through the
+//!   session driver, as the agent that answers its questions; [`record`]: a model's answer as
+//!   `llm_call` events;
 //! - [`summary`]: a run read back from the store into the `--json` reports; [`report`]: the
 //!   human table;
 //! - [`progress`]: live counters and the progress line;
 //! - [`background`]: a run on a thread of its own (the TUI's runs view); [`runs`]: runs and
 //!   their episodes read back for browsing.
 
-mod ask;
 pub mod background;
-pub mod gae_run;
-pub mod iae_run;
+pub mod episode;
 pub mod metrics;
 mod plan;
 pub mod progress;

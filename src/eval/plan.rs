@@ -7,7 +7,6 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::iae_run;
 use super::runner::{EvalTree, RunError, RunSpec};
 use super::settings::EvalKind;
 use super::summary::slot_of;
@@ -136,7 +135,7 @@ fn expected_calls(tree: &WorldTree, kind: EvalKind) -> f64 {
     }
     match kind {
         #[expect(clippy::cast_precision_loss, reason = "item counts are small")]
-        EvalKind::Iae => iae_run::item_count(tree) as f64,
+        EvalKind::Iae => crate::engine::iae::items(tree).len() as f64,
         EvalKind::Gae => tree.start().map_or(0.0, |root| {
             let index = NodeIndex::new(tree);
             walk(tree, &index, root, &mut vec![false; tree.nodes.len()])

@@ -32,18 +32,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::ask::{EpisodeEnd, Shared};
+use super::episode::{EpisodeEnd, Shared};
 pub use super::plan::{INTERRUPT_REASON, REOPEN_REASON};
 use super::plan::{Job, make_plan};
 use super::progress::{Progress, Snapshot};
 use super::protocol::Protocol;
 use super::settings::{EvalKind, RunSettings};
 use super::summary::{Report, Tally, gae_report, iae_report};
-use super::{gae_run, iae_run};
 use crate::agent::llm::{Pool, PromptSet, TemplateError};
 use crate::engine::derive_seed;
 use crate::script::model::{Language, WorldTree};
-use crate::session::{EventBody, NewSession, ScriptRef, SessionId, Status, StatusChange, Who};
+use crate::session::{NewSession, ScriptRef, SessionId, Status, Who};
 use crate::store::{Store, StoreError};
 
 /// A tree to evaluate: the tree, the sha256 of its file, and where it came from.
@@ -231,7 +230,7 @@ fn new_session(ctx: &Ctx, job: Job) -> NewSession {
         ),
         EvalKind::Iae => (
             derive_seed(settings.seed, &format!("iae/{}", tree.id)),
-            json!({ "items": iae_run::item_count(tree) }),
+            json!({ "items": crate::engine::iae::items(tree).len() }),
         ),
     };
     if let Some(m) = meta.as_object_mut() {
@@ -264,7 +263,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
     let new = new_session(ctx, job);
     let seed = new.seed;
     let session = blocking(move || store.create(new)).await?;
-    let tree = &*ctx.trees[job.tree].tree;
+    let tree = Arc::clone(&ctx.trees[job.tree].tree);
     let end = tokio::select! {
         biased;
         () = ctx.cancel.cancelled() => None,
@@ -281,7 +280,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
         return Ok(());
     };
     let failed = end.status == Status::Failed;
-    let error = end.reason.clone().unwrap_or_default();
+    let error = end.error.clone().unwrap_or_default();
     write_end(store, id, end).await?;
     if failed {
         ctx.shared.progress.failed(&error);
@@ -298,27 +297,16 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
 
 async fn play(
     ctx: &Ctx,
-    tree: &WorldTree,
+    tree: Arc<WorldTree>,
     session: SessionId,
     seed: u64,
 ) -> Result<EpisodeEnd, RunError> {
-    Ok(match ctx.spec.settings.kind {
-        EvalKind::Gae => gae_run::play(&ctx.shared, tree, session, seed).await?,
-        EvalKind::Iae => iae_run::answer_all(&ctx.shared, tree, session, seed).await?,
-    })
+    Ok(super::episode::play(&ctx.shared, tree, session, seed).await?)
 }
 
 async fn write_end(store: Store, id: SessionId, end: EpisodeEnd) -> Result<(), RunError> {
     blocking(move || {
-        let mut bodies = Vec::with_capacity(2);
-        if let Some(ending) = end.ending {
-            bodies.push(EventBody::Ending(ending));
-        }
-        bodies.push(EventBody::SessionStatus(StatusChange {
-            status: end.status,
-            reason: end.reason,
-        }));
-        store.append_batch(id, bodies)?;
+        store.append_batch(id, end.events)?;
         store.flush()
     })
     .await

@@ -6,12 +6,12 @@
 //! nothing (never run, or abandoned: still pending). Only the trees given to this invocation
 //! are counted.
 
+use crate::engine::DropReason;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::gae_run::drop_from_name;
 use super::metrics::{
     AccuracyCell, CategoryCell, Dropped, GaeResult, IaeResult, RateCell, gae, iae,
 };
@@ -129,7 +129,7 @@ fn gae_result(store: &Store, s: &Session) -> Result<GaeResult, StoreError> {
         }
     }
     Ok(match (reason.as_deref(), outcome) {
-        (Some(r), _) => drop_from_name(r).map_or(GaeResult::Error, GaeResult::Dropped),
+        (Some(r), _) => DropReason::from_name(r).map_or(GaeResult::Error, GaeResult::Dropped),
         (None, Some(o)) if o != Outcome::Unlabelled => GaeResult::Ended(o),
         _ => GaeResult::Error,
     })

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::Failure;
-use crate::eval::iae_run;
 use crate::eval::runner::EvalTree;
 use crate::eval::settings::{EvalKind, RunSettings};
 use crate::script::Loaded;
@@ -34,7 +33,7 @@ pub(super) fn load_trees(
             not_text += 1;
             continue;
         }
-        if settings.kind == EvalKind::Iae && iae_run::item_count(tree) == 0 {
+        if settings.kind == EvalKind::Iae && crate::engine::iae::items(tree).is_empty() {
             no_items += 1;
             continue;
         }

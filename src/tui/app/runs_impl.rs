@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::{App, Overlay, Screen};
 use crate::eval::background::RunState;
 use crate::eval::runner::StopReason;
-use crate::eval::{EvalKind, EvalTree, iae_run};
+use crate::eval::{EvalKind, EvalTree};
 use crate::tui::config::Config;
 use crate::tui::keymap::Action;
 use crate::tui::runs::{
@@ -128,7 +128,7 @@ impl App {
             }
             let Ok(tree) = entry.tree() else { continue };
             if !v.protocol.walks(&tree)
-                || (v.kind == EvalKind::Iae && iae_run::item_count(&tree) == 0)
+                || (v.kind == EvalKind::Iae && crate::engine::iae::items(&tree).is_empty())
                 || !seen.insert(tree.id.clone())
             {
                 continue;

@@ -1,0 +1,164 @@
+//! The one place where a world-tree session's events are made, from the episode's questions,
+//! answers and end. Humans and models get the same records; only `who`, latency and the
+//! model's `llm_call` exchange differ.
+//!
+//! - `options_presented`: the choice node's id; for IAE the item's question as `prompt`;
+//!   options in presented order with ids: the target node for GAE, `candidate` /
+//!   `distractor-<k>` for IAE.
+//! - `decision` (GAE): presented index, the target node, latency.
+//! - `iae_answer`: item `<node id>/<choice index>`, the abilities the item counts for (those
+//!   its question names, else the choice's own) joined by `"; "`, presented index, option id,
+//!   whether it was the right one, latency.
+//! - at the end: `ending` {node, outcome} where the walk stopped at an ending or a dead end
+//!   (`unlabelled` when it has no label), then `session_status` finished, with the drop reason
+//!   when the walk does not count.
+
+use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
+use crate::engine::iae::ItemRef;
+use crate::script::model::{Outcome, Utterance, WorldTree};
+use crate::session::{
+    Decision, Ending, EventBody, IaeAnswer, OptionsPresented, PresentedOption, Status, StatusChange,
+};
+
+/// The stored id of an IAE option by its source: `candidate`, `distractor-<k>`.
+#[must_use]
+pub fn iae_option_id(source: OptionSource) -> String {
+    match source {
+        OptionSource::Candidate => "candidate".to_owned(),
+        OptionSource::Distractor(k) => format!("distractor-{k}"),
+        OptionSource::Choice(c) => format!("choice-{c}"),
+    }
+}
+
+/// The stored id of a presented option.
+#[must_use]
+pub fn option_id(tree: &WorldTree, question: &Question, source: OptionSource) -> String {
+    match source {
+        OptionSource::Choice(c) => tree.nodes[question.node].choices[c].target.clone(),
+        other => iae_option_id(other),
+    }
+}
+
+/// The utterance behind a presented option.
+#[must_use]
+pub fn option_utterance<'t>(
+    tree: &'t WorldTree,
+    question: &Question,
+    source: OptionSource,
+) -> Option<&'t Utterance> {
+    let node = &tree.nodes[question.node];
+    let item_choice = question.item().map_or(0, |i| i.choice);
+    match source {
+        OptionSource::Choice(c) => node.choices.get(c).map(|c| &c.say),
+        OptionSource::Candidate => node.choices.get(item_choice).map(|c| &c.say),
+        OptionSource::Distractor(k) => node
+            .choices
+            .get(item_choice)
+            .and_then(|c| c.iae.as_ref())
+            .and_then(|i| i.distractors.get(k.checked_sub(1)?)),
+    }
+}
+
+/// The text of a presented option.
+#[must_use]
+pub fn option_text<'t>(tree: &'t WorldTree, question: &Question, source: OptionSource) -> &'t str {
+    option_utterance(tree, question, source).map_or("", |u| u.text.as_str())
+}
+
+/// The abilities an IAE item counts for: those its question names, else the choice's own.
+#[must_use]
+pub fn item_abilities(tree: &WorldTree, item: &ItemRef) -> Vec<String> {
+    let choice = &tree.nodes[item.node].choices[item.choice];
+    match &choice.iae {
+        Some(iae) if !iae.abilities.is_empty() => iae.abilities.clone(),
+        _ => choice.abilities.clone(),
+    }
+}
+
+/// The stored name of an item: `<node id>/<choice index>`.
+#[must_use]
+pub fn item_name(tree: &WorldTree, item: &ItemRef) -> String {
+    format!("{}/{}", tree.nodes[item.node].id, item.choice)
+}
+
+/// `options_presented` for a question.
+#[must_use]
+pub fn presented(tree: &WorldTree, question: &Question) -> EventBody {
+    let node = &tree.nodes[question.node];
+    let prompt = question.item().and_then(|item| {
+        node.choices[item.choice]
+            .iae
+            .as_ref()
+            .map(|i| i.question.clone())
+    });
+    EventBody::OptionsPresented(OptionsPresented {
+        node: Some(node.id.clone()),
+        prompt,
+        options: question
+            .options
+            .iter()
+            .map(|&src| PresentedOption {
+                id: option_id(tree, question, src),
+                text: option_text(tree, question, src).to_owned(),
+            })
+            .collect(),
+    })
+}
+
+fn index(position: usize) -> u32 {
+    u32::try_from(position).unwrap_or(u32::MAX)
+}
+
+/// The answer event: `decision` for GAE, `iae_answer` for IAE.
+#[must_use]
+pub fn answer(
+    tree: &WorldTree,
+    question: &Question,
+    position: usize,
+    latency_ms: u64,
+) -> EventBody {
+    let source = question.options[position];
+    let option_id = option_id(tree, question, source);
+    match &question.kind {
+        QuestionKind::Gae => EventBody::Decision(Decision {
+            node: Some(tree.nodes[question.node].id.clone()),
+            option_index: index(position),
+            option_id,
+            latency_ms,
+        }),
+        QuestionKind::Iae { item, .. } => {
+            let abilities = item_abilities(tree, item);
+            EventBody::IaeAnswer(IaeAnswer {
+                item: item_name(tree, item),
+                ability: (!abilities.is_empty()).then(|| abilities.join("; ")),
+                option_index: index(position),
+                option_id,
+                correct: Some(source == OptionSource::Candidate),
+                latency_ms,
+            })
+        }
+    }
+}
+
+/// The `ending` event, when the walk stopped at an ending or a dead end.
+#[must_use]
+pub fn ending(tree: &WorldTree, end: &EpisodeEnd) -> Option<Ending> {
+    end.node.map(|node| Ending {
+        node: tree.nodes[node].id.clone(),
+        outcome: Some(end.outcome.unwrap_or(Outcome::Unlabelled).name().to_owned()),
+    })
+}
+
+/// The closing events of a finished episode: `ending` (if any) and `session_status`.
+#[must_use]
+pub fn closing(tree: &WorldTree, end: &EpisodeEnd) -> Vec<EventBody> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(e) = ending(tree, end) {
+        out.push(EventBody::Ending(e));
+    }
+    out.push(EventBody::SessionStatus(StatusChange {
+        status: Status::Finished,
+        reason: end.dropped.map(|d| d.name().to_owned()),
+    }));
+    out
+}
