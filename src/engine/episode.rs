@@ -289,21 +289,19 @@ impl<T: Deref<Target = WorldTree>> Episode<T> {
 
     fn answer(&mut self, q: Question, position: usize) -> Vec<EpisodeEffect> {
         let correct = q.correct().map(|c| c == position);
+        let is_item = q.item().is_some();
         let mut out = vec![EpisodeEffect::Answered {
-            question: q.clone(),
+            question: q,
             position,
             correct,
         }];
-        match q.kind {
-            QuestionKind::Iae { .. } => {
-                self.asked += 1;
-                self.correct += usize::from(correct == Some(true));
-                self.next(&mut out);
-            }
-            QuestionKind::Gae => {
-                let effects = self.walk.handle(WalkInput::Choose { position });
-                out.extend(self.follow(effects));
-            }
+        if is_item {
+            self.asked += 1;
+            self.correct += usize::from(correct == Some(true));
+            self.next(&mut out);
+        } else {
+            let effects = self.walk.handle(WalkInput::Choose { position });
+            out.extend(self.follow(effects));
         }
         out
     }
