@@ -9,40 +9,19 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use socius::driver::{Recorder, Replay};
 use socius::script::load::{Script, load_str};
 use socius::tui::app::{App, Detail, Options, ResumeInfo, SessionPort, StartRequest};
 use socius::tui::i18n::Lang;
-use socius::tui::play::{EndRecord, IaeAnswerRecord, Mode, Play, PlayRecorder};
+use socius::tui::play::{Mode, Play};
 use socius::tui::theme::Theme;
 use socius::tui::views::{Ctx, home::SessionRow, play};
-
-struct Quiet;
-
-impl PlayRecorder for Quiet {
-    fn presented(
-        &mut self,
-        _: &str,
-        _: Option<&str>,
-        _: &[(String, String)],
-    ) -> Result<(), String> {
-        Ok(())
-    }
-    fn decided(&mut self, _: &str, _: usize, _: &str, _: u64) -> Result<(), String> {
-        Ok(())
-    }
-    fn answered(&mut self, _: &IaeAnswerRecord) -> Result<(), String> {
-        Ok(())
-    }
-    fn finished(&mut self, _: &EndRecord) -> Result<(), String> {
-        Ok(())
-    }
-}
 
 struct NoSessions;
 
 impl SessionPort for NoSessions {
-    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String> {
-        Ok(Box::new(Quiet))
+    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
+        Ok(Box::new(Replay))
     }
     fn rows(&self) -> Vec<SessionRow> {
         Vec::new()
@@ -95,8 +74,8 @@ fn long_tree() -> socius::script::WorldTree {
 fn draw_play(c: &mut Criterion) {
     let tree = Arc::new(long_tree());
     let mut p = Play::new(tree, Mode::Gae, 1);
-    p.confirm(&mut Quiet);
-    p.reveal_all(&mut Quiet);
+    p.confirm(&mut Replay);
+    p.reveal_all(&mut Replay);
     p.select(0);
     let theme = Theme::builtin_default();
     let ctx = Ctx {

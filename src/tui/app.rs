@@ -17,11 +17,12 @@ use super::config::Config;
 use super::i18n::Lang;
 use super::keymap::{Action, action_for};
 use super::library::{Library, ScriptEntry};
-use super::play::{Mode, Notice, Phase, Play, PlayRecorder, Step};
+use super::play::{Mode, Notice, Phase, Play, Step};
 use super::runs::{FormKey, LaunchRequest, Live, RunData, RunForm, RunView, RunsList};
 use super::theme::Theme;
 use super::views::home::{Home, Pane, SessionRow};
 use super::views::{self, Ctx};
+use crate::driver::Recorder;
 use crate::engine::derive_seed;
 use crate::eval::background::BackgroundRun;
 use crate::eval::runs::RunInfo;
@@ -60,7 +61,7 @@ pub struct ResumeInfo {
     pub seed: u64,
     pub training: bool,
     pub steps: Vec<Step>,
-    pub recorder: Box<dyn PlayRecorder>,
+    pub recorder: Box<dyn Recorder>,
 }
 
 impl std::fmt::Debug for ResumeInfo {
@@ -79,7 +80,7 @@ pub trait SessionPort {
     ///
     /// # Errors
     /// The store refused (message for the status bar).
-    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String>;
+    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String>;
 
     /// Sessions for the home screen: in progress first, then recent.
     fn rows(&self) -> Vec<SessionRow>;
@@ -169,7 +170,7 @@ enum Overlay {
 
 struct PlayScreen {
     play: Play,
-    recorder: Box<dyn PlayRecorder>,
+    recorder: Box<dyn Recorder>,
     title: String,
 }
 

@@ -1,49 +1,24 @@
 //! The play screen's state: a human walks a world tree (GAE), answers its IAE items, or both.
 //!
-//! The walk itself is the pure [`TreeWalk`] engine; this module adds what a person needs —
-//! lines revealed one at a time, a selection that can change until it is confirmed, latency
-//! measured from the moment the options became visible — and reports every confirmed answer to
-//! a [`PlayRecorder`] *before* moving on. If recording fails, the answer is not taken and the
-//! screen stays where it is.
+//! The session itself is the [`Driver`] every agent goes through (the same episode, the same
+//! records as a model's run); this module adds what a person needs — lines revealed one at a
+//! time, a selection that can change until it is confirmed, latency measured from the moment
+//! the options became visible — and has every confirmed answer recorded (flushed) through a
+//! [`Recorder`] *before* moving on. If recording fails, the answer is not taken and the screen
+//! stays where it is.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::engine::iae::{self, ItemRef};
-use crate::engine::{
-    DropReason, TreeWalk, WalkConfig, WalkEffect, WalkInput, derive_seed, rng_from_seed,
+use crate::driver::{Driver, DriverError, Recorder, Replay};
+use crate::engine::DropReason;
+pub use crate::engine::episode::Mode;
+use crate::engine::episode::{
+    EpisodeConfig, EpisodeEffect, EpisodeEnd, OptionSource, Question, QuestionKind,
 };
-use crate::script::model::{ChoiceKind, Outcome, WorldTree};
-
-/// What the annotator is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Gae,
-    Iae,
-    Both,
-}
-
-impl Mode {
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Gae => "gae",
-            Self::Iae => "iae",
-            Self::Both => "both",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "gae" => Some(Self::Gae),
-            "iae" => Some(Self::Iae),
-            "both" => Some(Self::Both),
-            _ => None,
-        }
-    }
-}
+use crate::engine::iae::ItemRef;
+use crate::script::model::{Outcome, WorldTree};
 
 /// One step of a session, as recorded and as replayed on resume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,70 +31,6 @@ pub enum Step {
         choice: usize,
         position: usize,
     },
-}
-
-/// Where confirmed answers go. Every method must make the record durable before returning
-/// `Ok` (the store flushes).
-pub trait PlayRecorder {
-    /// Options became visible. `options` are (id, text) in display order.
-    ///
-    /// # Errors
-    /// The store could not write.
-    fn presented(
-        &mut self,
-        node: &str,
-        prompt: Option<&str>,
-        options: &[(String, String)],
-    ) -> Result<(), String>;
-
-    /// A confirmed GAE decision.
-    ///
-    /// # Errors
-    /// The store could not write.
-    fn decided(
-        &mut self,
-        node: &str,
-        position: usize,
-        option_id: &str,
-        latency_ms: u64,
-    ) -> Result<(), String>;
-
-    /// A confirmed IAE answer.
-    ///
-    /// # Errors
-    /// The store could not write.
-    fn answered(&mut self, answer: &IaeAnswerRecord) -> Result<(), String>;
-
-    /// The session is over: the ending reached (GAE) or all items answered (IAE).
-    ///
-    /// # Errors
-    /// The store could not write.
-    fn finished(&mut self, end: &EndRecord) -> Result<(), String>;
-}
-
-/// A confirmed IAE answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IaeAnswerRecord {
-    pub node: String,
-    pub choice: usize,
-    pub position: usize,
-    /// Display position of the correct option.
-    pub correct_position: usize,
-    pub correct: bool,
-    pub abilities: Vec<String>,
-    pub latency_ms: u64,
-}
-
-/// How a session ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndRecord {
-    /// The last node (GAE), if any.
-    pub node: Option<String>,
-    pub outcome: Option<Outcome>,
-    pub dropped: Option<DropReason>,
-    /// IAE items answered / correct (IAE and both).
-    pub items: usize,
-    pub correct: usize,
 }
 
 /// A transcript entry; the screen renders these from the tree.
@@ -183,15 +94,8 @@ pub enum Phase {
 /// What comes after the lines being revealed.
 #[derive(Debug, Clone)]
 enum Next {
-    Present {
-        node: usize,
-        order: Vec<usize>,
-    },
-    End {
-        node: usize,
-        outcome: Option<Outcome>,
-        dropped: Option<DropReason>,
-    },
+    Ask(Question),
+    End(EpisodeEnd),
 }
 
 /// The play screen's state.
@@ -202,22 +106,19 @@ pub struct Play {
     pub seed: u64,
     /// Training mode: show right/wrong after each IAE answer.
     pub training: bool,
-    walk: TreeWalk<Arc<WorldTree>>,
+    driver: Driver,
     pub phase: Phase,
     pub transcript: Vec<Entry>,
     /// Lines scrolled back from the bottom of the transcript (0 follows the newest line).
     pub scroll: usize,
     pending_lines: VecDeque<Entry>,
     next: Option<Next>,
-    /// IAE items still to ask at the current choice point (both mode) or in the session (IAE).
-    item_queue: VecDeque<ItemRef>,
-    items_total: usize,
-    items_asked: usize,
-    items_correct: usize,
+    /// IAE mode: the item whose context is shown with its question.
+    context: Option<ItemRef>,
     /// While replaying recorded steps on resume, nothing is recorded again.
     replaying: bool,
     /// An ending that could not be recorded yet (Enter on the last screen retries).
-    end_pending: Option<EndRecord>,
+    end_pending: Option<EpisodeEnd>,
     /// Training mode: whether the last IAE answer was right, until the screen shows it.
     feedback: Option<bool>,
 }
@@ -235,34 +136,27 @@ impl Play {
     /// A fresh session.
     #[must_use]
     pub fn new(tree: Arc<WorldTree>, mode: Mode, seed: u64) -> Self {
-        let walk = TreeWalk::new(
+        let driver = Driver::new(
             Arc::clone(&tree),
-            WalkConfig { shuffle: true },
-            rng_from_seed(seed),
+            EpisodeConfig {
+                mode,
+                shuffle: true,
+                seed,
+            },
         );
-        let (item_queue, items_total) = if mode == Mode::Iae {
-            let all: VecDeque<ItemRef> = iae::items(&tree).into();
-            let n = all.len();
-            (all, n)
-        } else {
-            (VecDeque::new(), 0)
-        };
         Self {
             tree,
             mode,
             seed,
             training: false,
-            walk,
+            driver,
             phase: Phase::Intro,
             transcript: Vec::new(),
             // The introduction is read from its top.
             scroll: usize::MAX / 4,
             pending_lines: VecDeque::new(),
             next: None,
-            item_queue,
-            items_total,
-            items_asked: 0,
-            items_correct: 0,
+            context: None,
             replaying: false,
             end_pending: None,
             feedback: None,
@@ -279,13 +173,13 @@ impl Play {
         mode: Mode,
         seed: u64,
         steps: &[Step],
-        recorder: &mut dyn PlayRecorder,
+        recorder: &mut dyn Recorder,
     ) -> Result<Self, String> {
         let mut play = Self::new(tree, mode, seed);
         play.replaying = true;
-        play.begin(recorder);
+        play.begin(&mut Replay);
         for step in steps {
-            play.reveal_all(recorder);
+            play.reveal_all(&mut Replay);
             let position = match (&play.phase, step) {
                 (Phase::Gae(q), Step::Gae { node, position })
                     if play.tree.nodes[q.node].id == *node =>
@@ -309,7 +203,7 @@ impl Play {
                 }
             };
             play.select(position);
-            if let Notice::Error(e) = play.confirm(recorder) {
+            if let Notice::Error(e) = play.confirm(&mut Replay) {
                 return Err(e);
             }
         }
@@ -370,7 +264,7 @@ impl Play {
     /// Items answered so far and how many of them were right.
     #[must_use]
     pub const fn item_score(&self) -> (usize, usize) {
-        (self.items_asked, self.items_correct)
+        self.driver.episode().item_score()
     }
 
     /// Select the option at display position `position` (0-based); out of range is ignored.
@@ -402,11 +296,11 @@ impl Play {
     }
 
     /// Enter: begin, reveal the next line, or confirm the selection.
-    pub fn confirm(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
-        match &self.phase {
+    pub fn confirm(&mut self, recorder: &mut dyn Recorder) -> Notice {
+        let (position, shown) = match &self.phase {
             Phase::Intro => {
                 self.begin(recorder);
-                self.announce(recorder)
+                return self.announce(recorder);
             }
             Phase::Reveal => {
                 if let Some(e) = self.pending_lines.pop_front() {
@@ -415,135 +309,21 @@ impl Play {
                 if self.pending_lines.is_empty() {
                     return self.after_reveal(recorder);
                 }
-                Notice::None
+                return Notice::None;
             }
-            Phase::Gae(q) => {
-                let Some(position) = q.selected else {
-                    return Notice::None;
-                };
-                let node = q.node;
-                let choice = q.order[position];
-                let latency = elapsed_ms(q.shown);
-                if !self.replaying {
-                    let t = &self.tree.nodes[node];
-                    let target = &t.choices[choice].target;
-                    if let Err(e) = recorder.decided(&t.id, position, target, latency) {
-                        return Notice::Error(e);
-                    }
-                }
-                self.transcript.push(Entry::Chosen { node, choice });
-                let effects = self.walk.handle(WalkInput::Choose { position });
-                self.apply(effects);
-                self.after_reveal_if_done(recorder)
-            }
-            Phase::Iae(q) => {
-                let Some(position) = q.selected else {
-                    return Notice::None;
-                };
-                let correct = position == q.correct;
-                let record = IaeAnswerRecord {
-                    node: self.tree.nodes[q.item.node].id.clone(),
-                    choice: q.item.choice,
-                    position,
-                    correct_position: q.correct,
-                    correct,
-                    abilities: self.tree.nodes[q.item.node].choices[q.item.choice]
-                        .abilities
-                        .clone(),
-                    latency_ms: elapsed_ms(q.shown),
-                };
-                if !self.replaying
-                    && let Err(e) = recorder.answered(&record)
-                {
-                    return Notice::Error(e);
-                }
-                self.items_asked += 1;
-                self.items_correct += usize::from(correct);
-                if self.training && !self.replaying {
-                    self.feedback = Some(correct);
-                }
-                self.transcript.push(Entry::Answered {
-                    correct: self.training.then_some(correct),
-                });
-                self.next_item_or_continue(recorder)
-            }
-            Phase::Over => self.record_end(recorder),
-        }
-    }
-
-    /// Record the ending if it is not recorded yet.
-    fn record_end(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
-        let Some(record) = self.end_pending.take() else {
+            Phase::Over => return self.record_end(recorder),
+            Phase::Gae(q) => (q.selected, q.shown),
+            Phase::Iae(q) => (q.selected, q.shown),
+        };
+        let Some(position) = position else {
             return Notice::None;
         };
-        match recorder.finished(&record) {
-            Ok(()) => Notice::Finished,
-            Err(e) => {
-                self.end_pending = Some(record);
-                Notice::Error(e)
-            }
-        }
-    }
-
-    /// Reveal every remaining line of the node.
-    pub fn reveal_all(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
-        if !matches!(self.phase, Phase::Reveal) {
-            return Notice::None;
-        }
-        self.transcript.extend(self.pending_lines.drain(..));
-        self.after_reveal(recorder)
-    }
-
-    fn begin(&mut self, recorder: &mut dyn PlayRecorder) {
-        if !matches!(self.phase, Phase::Intro) {
-            return;
-        }
-        if self.mode == Mode::Iae {
-            self.phase = Phase::Reveal;
-            let _ = self.next_item_or_continue(recorder);
-            return;
-        }
-        let effects = self.walk.handle(WalkInput::Start);
+        let latency = elapsed_ms(shown);
+        let effects = match self.driver.answer(position, latency, Vec::new(), recorder) {
+            Ok(effects) => effects,
+            Err(e) => return Notice::Error(driver_error(&e)),
+        };
         self.apply(effects);
-        self.phase = Phase::Reveal;
-        if self.pending_lines.is_empty() {
-            let _ = self.after_reveal(recorder);
-        }
-    }
-
-    /// Queue what the walk says: lines to reveal and what follows them.
-    fn apply(&mut self, effects: Vec<WalkEffect>) {
-        for e in effects {
-            match e {
-                WalkEffect::ShowNode { node } => {
-                    for line in 0..self.tree.nodes[node].lines.len() {
-                        self.pending_lines.push_back(Entry::Line { node, line });
-                    }
-                }
-                WalkEffect::Present { node, order } => {
-                    self.next = Some(Next::Present { node, order });
-                }
-                WalkEffect::Ended { node, outcome } => {
-                    self.next = Some(Next::End {
-                        node,
-                        outcome: Some(outcome),
-                        dropped: None,
-                    });
-                }
-                WalkEffect::Dropped { node, reason } => {
-                    self.next = Some(Next::End {
-                        node,
-                        outcome: None,
-                        dropped: Some(reason),
-                    });
-                }
-                WalkEffect::Chose { .. } | WalkEffect::Rejected { .. } => {}
-            }
-        }
-        self.phase = Phase::Reveal;
-    }
-
-    fn after_reveal_if_done(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
         if self.pending_lines.is_empty() {
             self.after_reveal(recorder)
         } else {
@@ -551,184 +331,196 @@ impl Play {
         }
     }
 
-    /// The node's lines are all visible: ask its IAE items (both mode), then its GAE question,
-    /// or show the ending.
-    fn after_reveal(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
-        match self.next.take() {
-            Some(Next::Present { node, order }) => {
-                if self.mode == Mode::Both {
-                    let n = &self.tree.nodes[node];
-                    let path = self.walk.path().to_vec();
-                    for (choice, c) in n.choices.iter().enumerate() {
-                        if c.kind == ChoiceKind::Skill
-                            && c.iae
-                                .as_ref()
-                                .is_some_and(|i| !i.question.trim().is_empty())
-                        {
-                            self.item_queue.push_back(ItemRef {
-                                node,
-                                choice,
-                                path: path.clone(),
-                            });
-                            self.items_total += 1;
-                        }
+    /// Record the ending if it is not recorded yet.
+    fn record_end(&mut self, recorder: &mut dyn Recorder) -> Notice {
+        let Some(end) = self.end_pending.take() else {
+            return Notice::None;
+        };
+        match self.driver.close(&end, recorder) {
+            Ok(()) => Notice::Finished,
+            Err(e) => {
+                self.end_pending = Some(end);
+                Notice::Error(driver_error(&e))
+            }
+        }
+    }
+
+    /// Reveal every remaining line of the node.
+    pub fn reveal_all(&mut self, recorder: &mut dyn Recorder) -> Notice {
+        if !matches!(self.phase, Phase::Reveal) {
+            return Notice::None;
+        }
+        self.transcript.extend(self.pending_lines.drain(..));
+        self.after_reveal(recorder)
+    }
+
+    fn begin(&mut self, recorder: &mut dyn Recorder) {
+        if !matches!(self.phase, Phase::Intro) {
+            return;
+        }
+        let effects = self.driver.start();
+        self.apply(effects);
+        if self.pending_lines.is_empty() {
+            let _ = self.after_reveal(recorder);
+        }
+    }
+
+    /// Take in what the episode says: the answer just given, lines to reveal, what follows.
+    fn apply(&mut self, effects: Vec<EpisodeEffect>) {
+        for e in effects {
+            match e {
+                EpisodeEffect::Enter { node } => {
+                    for line in 0..self.tree.nodes[node].lines.len() {
+                        self.pending_lines.push_back(Entry::Line { node, line });
                     }
                 }
-                self.next = Some(Next::Present { node, order });
-                self.next_item_or_continue(recorder)
+                EpisodeEffect::ItemContext { item } => self.context = Some(item),
+                EpisodeEffect::Ask(q) => self.next = Some(Next::Ask(q)),
+                EpisodeEffect::End(end) => self.next = Some(Next::End(end)),
+                EpisodeEffect::Answered {
+                    question,
+                    position,
+                    correct,
+                } => match (question.options[position], correct) {
+                    (OptionSource::Choice(choice), _) => self.transcript.push(Entry::Chosen {
+                        node: question.node,
+                        choice,
+                    }),
+                    (_, correct) => {
+                        let correct = correct.unwrap_or(false);
+                        if self.training && !self.replaying {
+                            self.feedback = Some(correct);
+                        }
+                        self.transcript.push(Entry::Answered {
+                            correct: self.training.then_some(correct),
+                        });
+                    }
+                },
+                EpisodeEffect::Skipped { .. } => {}
             }
-            Some(Next::End {
-                node,
-                outcome,
-                dropped,
-            }) => self.finish(Some(node), outcome, dropped, recorder),
+        }
+        self.phase = Phase::Reveal;
+    }
+
+    /// The lines are all visible: ask the next question, or show the ending.
+    fn after_reveal(&mut self, recorder: &mut dyn Recorder) -> Notice {
+        match self.next.take() {
+            Some(Next::Ask(q)) => {
+                self.show(&q);
+                self.announce(recorder)
+            }
+            Some(Next::End(end)) => self.finish(end, recorder),
             None => Notice::None,
         }
     }
 
-    /// Ask the next queued IAE item, else the pending GAE question, else finish (IAE mode).
-    fn next_item_or_continue(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
-        if let Some(item) = self.item_queue.pop_front() {
-            let mut rng = rng_from_seed(derive_seed(
-                self.seed,
-                &format!("iae/{}/{}", self.tree.nodes[item.node].id, item.choice),
-            ));
-            let presented = iae::present(&self.tree, &item, Some(&mut rng));
-            if self.mode == Mode::Iae {
-                // Each item shows its own context: the path's lines and the choices along it.
-                self.transcript.clear();
-                self.transcript.push(Entry::ItemHeader {
-                    index: self.items_asked,
-                    total: self.items_total,
-                });
-                for (k, &node) in item.path.iter().enumerate() {
-                    for line in 0..self.tree.nodes[node].lines.len() {
-                        self.transcript.push(Entry::Line { node, line });
-                    }
-                    if let Some(&next) = item.path.get(k + 1) {
-                        let next_id = &self.tree.nodes[next].id;
-                        if let Some(choice) = self.tree.nodes[node]
-                            .choices
-                            .iter()
-                            .position(|c| &c.target == next_id)
-                        {
-                            self.transcript.push(Entry::Chosen { node, choice });
-                        }
-                    }
-                }
-            }
-            self.phase = Phase::Iae(IaeQuestion {
-                order: presented.order,
-                correct: presented.correct,
-                selected: None,
-                shown: Instant::now(),
-                index: self.items_asked,
-                total: self.items_total,
-                item,
-            });
-            return self.announce(recorder);
-        }
-        match self.next.take() {
-            Some(Next::Present { node, order }) => {
+    /// Put a question on screen.
+    fn show(&mut self, q: &Question) {
+        match &q.kind {
+            QuestionKind::Gae => {
+                let order = q
+                    .options
+                    .iter()
+                    .filter_map(|o| match o {
+                        OptionSource::Choice(c) => Some(*c),
+                        _ => None,
+                    })
+                    .collect();
                 self.phase = Phase::Gae(GaeQuestion {
-                    node,
+                    node: q.node,
                     order,
                     selected: None,
                     shown: Instant::now(),
                 });
-                self.announce(recorder)
             }
-            Some(end @ Next::End { .. }) => {
-                self.next = Some(end);
-                self.after_reveal(recorder)
+            &QuestionKind::Iae {
+                ref item,
+                index,
+                total,
+            } => {
+                if self.context.take().is_some() {
+                    self.show_context(item, index, total);
+                }
+                let order = q
+                    .options
+                    .iter()
+                    .map(|o| match o {
+                        OptionSource::Distractor(k) => *k,
+                        OptionSource::Candidate | OptionSource::Choice(_) => 0,
+                    })
+                    .collect();
+                self.phase = Phase::Iae(IaeQuestion {
+                    correct: q.correct().unwrap_or(0),
+                    order,
+                    selected: None,
+                    shown: Instant::now(),
+                    index,
+                    total,
+                    item: item.clone(),
+                });
             }
-            None if self.mode == Mode::Iae => {
-                self.transcript.push(Entry::ItemsDone);
-                self.finish(None, None, None, recorder)
+        }
+    }
+
+    /// IAE mode: each item shows its own context, the path's lines and the choices along it.
+    fn show_context(&mut self, item: &ItemRef, index: usize, total: usize) {
+        self.transcript.clear();
+        self.transcript.push(Entry::ItemHeader { index, total });
+        for (k, &node) in item.path.iter().enumerate() {
+            for line in 0..self.tree.nodes[node].lines.len() {
+                self.transcript.push(Entry::Line { node, line });
             }
-            None => Notice::None,
+            if let Some(&next) = item.path.get(k + 1) {
+                let next_id = &self.tree.nodes[next].id;
+                if let Some(choice) = self.tree.nodes[node]
+                    .choices
+                    .iter()
+                    .position(|c| &c.target == next_id)
+                {
+                    self.transcript.push(Entry::Chosen { node, choice });
+                }
+            }
         }
     }
 
     /// Record the options now on screen (and restart their clock).
-    fn announce(&mut self, recorder: &mut dyn PlayRecorder) -> Notice {
+    fn announce(&mut self, recorder: &mut dyn Recorder) -> Notice {
         if self.replaying {
             return Notice::None;
         }
-        let tree = Arc::clone(&self.tree);
         match &mut self.phase {
-            Phase::Gae(q) => {
-                q.shown = Instant::now();
-                let n = &tree.nodes[q.node];
-                let options: Vec<(String, String)> = q
-                    .order
-                    .iter()
-                    .map(|&c| (n.choices[c].target.clone(), n.choices[c].say.text.clone()))
-                    .collect();
-                match recorder.presented(&n.id, None, &options) {
-                    Ok(()) => Notice::None,
-                    Err(e) => Notice::Error(e),
-                }
-            }
-            Phase::Iae(q) => {
-                q.shown = Instant::now();
-                let n = &tree.nodes[q.item.node];
-                let c = &n.choices[q.item.choice];
-                let options: Vec<(String, String)> = q
-                    .order
-                    .iter()
-                    .map(|&src| {
-                        if src == 0 {
-                            ("candidate".to_owned(), c.say.text.clone())
-                        } else {
-                            let text = c
-                                .iae
-                                .as_ref()
-                                .and_then(|i| i.distractors.get(src - 1))
-                                .map(|d| d.text.clone())
-                                .unwrap_or_default();
-                            (format!("distractor-{src}"), text)
-                        }
-                    })
-                    .collect();
-                let question = c.iae.as_ref().map(|i| i.question.as_str());
-                match recorder.presented(&n.id, question, &options) {
-                    Ok(()) => Notice::None,
-                    Err(e) => Notice::Error(e),
-                }
-            }
-            _ => Notice::None,
+            Phase::Gae(q) => q.shown = Instant::now(),
+            Phase::Iae(q) => q.shown = Instant::now(),
+            _ => return Notice::None,
+        }
+        match self.driver.present(recorder) {
+            Ok(()) => Notice::None,
+            Err(e) => Notice::Error(driver_error(&e)),
         }
     }
 
-    fn finish(
-        &mut self,
-        node: Option<usize>,
-        outcome: Option<Outcome>,
-        dropped: Option<DropReason>,
-        recorder: &mut dyn PlayRecorder,
-    ) -> Notice {
-        if let Some(node) = node {
+    fn finish(&mut self, end: EpisodeEnd, recorder: &mut dyn Recorder) -> Notice {
+        if self.mode == Mode::Iae {
+            self.transcript.push(Entry::ItemsDone);
+        }
+        if let Some(node) = end.node {
             self.transcript.push(Entry::Ending {
                 node,
-                outcome,
-                dropped,
+                outcome: end.outcome,
+                dropped: end.dropped,
             });
         }
-        let record = EndRecord {
-            node: node.map(|n| self.tree.nodes[n].id.clone()),
-            outcome,
-            dropped,
-            items: self.items_asked,
-            correct: self.items_correct,
-        };
         self.phase = Phase::Over;
-        self.end_pending = Some(record);
+        self.end_pending = Some(end);
         if self.replaying {
             return Notice::None;
         }
         self.record_end(recorder)
     }
+}
+
+fn driver_error(e: &DriverError) -> String {
+    e.to_string()
 }
 
 fn elapsed_ms(since: Instant) -> u64 {

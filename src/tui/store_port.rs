@@ -4,19 +4,17 @@
 use std::path::Path;
 
 use super::app::{Detail, ResumeInfo, SessionPort, StartRequest};
-use super::play::{EndRecord, IaeAnswerRecord, Mode, PlayRecorder, Step};
+use super::play::{Mode, Step};
 use super::runs::{LaunchRequest, RunData};
 use super::views::home::SessionRow;
 use crate::agent::llm::{LlmClient, LlmConfig, Pool};
+use crate::driver::{Recorder, StoreRecorder};
 use crate::eval::background::BackgroundRun;
 use crate::eval::runs::{RunInfo, episodes, list_runs};
 use crate::eval::settings::{RequestedSettings, endpoint_host, generate_run_id};
 use crate::eval::summary::stored_report;
 use crate::eval::{Prompts, RunSpec};
-use crate::session::{
-    Decision, Ending, EventBody, IaeAnswer, NewSession, OptionsPresented, PresentedOption,
-    ScriptRef, SessionId, SessionKind, Status, StatusChange, Who,
-};
+use crate::session::{EventBody, NewSession, ScriptRef, SessionId, SessionKind, Status, Who};
 use crate::store::{Filter, Store};
 
 /// How many finished sessions the home screen lists.
@@ -66,109 +64,8 @@ fn mode_of(kind: &SessionKind) -> Option<Mode> {
     }
 }
 
-/// Writes one session's events, each flushed before the call returns.
-#[derive(Debug)]
-pub struct StoreRecorder {
-    store: Store,
-    id: SessionId,
-}
-
-impl StoreRecorder {
-    fn append(&self, body: EventBody) -> Result<(), String> {
-        self.store
-            .append(self.id, body)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }
-
-    /// The session being written.
-    #[must_use]
-    pub const fn id(&self) -> SessionId {
-        self.id
-    }
-}
-
-fn index(position: usize) -> u32 {
-    u32::try_from(position).unwrap_or(u32::MAX)
-}
-
-impl PlayRecorder for StoreRecorder {
-    fn presented(
-        &mut self,
-        node: &str,
-        prompt: Option<&str>,
-        options: &[(String, String)],
-    ) -> Result<(), String> {
-        self.append(EventBody::OptionsPresented(OptionsPresented {
-            node: Some(node.to_owned()),
-            prompt: prompt.map(str::to_owned),
-            options: options
-                .iter()
-                .map(|(id, text)| PresentedOption {
-                    id: id.clone(),
-                    text: text.clone(),
-                })
-                .collect(),
-        }))
-    }
-
-    fn decided(
-        &mut self,
-        node: &str,
-        position: usize,
-        option_id: &str,
-        latency_ms: u64,
-    ) -> Result<(), String> {
-        self.append(EventBody::Decision(Decision {
-            node: Some(node.to_owned()),
-            option_index: index(position),
-            option_id: option_id.to_owned(),
-            latency_ms,
-        }))
-    }
-
-    fn answered(&mut self, a: &IaeAnswerRecord) -> Result<(), String> {
-        let option_id = if a.position == a.correct_position {
-            "candidate".to_owned()
-        } else {
-            format!("other-{}", a.position)
-        };
-        self.append(EventBody::IaeAnswer(IaeAnswer {
-            item: format!("{}/{}", a.node, a.choice),
-            ability: (!a.abilities.is_empty()).then(|| a.abilities.join("; ")),
-            option_index: index(a.position),
-            option_id,
-            correct: Some(a.correct),
-            latency_ms: a.latency_ms,
-        }))
-    }
-
-    fn finished(&mut self, end: &EndRecord) -> Result<(), String> {
-        if let Some(node) = &end.node {
-            self.append(EventBody::Ending(Ending {
-                node: node.clone(),
-                outcome: Some(
-                    end.outcome
-                        .map_or("unlabelled", crate::script::model::Outcome::name)
-                        .to_owned(),
-                ),
-            }))?;
-        }
-        let reason = end.dropped.map(|d| {
-            serde_json::to_value(d)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        });
-        self.append(EventBody::SessionStatus(StatusChange {
-            status: Status::Finished,
-            reason,
-        }))
-    }
-}
-
 impl SessionPort for StorePort {
-    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String> {
+    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
         let mut new = NewSession::new(
             kind_of(req.mode),
             ScriptRef {
@@ -184,10 +81,11 @@ impl SessionPort for StorePort {
             "training": req.training,
         });
         let session = self.store.create(new).map_err(|e| e.to_string())?;
-        Ok(Box::new(StoreRecorder {
-            store: self.store.clone(),
-            id: session.id,
-        }))
+        Ok(Box::new(StoreRecorder::new(
+            self.store.clone(),
+            session.id,
+            true,
+        )))
     }
 
     fn rows(&self) -> Vec<SessionRow> {
@@ -357,10 +255,7 @@ impl SessionPort for StorePort {
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false),
             steps,
-            recorder: Box::new(StoreRecorder {
-                store: self.store.clone(),
-                id: sid,
-            }),
+            recorder: Box::new(StoreRecorder::new(self.store.clone(), sid, true)),
         })
     }
 }

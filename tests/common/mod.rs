@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use socius::driver::{Recorder, Replay};
 use socius::tui::app::{App, Detail, Msg, Options, ResumeInfo, SessionPort, StartRequest};
 use socius::tui::i18n::Lang;
-use socius::tui::play::{EndRecord, IaeAnswerRecord, PlayRecorder};
 use socius::tui::run::{Scripted, run_loop};
 use socius::tui::theme::Theme;
 use socius::tui::views::home::SessionRow;
@@ -21,31 +21,9 @@ pub fn repo() -> PathBuf {
 /// A port that records nothing: for screens that do not depend on the store.
 pub struct NullPort;
 
-struct NullRecorder;
-
-impl PlayRecorder for NullRecorder {
-    fn presented(
-        &mut self,
-        _: &str,
-        _: Option<&str>,
-        _: &[(String, String)],
-    ) -> Result<(), String> {
-        Ok(())
-    }
-    fn decided(&mut self, _: &str, _: usize, _: &str, _: u64) -> Result<(), String> {
-        Ok(())
-    }
-    fn answered(&mut self, _: &IaeAnswerRecord) -> Result<(), String> {
-        Ok(())
-    }
-    fn finished(&mut self, _: &EndRecord) -> Result<(), String> {
-        Ok(())
-    }
-}
-
 impl SessionPort for NullPort {
-    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn PlayRecorder>, String> {
-        Ok(Box::new(NullRecorder))
+    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
+        Ok(Box::new(Replay))
     }
     fn rows(&self) -> Vec<SessionRow> {
         Vec::new()
