@@ -177,7 +177,7 @@ impl Play {
     ) -> Result<Self, String> {
         let mut play = Self::new(tree, mode, seed);
         play.replaying = true;
-        play.begin(&mut Replay);
+        let _ = play.begin(&mut Replay);
         for step in steps {
             play.reveal_all(&mut Replay);
             let position = match (&play.phase, step) {
@@ -298,10 +298,7 @@ impl Play {
     /// Enter: begin, reveal the next line, or confirm the selection.
     pub fn confirm(&mut self, recorder: &mut dyn Recorder) -> Notice {
         let (position, shown) = match &self.phase {
-            Phase::Intro => {
-                self.begin(recorder);
-                return self.announce(recorder);
-            }
+            Phase::Intro => return self.begin(recorder),
             Phase::Reveal => {
                 if let Some(e) = self.pending_lines.pop_front() {
                     self.transcript.push(e);
@@ -354,15 +351,18 @@ impl Play {
         self.after_reveal(recorder)
     }
 
-    fn begin(&mut self, recorder: &mut dyn Recorder) {
+    /// Leave the introduction: the first lines, or (when there are none, as in IAE mode) the
+    /// first question at once — presented once.
+    fn begin(&mut self, recorder: &mut dyn Recorder) -> Notice {
         if !matches!(self.phase, Phase::Intro) {
-            return;
+            return Notice::None;
         }
         let effects = self.driver.start();
         self.apply(effects);
         if self.pending_lines.is_empty() {
-            let _ = self.after_reveal(recorder);
+            return self.after_reveal(recorder);
         }
+        Notice::None
     }
 
     /// Take in what the episode says: the answer just given, lines to reveal, what follows.
