@@ -94,6 +94,7 @@ macro_rules! open_vocabulary {
     };
 }
 
+pub mod compat;
 mod describe;
 mod event;
 mod header;

@@ -110,11 +110,13 @@ fn csv_row(fields: &[String]) -> String {
 fn csv_rows(record: &SessionRecord) -> Vec<String> {
     let s = &record.session;
     let mut shown: &[PresentedOption] = &[];
+    let mut shown_node: Option<String> = None;
     let mut rows = Vec::new();
     for event in &record.events {
         let (node, item, index, option_id, ability, correct, latency) = match &event.body {
             EventBody::OptionsPresented(o) => {
                 shown = &o.options;
+                shown_node.clone_from(&o.node);
                 continue;
             }
             EventBody::Decision(d) => (
@@ -127,7 +129,7 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
                 d.latency_ms,
             ),
             EventBody::IaeAnswer(a) => (
-                None,
+                shown_node.clone(),
                 Some(a.item.clone()),
                 a.option_index,
                 &a.option_id,

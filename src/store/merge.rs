@@ -176,7 +176,7 @@ impl Store {
                 let mine = self
                     .decode_event(&ekey, &bytes)
                     .map_err(|e| abort(Abort::Store(e)))?;
-                if mine != *event {
+                if !crate::session::compat::same_event(&mine, event) {
                     return Err(abort(Abort::Conflict(format!(
                         "event #{} differs from the store's event #{}",
                         event.seq, event.seq
@@ -273,12 +273,14 @@ impl Store {
             if line.trim().is_empty() {
                 continue;
             }
-            let record: SessionRecord =
+            let mut record: SessionRecord =
                 serde_json::from_str(&line).map_err(|e| StoreError::Import {
                     source_name: source_name.to_owned(),
                     line: index + 1,
                     detail: e.to_string(),
                 })?;
+            // Answers an earlier version stored by screen position get their presented ids.
+            crate::session::compat::upgrade_legacy_answers(&mut record.events);
             records.push(record);
         }
         self.merge_all(records.into_iter().map(Ok), stop)

@@ -124,7 +124,10 @@ impl Store {
     /// # Errors
     /// When an event cannot be read or decoded.
     pub fn events(&self, id: SessionId) -> Result<Vec<Event>> {
-        self.events_from(id, 0)
+        let mut events = self.events_from(id, 0)?;
+        // Read as this version writes them (see `session::compat`); the stored bytes stay.
+        crate::session::compat::upgrade_legacy_answers(&mut events);
+        Ok(events)
     }
 
     /// The events of session `id` from `seq` on, in order.
