@@ -20,6 +20,9 @@ pub mod prompt;
 mod response;
 pub mod retry;
 pub mod sse;
+/// The loopback test server: built for tests and benches only (the `testing` feature, which
+/// the crate's own dev-dependency on itself turns on), never into the release binary.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod types;
 
