@@ -642,6 +642,10 @@ fn corpus_dir() -> Option<PathBuf> {
     match std::env::var_os("SOCIUS_SOCIALEVAL_DIR") {
         Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
         _ => {
+            assert!(
+                std::env::var_os("SOCIUS_REQUIRE_CORPUS").is_none_or(|v| v != "1"),
+                "SOCIUS_REQUIRE_CORPUS=1 but SOCIUS_SOCIALEVAL_DIR is not set"
+            );
             eprintln!(
                 "notice: SOCIUS_SOCIALEVAL_DIR is not set; skipping the SocialEval corpus test"
             );

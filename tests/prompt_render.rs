@@ -359,6 +359,10 @@ fn option_lines() {
 #[test]
 fn corpus_prompts_render() {
     let Some(dir) = std::env::var_os("SOCIUS_SOCIALEVAL_DIR").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("SOCIUS_REQUIRE_CORPUS").is_none_or(|v| v != "1"),
+            "SOCIUS_REQUIRE_CORPUS=1 but SOCIUS_SOCIALEVAL_DIR is not set"
+        );
         eprintln!("SOCIUS_SOCIALEVAL_DIR not set; skipping the corpus check");
         return;
     };

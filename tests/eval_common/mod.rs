@@ -154,6 +154,10 @@ pub fn corpus_dir(test: &str) -> Option<PathBuf> {
     match std::env::var_os("SOCIUS_SOCIALEVAL_DIR") {
         Some(dir) if Path::new(&dir).is_dir() => Some(PathBuf::from(dir)),
         _ => {
+            assert!(
+                std::env::var_os("SOCIUS_REQUIRE_CORPUS").is_none_or(|v| v != "1"),
+                "{test}: SOCIUS_REQUIRE_CORPUS=1 but SOCIUS_SOCIALEVAL_DIR is not the corpus"
+            );
             eprintln!("{test}: skipped: SOCIUS_SOCIALEVAL_DIR is not set to the SocialEval corpus");
             None
         }
