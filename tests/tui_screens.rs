@@ -200,3 +200,50 @@ fn model_run_form_and_empty_runs_list() {
         }
     }
 }
+
+/// Every key a status-bar hint shows, on every screen, resolves to the hint's action.
+#[test]
+fn every_hint_key_does_what_it_says() {
+    use socius::tui::keymap::{Action, action_for, keys_of};
+    let check = |a: &App, screen: &str| {
+        let hints = a.hints();
+        assert!(!hints.is_empty(), "{screen}: no hints");
+        for (label, action) in hints {
+            let keys = keys_of(&label);
+            assert!(!keys.is_empty(), "{screen}: hint {label:?} names no key");
+            for k in keys {
+                let got = action_for(&k);
+                let ok = got.is_some_and(|g| {
+                    matches!((g, action), (Action::Pick(_), Action::Pick(_))) || g == action
+                });
+                assert!(
+                    ok,
+                    "{screen}: {label:?} for {action:?}, but {k:?} does {got:?}"
+                );
+            }
+        }
+    };
+    let mut a = app(Lang::En, 80, 24);
+    let mut term = terminal(80, 24);
+    drive(&mut a, &mut term, vec![]);
+    check(&a, "home");
+    drive(&mut a, &mut term, vec![key('r')]);
+    check(&a, "runs");
+    let mut a = app(Lang::En, 80, 24);
+    a.open_play(&script(Lang::En), Mode::Gae).expect("open");
+    drive(&mut a, &mut term, vec![enter()]);
+    check(&a, "reveal");
+    drive(&mut a, &mut term, vec![key('a')]);
+    let hints = a.hints();
+    assert_eq!(
+        hints[0].0, "1-3",
+        "as many option keys as options: {hints:?}"
+    );
+    check(&a, "question");
+    let mut guard = 0;
+    while a.play().is_some_and(socius::tui::play::Play::is_open) && guard < 60 {
+        drive(&mut a, &mut term, vec![key('a'), key('1'), enter()]);
+        guard += 1;
+    }
+    check(&a, "ending");
+}

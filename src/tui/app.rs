@@ -737,6 +737,67 @@ impl App {
         }
     }
 
+    /// The status-bar hints of the screen now shown: its actions, each with its keys as the
+    /// keymap names them (the option keys as `1-N` for the N options on screen).
+    #[must_use]
+    pub fn hints(&self) -> Vec<(String, Action)> {
+        let actions: Vec<Action> = match &self.screen {
+            // `/ Search` is on the filter line already.
+            Screen::Home => vec![
+                Action::Confirm,
+                Action::SwitchPane,
+                Action::RunModel,
+                Action::Runs,
+                Action::Help,
+                Action::Quit,
+            ],
+            Screen::Runs(_) => vec![Action::Confirm, Action::Back, Action::Help, Action::Quit],
+            Screen::Run(v) => {
+                let mut h = vec![Action::Confirm, Action::SwitchPane];
+                if matches!(
+                    v.live,
+                    Live::Running {
+                        stopping: false,
+                        ..
+                    }
+                ) {
+                    h.push(Action::StopRun);
+                }
+                h.extend([Action::Back, Action::Quit]);
+                h
+            }
+            Screen::Play(p) => match p.play.phase {
+                Phase::Gae(_) | Phase::Iae(_) => vec![
+                    Action::Pick(1),
+                    Action::Confirm,
+                    Action::PageUp,
+                    Action::Help,
+                    Action::Quit,
+                ],
+                Phase::Over => vec![Action::Back, Action::Quit],
+                _ => vec![
+                    Action::Confirm,
+                    Action::RevealAll,
+                    Action::Help,
+                    Action::Quit,
+                ],
+            },
+            Screen::Detail(_) => vec![Action::Down, Action::PageDown, Action::Back, Action::Quit],
+        };
+        actions
+            .into_iter()
+            .map(|action| {
+                let label = match (action, &self.screen) {
+                    (Action::Pick(_), Screen::Play(p)) => {
+                        format!("1-{}", p.play.option_count().clamp(1, 9))
+                    }
+                    _ => super::keymap::key_label(action).to_owned(),
+                };
+                (label, action)
+            })
+            .collect()
+    }
+
     /// Draw the whole screen.
     pub fn draw(&self, frame: &mut Frame<'_>) {
         let area = frame.area();
@@ -771,59 +832,7 @@ impl App {
             Paragraph::new(Line::from(Span::styled(header, t.heading))).style(t.status_bar),
             top,
         );
-        let hints: Vec<(&str, Action)> = match &self.screen {
-            // `/ Search` is on the filter line already.
-            Screen::Home => vec![
-                ("Enter", Action::Confirm),
-                ("Tab", Action::SwitchPane),
-                ("m", Action::RunModel),
-                ("r", Action::Runs),
-                ("?", Action::Help),
-                ("q", Action::Quit),
-            ],
-            Screen::Runs(_) => vec![
-                ("Enter", Action::Confirm),
-                ("Esc", Action::Back),
-                ("?", Action::Help),
-                ("q", Action::Quit),
-            ],
-            Screen::Run(v) => {
-                let mut h = vec![("Enter", Action::Confirm), ("Tab", Action::SwitchPane)];
-                if matches!(
-                    v.live,
-                    Live::Running {
-                        stopping: false,
-                        ..
-                    }
-                ) {
-                    h.push(("x", Action::StopRun));
-                }
-                h.extend([("Esc", Action::Back), ("q", Action::Quit)]);
-                h
-            }
-            Screen::Play(p) => match p.play.phase {
-                Phase::Gae(_) | Phase::Iae(_) => vec![
-                    ("1-9", Action::Pick(1)),
-                    ("Enter", Action::Confirm),
-                    ("PgUp", Action::PageUp),
-                    ("?", Action::Help),
-                    ("q", Action::Quit),
-                ],
-                Phase::Over => vec![("Esc", Action::Back), ("q", Action::Quit)],
-                _ => vec![
-                    ("Enter", Action::Confirm),
-                    ("a", Action::RevealAll),
-                    ("?", Action::Help),
-                    ("q", Action::Quit),
-                ],
-            },
-            Screen::Detail(_) => vec![
-                ("↑↓", Action::Down),
-                ("PgDn", Action::PageDown),
-                ("Esc", Action::Back),
-                ("q", Action::Quit),
-            ],
-        };
+        let hints = self.hints();
         let message = self.status.as_ref().map(|(m, e)| (m.as_str(), *e));
         views::status_bar(frame, bottom, &ctx, &hints, message);
         match &self.screen {

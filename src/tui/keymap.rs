@@ -164,6 +164,55 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
+/// The keys the keymap shows for an action (the first binding of it), e.g. `Enter`, `↑ k`.
+#[must_use]
+pub fn key_label(action: Action) -> &'static str {
+    BINDINGS
+        .iter()
+        .find(|b| match (b.action, action) {
+            (Action::Pick(_), Action::Pick(_)) => true,
+            (x, y) => x == y,
+        })
+        .map_or("", |b| b.keys)
+}
+
+/// The key presses a label names: each space-separated key; `1–9` (or `1-4`) names its two
+/// ends. Used by tests to press every key the help and the hints show.
+#[must_use]
+pub fn keys_of(label: &str) -> Vec<KeyEvent> {
+    let mut out = Vec::new();
+    for token in label.split_whitespace() {
+        let code = match token {
+            "Enter" => Some(KeyCode::Enter),
+            "Esc" => Some(KeyCode::Esc),
+            "Tab" => Some(KeyCode::Tab),
+            "PgUp" => Some(KeyCode::PageUp),
+            "PgDn" => Some(KeyCode::PageDown),
+            "↑" => Some(KeyCode::Up),
+            "↓" => Some(KeyCode::Down),
+            "↑↓" => {
+                out.push(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+                Some(KeyCode::Down)
+            }
+            t => {
+                let chars: Vec<char> = t.chars().collect();
+                match chars.as_slice() {
+                    [c] => Some(KeyCode::Char(*c)),
+                    [a, '–' | '-', b] => {
+                        out.push(KeyEvent::new(KeyCode::Char(*a), KeyModifiers::NONE));
+                        Some(KeyCode::Char(*b))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        if let Some(code) = code {
+            out.push(KeyEvent::new(code, KeyModifiers::NONE));
+        }
+    }
+    out
+}
+
 /// The action a key press asks for, if any. Text entry (search box, name prompt) is handled
 /// before this by the screen that owns the input.
 #[must_use]
@@ -235,6 +284,27 @@ mod tests {
         let reachable: Vec<Action> = codes.iter().filter_map(|c| action_for(&key(*c))).collect();
         for b in BINDINGS {
             assert!(reachable.contains(&b.action), "{:?} has no key", b.action);
+        }
+    }
+
+    fn same(a: Action, b: Action) -> bool {
+        matches!((a, b), (Action::Pick(_), Action::Pick(_))) || a == b
+    }
+
+    #[test]
+    fn every_key_the_help_shows_does_its_action() {
+        for b in BINDINGS {
+            let keys = keys_of(b.keys);
+            assert!(!keys.is_empty(), "{:?}: no key in {:?}", b.action, b.keys);
+            for k in keys {
+                let got = action_for(&k);
+                assert!(
+                    got.is_some_and(|g| same(g, b.action)),
+                    "{:?} shows {:?}, whose {k:?} does {got:?}",
+                    b.action,
+                    b.keys
+                );
+            }
         }
     }
 

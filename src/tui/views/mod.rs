@@ -54,7 +54,7 @@ pub fn status_bar(
     frame: &mut Frame<'_>,
     area: Rect,
     ctx: &Ctx<'_>,
-    hints: &[(&str, Action)],
+    hints: &[(String, Action)],
     message: Option<(&str, bool)>,
 ) {
     let t = ctx.theme;
