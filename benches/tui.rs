@@ -9,30 +9,17 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use socius::driver::{Recorder, Replay};
+use socius::driver::Replay;
 use socius::script::load::{Script, load_str};
-use socius::tui::app::{App, Detail, Options, ResumeInfo, SessionPort, StartRequest};
+use socius::tui::app::{App, Options};
 use socius::tui::i18n::Lang;
 use socius::tui::play::{Mode, Play};
 use socius::tui::theme::Theme;
-use socius::tui::views::{Ctx, home::SessionRow, play};
+use socius::tui::views::{Ctx, play};
 
-struct NoSessions;
-
-impl SessionPort for NoSessions {
-    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
-        Ok(Box::new(Replay))
-    }
-    fn rows(&self) -> Vec<SessionRow> {
-        Vec::new()
-    }
-    fn resume(&mut self, _: &str) -> Result<ResumeInfo, String> {
-        Err("none".into())
-    }
-    fn detail(&self, _: &str) -> Result<Detail, String> {
-        Err("none".into())
-    }
-}
+// The TUI tests' harness (a port that stores nothing, the loop on TestBackend), shared.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 /// A tree whose first node has 300 lines alternating Chinese, English and mixed text.
 fn long_tree() -> socius::script::WorldTree {
@@ -121,7 +108,7 @@ fn startup(c: &mut Criterion) {
         cache_dir,
     };
     let first_frame = |o: Options| {
-        let app = App::new(o, Box::new(NoSessions), (120, 40));
+        let app = App::new(o, Box::new(common::NullPort), (120, 40));
         assert_eq!(app.library.entries.len(), 250);
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         term.draw(|f| app.draw(f)).expect("draw");

@@ -15,6 +15,7 @@ pub mod driver;
 pub mod engine;
 pub mod eval;
 pub mod fsx;
+pub mod par;
 pub mod script;
 pub mod session;
 pub mod store;

@@ -94,6 +94,38 @@ pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Re
     serde_json::to_string_pretty(value).map(json_safe)
 }
 
+/// Display width of `text` in terminal columns (wide CJK characters count two).
+#[must_use]
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` cut to at most `max` display columns, ending in `…` when cut.
+#[must_use]
+pub fn truncate(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `text` padded with spaces to `width` display columns.
+#[must_use]
+pub fn pad(text: &str, columns: usize) -> String {
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
+}
+
 /// Print cleaned text on stdout. A closed pipe (`socius … | head`) is not an error: the rest
 /// is dropped quietly instead of panicking like `print!`.
 pub fn out(text: &str) {
@@ -173,6 +205,15 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&pretty).unwrap(),
             value
         );
+    }
+
+    #[test]
+    fn truncation_and_padding_count_display_columns() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("厨房打扫干净", 7), "厨房打…");
+        assert_eq!(truncate("abcdefgh", 5), "abcd…");
+        assert_eq!(pad("中文", 6), "中文  ");
+        assert_eq!(pad("toolong", 3), "toolong");
     }
 
     #[test]

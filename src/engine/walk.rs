@@ -155,13 +155,6 @@ impl<T: Deref<Target = WorldTree>> TreeWalk<T> {
         self.state == State::Over
     }
 
-    /// Stop the walk from outside (e.g. the agent's answer was unusable).
-    pub fn drop_walk(&mut self, reason: DropReason) -> Vec<WalkEffect> {
-        let node = self.path.last().copied().unwrap_or(0);
-        self.state = State::Over;
-        vec![WalkEffect::Dropped { node, reason }]
-    }
-
     /// Advance the walk.
     pub fn handle(&mut self, input: WalkInput) -> Vec<WalkEffect> {
         match (input, &self.state) {

@@ -2,18 +2,11 @@
 
 use std::fmt::Write as _;
 
-use unicode_width::UnicodeWidthStr;
-
 use super::metrics::Dropped;
 use super::summary::{GaeReport, IaeReport, Report};
 use crate::script::bessi;
 use crate::script::model::Orientation;
-
-/// `text` padded with spaces to `width` display columns.
-fn pad(text: &str, width: usize) -> String {
-    let w = UnicodeWidthStr::width(text);
-    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
-}
+use crate::term::pad;
 
 fn dropped_line(d: &Dropped) -> String {
     format!(

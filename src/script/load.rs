@@ -100,28 +100,7 @@ pub fn load_file(path: &Path) -> Loaded {
 /// Load and validate many files, on every core, in the order given.
 #[must_use]
 pub fn load_files(paths: &[PathBuf]) -> Vec<Loaded> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(paths.len().max(1));
-    if threads <= 1 || paths.len() < 8 {
-        return paths.iter().map(|p| load_file(p)).collect();
-    }
-    let chunk = paths.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|p| load_file(p)).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::with_capacity(paths.len());
-        for (h, part) in handles.into_iter().zip(paths.chunks(chunk)) {
-            match h.join() {
-                Ok(mut v) => out.append(&mut v),
-                // A panic in a worker is a bug; redo its share here so every file is reported.
-                Err(_) => out.extend(part.iter().map(|p| load_file(p))),
-            }
-        }
-        out
-    })
+    crate::par::map(paths, &|p| load_file(p))
 }
 
 /// Load and validate script bytes (the path is only recorded).

@@ -174,16 +174,6 @@ impl Outcome {
             _ => Self::Unlabelled,
         }
     }
-
-    #[must_use]
-    pub const fn goal_achievement(self) -> Option<i64> {
-        match self {
-            Self::Success => Some(2),
-            Self::Partial => Some(1),
-            Self::Failure => Some(0),
-            Self::Unlabelled => None,
-        }
-    }
 }
 
 /// A character's part in the story.

@@ -2,7 +2,31 @@
 
 use serde_json::Value;
 
-use super::{Event, EventBody};
+use super::{Event, EventBody, Session};
+
+/// A session header as (field, value) rows, in the order transcripts and exports show them;
+/// `time` formats the start and end.
+#[must_use]
+pub fn header_fields(
+    s: &Session,
+    time: &dyn Fn(&chrono::DateTime<chrono::Utc>) -> String,
+) -> [(&'static str, String); 10] {
+    [
+        ("kind", s.kind.to_string()),
+        ("script", s.script.id.clone()),
+        ("sha256", s.script.hash.clone()),
+        ("who", s.who.to_string()),
+        ("seed", s.seed.to_string()),
+        ("run", s.run_id.clone().unwrap_or_else(|| "—".to_owned())),
+        ("status", s.status.to_string()),
+        ("started", time(&s.started)),
+        (
+            "finished",
+            s.finished.as_ref().map_or_else(|| "—".to_owned(), time),
+        ),
+        ("events", s.events.to_string()),
+    ]
+}
 
 /// An event as a short label and a text (which may hold several paragraphs, one per `\n`).
 #[derive(Debug, Clone, PartialEq, Eq)]

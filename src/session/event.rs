@@ -301,21 +301,6 @@ impl EventBody {
             Err(value) => Ok(Self::Unknown(value)),
         }
     }
-
-    /// Whether the body records a participant's answer (a decision, turn, rating, judgment,
-    /// …): the kinds the quality bar says must be flushed before the UI moves on.
-    #[must_use]
-    pub const fn is_answer(&self) -> bool {
-        matches!(
-            self,
-            Self::Decision(_)
-                | Self::CrTurn(_)
-                | Self::Rating(_)
-                | Self::IaeAnswer(_)
-                | Self::Judgment(_)
-                | Self::SessionStatus(_)
-        )
-    }
 }
 
 impl<'de> Deserialize<'de> for EventBody {

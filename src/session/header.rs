@@ -198,20 +198,6 @@ pub struct Session {
 }
 
 impl Session {
-    /// Whether two headers describe the same session: every field that is not derived from
-    /// the events is equal.
-    #[must_use]
-    pub fn same_origin(&self, other: &Self) -> bool {
-        self.id == other.id
-            && self.kind == other.kind
-            && self.script == other.script
-            && self.who == other.who
-            && self.seed == other.seed
-            && self.run_id == other.run_id
-            && self.started == other.started
-            && self.meta == other.meta
-    }
-
     /// Recompute the derived fields from `events` (which must be the session's whole log, in
     /// order).
     pub fn derive_from(&mut self, events: &[Event]) {

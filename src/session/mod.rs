@@ -101,7 +101,7 @@ mod header;
 mod id;
 mod secrets;
 
-pub use describe::{Line, describe};
+pub use describe::{Line, describe, header_fields};
 pub use event::{
     Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment, LlmCall,
     Note, OptionsPresented, PresentedOption, Rating, StatusChange, TextShown, TokenUsage,

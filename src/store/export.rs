@@ -183,21 +183,7 @@ fn markdown(record: &SessionRecord) -> String {
     let time =
         |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let mut out = format!("# Session {}\n\n| field | value |\n|---|---|\n", s.id);
-    let rows = [
-        ("kind", s.kind.to_string()),
-        ("script", s.script.id.clone()),
-        ("sha256", s.script.hash.clone()),
-        ("who", s.who.to_string()),
-        ("seed", s.seed.to_string()),
-        ("run", s.run_id.clone().unwrap_or_else(|| "—".to_owned())),
-        ("status", s.status.to_string()),
-        ("started", time(&s.started)),
-        (
-            "finished",
-            s.finished.as_ref().map_or_else(|| "—".to_owned(), time),
-        ),
-        ("events", s.events.to_string()),
-    ];
+    let rows = crate::session::header_fields(s, &time);
     for (field, value) in rows {
         out.push_str(&format!("| {field} | {} |\n", md_cell(&value)));
     }

@@ -5,7 +5,6 @@
 //! [`SessionPort`], which the real program backs with the sled store.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::Frame;
@@ -909,6 +908,3 @@ impl App {
         }
     }
 }
-
-/// Keep `Arc` in scope for users of [`StartRequest`].
-pub type SharedTree = Arc<WorldTree>;

@@ -250,29 +250,7 @@ fn from_cache(path: &Path, c: &Cached) -> ScriptEntry {
 
 /// Load files on every core (parsing dominates start-up with a big library).
 fn load_parallel(files: &[PathBuf]) -> Vec<ScriptEntry> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(files.len().max(1));
-    if threads <= 1 || files.len() < 8 {
-        return files.iter().map(|f| entry(f)).collect();
-    }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|f| entry(f)).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::with_capacity(files.len());
-        for (h, part) in handles.into_iter().zip(files.chunks(chunk)) {
-            // A panic while loading one chunk is a bug; load that chunk again on this thread
-            // so the library still opens.
-            match h.join() {
-                Ok(mut v) => out.append(&mut v),
-                Err(_) => out.extend(part.iter().map(|f| entry(f))),
-            }
-        }
-        out
-    })
+    crate::par::map(files, &|f| entry(f))
 }
 
 fn entry(path: &Path) -> ScriptEntry {

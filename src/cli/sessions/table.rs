@@ -1,39 +1,20 @@
 //! `sessions list`: a table aligned by display width, or one JSON object.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::session::{RECORD_SCHEMA, Session};
 
 /// Widest a free-text column (script, who) may grow before it is cut with `…`.
 const MAX_FREE: usize = 32;
 
-/// `text` cleaned for the terminal, then cut to at most `max` display columns, ending in `…`
-/// when cut (cleaning first, so a cut never leaves half an escape sequence).
+/// `text` cleaned for the terminal, then cut to at most `max` display columns (cleaning first,
+/// so a cut never leaves half an escape sequence).
 fn truncate(text: &str, max: usize) -> String {
-    let text = crate::term::clean_field(text);
-    if text.width() <= max {
-        return text.into_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
+    crate::term::truncate(&crate::term::clean_field(text), max)
 }
 
-/// `text` padded with spaces to `width` display columns.
 fn pad(out: &mut String, text: &str, width: usize) {
-    out.push_str(text);
-    for _ in text.width()..width {
-        out.push(' ');
-    }
+    out.push_str(&crate::term::pad(text, width));
 }
 
 /// The table `sessions list` prints: one row per session and a count.
@@ -122,13 +103,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn truncation_and_padding_count_display_columns() {
-        assert_eq!(truncate("short", 10), "short");
-        assert_eq!(truncate("厨房打扫干净", 7), "厨房打…");
-        assert_eq!(truncate("abcdefgh", 5), "abcd…");
+    fn cells_are_cleaned_then_cut() {
         assert_eq!(truncate("ab\u{1b}]52;c;eA==\u{7}", 6), "ab\\x1…");
-        let mut s = String::new();
-        pad(&mut s, "中文", 6);
-        assert_eq!(s, "中文  ");
     }
 }

@@ -21,23 +21,14 @@ pub fn render_transcript(record: &SessionRecord, width: usize, prompts: bool) ->
     let s = &record.session;
     let time =
         |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string();
-    let fields = [
-        ("session", s.id.to_string()),
-        ("kind", s.kind.to_string()),
-        ("script", s.script.id.clone()),
-        ("sha256", s.script.hash.clone()),
-        ("who", s.who.to_string()),
-        ("seed", s.seed.to_string()),
-        ("run", s.run_id.clone().unwrap_or_else(|| "—".to_owned())),
-        ("status", s.status.to_string()),
-        ("started", time(&s.started)),
-        (
-            "finished",
-            s.finished.as_ref().map_or_else(|| "—".to_owned(), time),
-        ),
-        ("events", s.events.to_string()),
-    ];
+    let fields = crate::session::header_fields(s, &time);
     let mut out = String::new();
+    block(
+        &mut out,
+        &format!("{:<9}", "session"),
+        &s.id.to_string(),
+        width,
+    );
     for (name, value) in fields {
         block(&mut out, &format!("{name:<9}"), &value, width);
     }

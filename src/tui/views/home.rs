@@ -98,28 +98,7 @@ impl Home {
     }
 }
 
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = crate::tui::wrap::width(c.encode_utf8(&mut [0; 4]));
-        if w + cw + 1 > max {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('…');
-    out
-}
-
-pub(crate) fn pad_to(s: &str, w: usize) -> String {
-    let sw = width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(sw)))
-}
+pub(crate) use crate::term::{pad as pad_to, truncate};
 
 fn entry_line(ctx: &Ctx<'_>, e: &ScriptEntry, w: usize, selected: bool) -> Line<'static> {
     let t = ctx.theme;
