@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use eval_common::{args, bundled, choice_reply, socius_async, stderr};
+use eval_common::{args, bundled, choice_reply, files_contain, socius_async, stderr};
 use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
 
 fn hostile(name: &str) -> PathBuf {
@@ -308,26 +308,6 @@ async fn eval(
     socius_async(store, a, envs).await
 }
 
-fn files_holding(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                hits.push(p);
-            }
-        }
-    }
-    hits
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_quotes_the_key_or_sends_html_is_survived_and_nothing_leaks() {
     const KEY: &str = "sk-hostile-0123456789abcdefXYZ";
@@ -362,8 +342,8 @@ async fn a_server_that_quotes_the_key_or_sends_html_is_survived_and_nothing_leak
     );
     // The key is in no file of the store, and in nothing shown or exported.
     assert_eq!(
-        files_holding(&store, b"0123456789abcdefXYZ"),
-        Vec::<PathBuf>::new()
+        files_contain(&store, b"0123456789abcdefXYZ"),
+        Vec::<String>::new()
     );
     let store_arg = store.to_str().unwrap().to_owned();
     let list = run(&["--store", &store_arg, "sessions", "list"], "list");

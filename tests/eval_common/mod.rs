@@ -276,3 +276,23 @@ pub async fn run_with(
 pub fn template_set(kind: EvalKind, text: &str) -> PromptSet {
     PromptSet::from_text(kind.prompt_kind(), text).unwrap()
 }
+
+/// Every byte of every file under `dir`.
+pub fn files_contain(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    hits.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    hits
+}
