@@ -395,3 +395,27 @@ fn conflicts_and_bad_input_are_reported() {
         "/no/such/file.jsonl",
     );
 }
+
+/// The log is a file under the state folder: a failing command writes there, and its stderr
+/// holds only the one-line error.
+#[test]
+fn the_log_goes_to_the_state_folder_not_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(["--verbose", "--store"])
+        .arg(tmp.path().join("store"))
+        .args(["sessions", "show", "nope"])
+        .env("SOCIUS_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let log = std::fs::read_to_string(state.join("socius.log")).unwrap();
+    assert!(log.contains("DEBUG socius::cli: socius started"), "{log}");
+    assert!(
+        log.contains("command failed error=no session matches `nope`"),
+        "{log}"
+    );
+}

@@ -205,3 +205,41 @@ fn escape_sequences_in_a_script_never_reach_a_cell() {
         assert!(bad.is_empty(), "{bad:?} on\n{s}");
     }
 }
+
+/// A port whose store fails to list: the home screen says so, it does not show "no sessions".
+struct BrokenStore;
+
+impl socius::tui::app::SessionPort for BrokenStore {
+    fn start(
+        &mut self,
+        _: &socius::tui::app::StartRequest<'_>,
+    ) -> Result<Box<dyn socius::driver::Recorder>, socius::tui::app::PortError> {
+        Err(socius::tui::app::PortError::Run("disk unplugged".into()))
+    }
+    fn rows(
+        &self,
+    ) -> Result<Vec<socius::tui::views::home::SessionRow>, socius::tui::app::PortError> {
+        Err(socius::tui::app::PortError::Run("disk unplugged".into()))
+    }
+    fn resume(
+        &mut self,
+        id: &str,
+    ) -> Result<socius::tui::app::ResumeInfo, socius::tui::app::PortError> {
+        Err(socius::tui::app::PortError::NoSession(id.to_owned()))
+    }
+    fn detail(&self, id: &str) -> Result<socius::tui::app::Detail, socius::tui::app::PortError> {
+        Err(socius::tui::app::PortError::NoSession(id.to_owned()))
+    }
+}
+
+#[test]
+fn a_store_that_fails_is_reported_not_shown_as_empty() {
+    let mut a = App::new(
+        options(Lang::En, vec![repo().join("scripts")]),
+        Box::new(BrokenStore),
+        (100, 30),
+    );
+    let mut term = terminal(100, 30);
+    let screen = drive(&mut a, &mut term, vec![]);
+    assert!(screen.contains("disk unplugged"), "{screen}");
+}

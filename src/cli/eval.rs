@@ -261,6 +261,12 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
     } else {
         errln!("socius: run id {run_id} ({} tree(s))", trees.len());
     }
+    tracing::info!(
+        run = %run_id,
+        trees = trees.len(),
+        resume = common.resume.is_some(),
+        "eval run"
+    );
     let spec = RunSpec {
         run_id: run_id.clone(),
         settings,

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod eval;
 pub mod import;
+pub mod logging;
 pub mod play;
 pub mod sessions;
 
@@ -29,6 +30,9 @@ pub struct Globals {
     /// Interface language
     #[arg(long, global = true, value_name = "en|zh", value_parser = ["en", "zh"])]
     pub lang: Option<String>,
+    /// Log at debug level (the log is a file under the state folder; see RUST_LOG)
+    #[arg(long, global = true)]
+    pub verbose: bool,
 }
 
 impl Globals {
@@ -103,6 +107,8 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 #[must_use]
 pub fn run(cli: Cli) -> ExitCode {
+    logging::init(cli.globals.verbose);
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "socius started");
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&cli.globals, &args),
         Some(Command::Play(args)) => play::play(&cli.globals, &args),
@@ -114,6 +120,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure(msg)) => {
+            tracing::info!(error = %msg, "command failed");
             errln!("socius: error: {msg}");
             ExitCode::from(1)
         }

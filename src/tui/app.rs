@@ -40,6 +40,29 @@ pub enum Msg {
     Tick,
 }
 
+/// Why the session store behind the TUI could not do what was asked. Shown in the status
+/// bar and written to the log; never turned into an empty list.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("`{0}` is not a session id")]
+    BadId(String),
+    #[error("no session {0} in the store")]
+    NoSession(String),
+    #[error("session {0} is not a world-tree walk")]
+    NotAWalk(String),
+    #[error("session {id} is {status}; only sessions in progress resume")]
+    NotInProgress { id: String, status: String },
+    #[error("session {id}: unreadable IAE item `{item}`")]
+    BadItem { id: String, item: String },
+    #[error("model runs need a session store")]
+    NoStore,
+    /// A model run could not start or be read (the endpoint, the prompts, the run's records).
+    #[error("{0}")]
+    Run(String),
+}
+
 /// A request to start a session.
 #[derive(Debug)]
 pub struct StartRequest<'a> {
@@ -79,43 +102,49 @@ pub trait SessionPort {
     ///
     /// # Errors
     /// The store refused (message for the status bar).
-    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String>;
+    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, PortError>;
 
     /// Sessions for the home screen: in progress first, then recent.
-    fn rows(&self) -> Vec<SessionRow>;
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn rows(&self) -> Result<Vec<SessionRow>, PortError>;
 
     /// Load an in-progress session to continue it.
     ///
     /// # Errors
     /// Unknown id, unreadable events.
-    fn resume(&mut self, id: &str) -> Result<ResumeInfo, String>;
+    fn resume(&mut self, id: &str) -> Result<ResumeInfo, PortError>;
 
     /// A session's transcript for reading: a title and (label, text) entries, one per event.
     ///
     /// # Errors
     /// Unknown id, unreadable events.
-    fn detail(&self, id: &str) -> Result<Detail, String>;
+    fn detail(&self, id: &str) -> Result<Detail, PortError>;
 
     /// Start a model run in the background.
     ///
     /// # Errors
     /// No store behind this port, a bad endpoint, or the run could not start.
-    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, String> {
+    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, PortError> {
         let _ = req;
-        Err("model runs need a session store".to_owned())
+        Err(PortError::NoStore)
     }
 
     /// Every model run in the store, the most recent first.
-    fn runs(&self) -> Vec<RunInfo> {
-        Vec::new()
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn runs(&self) -> Result<Vec<RunInfo>, PortError> {
+        Ok(Vec::new())
     }
 
     /// One run read back: its settings, results and episodes.
     ///
     /// # Errors
     /// The store could not be read.
-    fn run_data(&self, run_id: &str) -> Result<RunData, String> {
-        Err(format!("no run {run_id}"))
+    fn run_data(&self, run_id: &str) -> Result<RunData, PortError> {
+        Err(PortError::Run(format!("no run {run_id}")))
     }
 }
 
@@ -296,7 +325,16 @@ impl App {
     }
 
     fn refresh_sessions(&mut self) {
-        self.home.sessions = self.port.rows();
+        match self.port.rows() {
+            Ok(rows) => self.home.sessions = rows,
+            Err(e) => self.store_failed(&e),
+        }
+    }
+
+    /// A store error: in the status bar (the lists keep what they showed) and in the log.
+    pub(super) fn store_failed(&mut self, e: &PortError) {
+        tracing::warn!(error = %e, "session store");
+        self.status = Some((format!("{}: {e}", self.lang.strings().store_error), true));
     }
 
     /// Handle one message.
@@ -435,6 +473,7 @@ impl App {
                         let mut config = Config::load(dir).unwrap_or_default();
                         config.annotator = Some(name.clone());
                         if let Err(e) = config.save(dir) {
+                            tracing::warn!(error = %e, "the annotator name was not saved");
                             self.status = Some((e, true));
                         }
                     }
@@ -512,9 +551,7 @@ impl App {
                     title,
                 }));
             }
-            Err(e) => {
-                self.status = Some((format!("{}: {e}", self.lang.strings().store_error), true));
-            }
+            Err(e) => self.store_failed(&e),
         }
     }
 
@@ -523,7 +560,7 @@ impl App {
         let info = match self.port.resume(id) {
             Ok(info) => info,
             Err(e) => {
-                self.status = Some((e, true));
+                self.store_failed(&e);
                 return;
             }
         };
@@ -727,7 +764,7 @@ impl App {
                     } else {
                         match self.port.detail(&row.id) {
                             Ok(d) => self.push_screen(Screen::Detail(Box::new(d))),
-                            Err(e) => self.status = Some((e, true)),
+                            Err(e) => self.store_failed(&e),
                         }
                     }
                 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::app::{Detail, ResumeInfo, SessionPort, StartRequest};
+use super::app::{Detail, PortError, ResumeInfo, SessionPort, StartRequest};
 use super::play::{Mode, Step};
 use super::runs::{LaunchRequest, RunData};
 use super::views::home::SessionRow;
@@ -65,7 +65,7 @@ fn mode_of(kind: &SessionKind) -> Option<Mode> {
 }
 
 impl SessionPort for StorePort {
-    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
+    fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, PortError> {
         let mut new = NewSession::new(
             kind_of(req.mode),
             ScriptRef {
@@ -80,7 +80,7 @@ impl SessionPort for StorePort {
             "title": req.entry.title,
             "training": req.training,
         });
-        let session = self.store.create(new).map_err(|e| e.to_string())?;
+        let session = self.store.create(new)?;
         Ok(Box::new(StoreRecorder::new(
             self.store.clone(),
             session.id,
@@ -88,10 +88,8 @@ impl SessionPort for StorePort {
         )))
     }
 
-    fn rows(&self) -> Vec<SessionRow> {
-        let Ok(mut sessions) = self.store.list(&Filter::default()) else {
-            return Vec::new();
-        };
+    fn rows(&self) -> Result<Vec<SessionRow>, PortError> {
+        let mut sessions = self.store.list(&Filter::default())?;
         sessions.retain(|s| mode_of(&s.kind).is_some());
         // Only people resume; a model's unfinished episode belongs to its batch run.
         sessions
@@ -100,7 +98,8 @@ impl SessionPort for StorePort {
         let (open, done): (Vec<_>, Vec<_>) = sessions
             .into_iter()
             .partition(|s| s.status == Status::InProgress);
-        open.into_iter()
+        Ok(open
+            .into_iter()
             .chain(done.into_iter().take(RECENT))
             .map(|s| SessionRow {
                 id: s.id.to_string(),
@@ -115,12 +114,12 @@ impl SessionPort for StorePort {
                 when: s.updated.format("%Y-%m-%d %H:%M").to_string(),
                 in_progress: s.status == Status::InProgress,
             })
-            .collect()
+            .collect())
     }
 
-    fn detail(&self, id: &str) -> Result<Detail, String> {
-        let session = self.store.resolve(id).map_err(|e| e.to_string())?;
-        let events = self.store.events(session.id).map_err(|e| e.to_string())?;
+    fn detail(&self, id: &str) -> Result<Detail, PortError> {
+        let session = self.store.resolve(id)?;
+        let events = self.store.events(session.id)?;
         let title = format!(
             "{} · {} · {} · {}",
             session.script.id, session.kind, session.who, session.status
@@ -155,7 +154,7 @@ impl SessionPort for StorePort {
         })
     }
 
-    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, String> {
+    fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, PortError> {
         let kind = req.kind;
         let settings = RequestedSettings {
             protocol: Some(req.protocol),
@@ -164,15 +163,17 @@ impl SessionPort for StorePort {
             max_tokens: req.max_tokens,
             ..RequestedSettings::default()
         }
-        .new_run(kind)?;
+        .new_run(kind)
+        .map_err(PortError::Run)?;
         let mut config = LlmConfig::new(req.endpoint.clone(), req.model);
         config.temperature = Some(settings.temperature);
         config.max_tokens = settings.max_tokens;
         // Streamed: the answer arrives as it is written (a server that answers in one piece
         // is read as such); what is recorded is the same.
         config.stream = true;
-        let client = LlmClient::new(config).map_err(|e| format!("endpoint: {e}"))?;
-        let prompts = Prompts::builtin(kind).map_err(|e| e.to_string())?;
+        let client =
+            LlmClient::new(config).map_err(|e| PortError::Run(format!("endpoint: {e}")))?;
+        let prompts = Prompts::builtin(kind).map_err(|e| PortError::Run(e.to_string()))?;
         let spec = RunSpec {
             run_id: generate_run_id(),
             settings,
@@ -181,16 +182,23 @@ impl SessionPort for StorePort {
             resume: false,
         };
         let pool = Pool::new(client, req.concurrency);
-        BackgroundRun::start(self.store.clone(), pool, prompts, spec, req.trees)
+        let run = BackgroundRun::start(self.store.clone(), pool, prompts, spec, req.trees)
+            .map_err(PortError::Run)?;
+        tracing::info!(
+            run = %run.run_id,
+            endpoint = %endpoint_host(&req.endpoint),
+            "model run started from the TUI"
+        );
+        Ok(run)
     }
 
-    fn runs(&self) -> Vec<RunInfo> {
-        list_runs(&self.store).unwrap_or_default()
+    fn runs(&self) -> Result<Vec<RunInfo>, PortError> {
+        list_runs(&self.store).map_err(PortError::Run)
     }
 
-    fn run_data(&self, run_id: &str) -> Result<RunData, String> {
-        let report = stored_report(&self.store, run_id)?;
-        let episodes = episodes(&self.store, run_id)?;
+    fn run_data(&self, run_id: &str) -> Result<RunData, PortError> {
+        let report = stored_report(&self.store, run_id).map_err(PortError::Run)?;
+        let episodes = episodes(&self.store, run_id).map_err(PortError::Run)?;
         Ok(match report {
             Some((report, tally, settings)) => RunData {
                 settings: Some(settings),
@@ -204,24 +212,20 @@ impl SessionPort for StorePort {
         })
     }
 
-    fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {
-        let sid: SessionId = id
-            .parse()
-            .map_err(|_| format!("`{id}` is not a session id"))?;
+    fn resume(&mut self, id: &str) -> Result<ResumeInfo, PortError> {
+        let sid: SessionId = id.parse().map_err(|_| PortError::BadId(id.to_owned()))?;
         let session = self
             .store
-            .session(sid)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no session {id} in the store"))?;
-        let mode = mode_of(&session.kind)
-            .ok_or_else(|| format!("session {id} is not a world-tree walk"))?;
+            .session(sid)?
+            .ok_or_else(|| PortError::NoSession(id.to_owned()))?;
+        let mode = mode_of(&session.kind).ok_or_else(|| PortError::NotAWalk(id.to_owned()))?;
         if session.status != Status::InProgress {
-            return Err(format!(
-                "session {id} is {}; only sessions in progress resume",
-                session.status
-            ));
+            return Err(PortError::NotInProgress {
+                id: id.to_owned(),
+                status: session.status.to_string(),
+            });
         }
-        let events = self.store.events(sid).map_err(|e| e.to_string())?;
+        let events = self.store.events(sid)?;
         let mut steps = Vec::new();
         for e in events {
             match e.body {
@@ -234,7 +238,10 @@ impl SessionPort for StorePort {
                         .item
                         .rsplit_once('/')
                         .and_then(|(n, c)| Some((n.to_owned(), c.parse().ok()?)))
-                        .ok_or_else(|| format!("session {id}: unreadable IAE item `{}`", a.item))?;
+                        .ok_or_else(|| PortError::BadItem {
+                            id: id.to_owned(),
+                            item: a.item.clone(),
+                        })?;
                     steps.push(Step::Iae {
                         node,
                         choice,

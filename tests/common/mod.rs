@@ -8,7 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use socius::driver::{Recorder, Replay};
-use socius::tui::app::{App, Detail, Msg, Options, ResumeInfo, SessionPort, StartRequest};
+use socius::tui::app::{
+    App, Detail, Msg, Options, PortError, ResumeInfo, SessionPort, StartRequest,
+};
 use socius::tui::i18n::Lang;
 use socius::tui::run::{Scripted, run_loop};
 use socius::tui::theme::Theme;
@@ -22,17 +24,17 @@ pub fn repo() -> PathBuf {
 pub struct NullPort;
 
 impl SessionPort for NullPort {
-    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn Recorder>, String> {
+    fn start(&mut self, _: &StartRequest<'_>) -> Result<Box<dyn Recorder>, PortError> {
         Ok(Box::new(Replay))
     }
-    fn rows(&self) -> Vec<SessionRow> {
-        Vec::new()
+    fn rows(&self) -> Result<Vec<SessionRow>, PortError> {
+        Ok(Vec::new())
     }
-    fn resume(&mut self, id: &str) -> Result<ResumeInfo, String> {
-        Err(format!("no session {id}"))
+    fn resume(&mut self, id: &str) -> Result<ResumeInfo, PortError> {
+        Err(PortError::NoSession(id.to_owned()))
     }
-    fn detail(&self, id: &str) -> Result<Detail, String> {
-        Err(format!("no session {id}"))
+    fn detail(&self, id: &str) -> Result<Detail, PortError> {
+        Err(PortError::NoSession(id.to_owned()))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::eval::runner::StopReason;
 use crate::eval::{EvalKind, EvalTree};
 use crate::tui::config::Config;
 use crate::tui::keymap::Action;
+use crate::tui::runs::RunData;
 use crate::tui::runs::{
     FormValues, LaunchRequest, Live, REFRESH, RunForm, RunPane, RunView, RunsList, resume_command,
 };
@@ -71,10 +72,16 @@ impl App {
         self.screen = self.back.pop().unwrap_or(Screen::Home);
         match &mut self.screen {
             Screen::Home => self.refresh_sessions(),
-            Screen::Runs(list) => {
-                list.rows = self.port.runs();
-                list.selected = list.selected.min(list.rows.len().saturating_sub(1));
-            }
+            Screen::Runs(list) => match self.port.runs() {
+                Ok(rows) => {
+                    list.rows = rows;
+                    list.selected = list.selected.min(list.rows.len().saturating_sub(1));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "session store");
+                    self.status = Some((format!("{}: {e}", self.lang.strings().store_error), true));
+                }
+            },
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
             Screen::Play(_) | Screen::Detail(_) => {}
         }
@@ -184,19 +191,32 @@ impl App {
                 self.open_run(id);
             }
             Err(e) => {
-                form.error = Some(e);
+                tracing::warn!(error = %e, "model run did not start");
+                form.error = Some(e.to_string());
                 self.overlay = Some(Overlay::Launch(form));
             }
         }
     }
 
     pub(super) fn open_runs(&mut self) {
-        let rows = self.port.runs();
+        let rows = match self.port.runs() {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.store_failed(&e);
+                return;
+            }
+        };
         self.push_screen(Screen::Runs(Box::new(RunsList { rows, selected: 0 })));
     }
 
     fn open_run(&mut self, run_id: String) {
-        let data = self.port.run_data(&run_id).unwrap_or_default();
+        let data = match self.port.run_data(&run_id) {
+            Ok(data) => data,
+            Err(e) => {
+                self.store_failed(&e);
+                RunData::default()
+            }
+        };
         let mut view = RunView::new(run_id, data, Live::Stored);
         self.update_live(&mut view);
         self.push_screen(Screen::Run(Box::new(view)));
@@ -310,7 +330,11 @@ impl App {
                         .min(view.data.episodes.len().saturating_sub(1));
                 }
             }
-            Screen::Runs(list) if ended_now => list.rows = self.port.runs(),
+            Screen::Runs(list) if ended_now => {
+                if let Ok(rows) = self.port.runs() {
+                    list.rows = rows;
+                }
+            }
             Screen::Runs(_) | Screen::Home | Screen::Play(_) | Screen::Detail(_) => {}
         }
         self.screen = screen;
@@ -391,7 +415,7 @@ impl App {
         if let Some(id) = detail {
             match self.port.detail(&id) {
                 Ok(d) => self.push_screen(Screen::Detail(Box::new(d))),
-                Err(e) => self.status = Some((e, true)),
+                Err(e) => self.store_failed(&e),
             }
         }
         if matches!(action, Action::StopRun) {
