@@ -94,9 +94,10 @@ fn body() -> impl Strategy<Value = EventBody> {
         (text(), text(), proptest::collection::vec(text(), 0..3)).prop_map(
             |(speaker, text, strategies)| {
                 EventBody::CrTurn(CrTurn {
-                    speaker,
+                    // Known names and free ones alike go out as they came in.
+                    speaker: socius::session::CrSpeaker::from_name(&speaker),
                     text,
-                    stage: Some("verdict".into()),
+                    stage: Some(socius::session::CrStage::Verdict),
                     channel: None,
                     strategies,
                 })
@@ -111,7 +112,7 @@ fn body() -> impl Strategy<Value = EventBody> {
         )
             .prop_map(
                 |(item, option_index, option_id, correct)| EventBody::IaeAnswer(IaeAnswer {
-                    item,
+                    item: socius::session::ItemId(item),
                     ability: Some("empathy".into()),
                     option_index,
                     option_id,

@@ -25,17 +25,6 @@ fn snap(name: &str, text: &str) {
     });
 }
 
-/// Feed `msgs` through the loop, then the screen as a fresh terminal of the same size shows it.
-fn step(
-    app: &mut App,
-    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
-    msgs: Vec<socius::tui::app::Msg>,
-) -> String {
-    drive(app, term, msgs);
-    let area = term.backend().buffer().area;
-    fresh(app, area.width, area.height)
-}
-
 fn tag(lang: Lang, w: u16, h: u16) -> String {
     let l = match lang {
         Lang::En => "en",
@@ -51,10 +40,10 @@ fn home_search_filters_and_mode_chooser() {
             let t = tag(lang, w, h);
             let mut a = app(lang, w, h);
             let mut term = terminal(w, h);
-            snap(&format!("home_{t}"), &step(&mut a, &mut term, vec![]));
-            let screen = step(&mut a, &mut term, vec![key('l'), key('l')]);
+            snap(&format!("home_{t}"), &drive(&mut a, &mut term, vec![]));
+            let screen = drive(&mut a, &mut term, vec![key('l'), key('l')]);
             snap(&format!("home_filter_zh_{t}"), &screen);
-            let screen = step(
+            let screen = drive(
                 &mut a,
                 &mut term,
                 vec![key('l'), key('/'), key('k'), key('i'), key('t'), enter()],
@@ -62,11 +51,11 @@ fn home_search_filters_and_mode_chooser() {
             snap(&format!("home_search_{t}"), &screen);
             snap(
                 &format!("mode_chooser_{t}"),
-                &step(&mut a, &mut term, vec![enter()]),
+                &drive(&mut a, &mut term, vec![enter()]),
             );
             snap(
                 &format!("help_{t}"),
-                &step(&mut a, &mut term, vec![code(KeyCode::Esc), key('?')]),
+                &drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('?')]),
             );
         }
     }
@@ -87,12 +76,15 @@ fn a_gae_walk_screen_by_screen() {
             let mut a = app(lang, w, h);
             a.open_play(&script(lang), Mode::Gae).expect("open");
             let mut term = terminal(w, h);
-            snap(&format!("play_intro_{t}"), &step(&mut a, &mut term, vec![]));
+            snap(
+                &format!("play_intro_{t}"),
+                &drive(&mut a, &mut term, vec![]),
+            );
             snap(
                 &format!("play_reveal_{t}"),
-                &step(&mut a, &mut term, vec![enter()]),
+                &drive(&mut a, &mut term, vec![enter()]),
             );
-            let screen = step(&mut a, &mut term, vec![key('a'), key('2')]);
+            let screen = drive(&mut a, &mut term, vec![key('a'), key('2')]);
             snap(&format!("play_options_{t}"), &screen);
             // Walk on with the first option until the end.
             let mut guard = 0;
@@ -102,7 +94,7 @@ fn a_gae_walk_screen_by_screen() {
             }
             snap(
                 &format!("play_ending_{t}"),
-                &step(&mut a, &mut term, vec![]),
+                &drive(&mut a, &mut term, vec![]),
             );
         }
     }
@@ -118,11 +110,11 @@ fn iae_items_and_the_quit_dialog() {
             let mut term = terminal(w, h);
             snap(
                 &format!("iae_item_{t}"),
-                &step(&mut a, &mut term, vec![enter(), key('3')]),
+                &drive(&mut a, &mut term, vec![enter(), key('3')]),
             );
             snap(
                 &format!("quit_confirm_{t}"),
-                &step(&mut a, &mut term, vec![key('q')]),
+                &drive(&mut a, &mut term, vec![key('q')]),
             );
             drive(&mut a, &mut term, vec![key('n')]);
             assert!(!a.quit, "n stays");
@@ -141,7 +133,7 @@ fn the_annotator_is_asked_once() {
     let mut a = App::new(opts.clone(), Box::new(NullPort), (80, 24));
     let mut term = terminal(80, 24);
     a.open_play(&script(Lang::En), Mode::Gae).expect("open");
-    let screen = step(&mut a, &mut term, vec![]);
+    let screen = drive(&mut a, &mut term, vec![]);
     snap("ask_name_en_80x24", &screen);
     let typed: Vec<_> = "mei".chars().map(key).chain([enter()]).collect();
     let screen = drive(&mut a, &mut term, typed);
@@ -177,12 +169,12 @@ fn model_run_form_and_empty_runs_list() {
             let mut term = terminal(w, h);
             snap(
                 &format!("run_form_{t}"),
-                &step(&mut a, &mut term, vec![key('m')]),
+                &drive(&mut a, &mut term, vec![key('m')]),
             );
             // Metric IAE, protocol socialeval: the episodes field no longer applies.
             snap(
                 &format!("run_form_iae_{t}"),
-                &step(
+                &drive(
                     &mut a,
                     &mut term,
                     vec![
@@ -195,7 +187,7 @@ fn model_run_form_and_empty_runs_list() {
             );
             snap(
                 &format!("runs_empty_{t}"),
-                &step(&mut a, &mut term, vec![code(KeyCode::Esc), key('r')]),
+                &drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('r')]),
             );
         }
     }

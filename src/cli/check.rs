@@ -44,7 +44,7 @@ pub struct Skipped {
 #[derive(Debug, Serialize)]
 pub struct FileReport {
     pub file: String,
-    pub kind: Option<&'static str>,
+    pub kind: Option<crate::script::load::ScriptKind>,
     pub id: Option<String>,
     pub sha256: String,
     pub ok: bool,

@@ -17,7 +17,8 @@ use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
 use crate::engine::iae::ItemRef;
 use crate::script::model::{Outcome, Utterance, WorldTree};
 use crate::session::{
-    Decision, Ending, EventBody, IaeAnswer, OptionsPresented, PresentedOption, Status, StatusChange,
+    Decision, Ending, EventBody, IaeAnswer, ItemId, OptionsPresented, PresentedOption, Status,
+    StatusChange,
 };
 
 /// The stored id of an IAE option by its source: `candidate`, `distractor-<k>`.
@@ -77,8 +78,8 @@ pub fn item_abilities(tree: &WorldTree, item: &ItemRef) -> Vec<String> {
 
 /// The stored name of an item: `<node id>/<choice index>`.
 #[must_use]
-pub fn item_name(tree: &WorldTree, item: &ItemRef) -> String {
-    format!("{}/{}", tree.nodes[item.node].id, item.choice)
+pub fn item_name(tree: &WorldTree, item: &ItemRef) -> ItemId {
+    ItemId::new(&tree.nodes[item.node].id, item.choice)
 }
 
 /// `options_presented` for a question.
@@ -145,7 +146,7 @@ pub fn answer(
 pub fn ending(tree: &WorldTree, end: &EpisodeEnd) -> Option<Ending> {
     end.node.map(|node| Ending {
         node: tree.nodes[node].id.clone(),
-        outcome: Some(end.outcome.unwrap_or(Outcome::Unlabelled).name().to_owned()),
+        outcome: Some(end.outcome.unwrap_or(Outcome::Unlabelled).into()),
     })
 }
 

@@ -153,7 +153,9 @@ pub fn episodes(store: &Store, run_id: &str) -> Result<Vec<EpisodeRow>, String> 
                     format!("{correct}/{answered} correct")
                 }
             }
-            (Status::Finished, _) => reason.or(outcome).unwrap_or_else(|| "finished".to_owned()),
+            (Status::Finished, _) => reason
+                .or_else(|| outcome.map(|o| o.to_string()))
+                .unwrap_or_else(|| "finished".to_owned()),
             (_, _) => reason.unwrap_or_else(|| s.status.to_string()),
         };
         rows.push(EpisodeRow {

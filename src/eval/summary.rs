@@ -123,7 +123,7 @@ fn gae_result(store: &Store, s: &Session) -> Result<GaeResult, StoreError> {
     let mut reason = None;
     for e in tail {
         match e.body {
-            EventBody::Ending(end) => outcome = end.outcome.as_deref().and_then(Outcome::from_name),
+            EventBody::Ending(end) => outcome = end.outcome.and_then(|o| o.outcome()),
             EventBody::SessionStatus(change) => reason = change.reason,
             _ => {}
         }

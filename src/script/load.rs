@@ -12,7 +12,31 @@ use super::validate::{Summary, validate};
 use super::yaml::{self, YValue};
 pub use crate::fsx::Walk;
 
-/// The script kinds socius knows.
+/// The kinds of script socius knows (a file's `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptKind {
+    WorldTree,
+}
+
+impl ScriptKind {
+    pub const ALL: [Self; 1] = [Self::WorldTree];
+
+    /// The name a file gives in `kind:`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::WorldTree => "world_tree",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The kind names socius knows, for messages.
 pub const KINDS: &[&str] = &["world_tree"];
 
 /// A decoded script of any kind.
@@ -23,9 +47,9 @@ pub enum Script {
 
 impl Script {
     #[must_use]
-    pub const fn kind(&self) -> &'static str {
+    pub const fn kind(&self) -> ScriptKind {
         match self {
-            Self::WorldTree(_) => "world_tree",
+            Self::WorldTree(_) => ScriptKind::WorldTree,
         }
     }
 
@@ -183,7 +207,7 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
         }
     };
     let script = match kind.map(|k| &k.value) {
-        Some(YValue::Str(k)) if k == "world_tree" => {
+        Some(YValue::Str(k)) if ScriptKind::from_name(k) == Some(ScriptKind::WorldTree) => {
             let mut dec = Decoder::default();
             let tree = dec.world_tree(&root);
             diags.append(&mut dec.diags);

@@ -132,14 +132,14 @@ pub fn describe(event: &Event) -> Line {
         }
         EventBody::CrTurn(t) => {
             let mut tags: Vec<&str> = Vec::new();
-            tags.extend(t.stage.as_deref());
+            tags.extend(t.stage.as_ref().map(super::CrStage::as_str));
             tags.extend(t.channel.as_deref());
             tags.extend(t.strategies.iter().map(String::as_str));
             let mut text = t.text.clone();
             if !tags.is_empty() {
                 text.push_str(&format!("\n[{}]", tags.join(", ")));
             }
-            Line::new(t.speaker.clone(), text)
+            Line::new(t.speaker.as_str(), text)
         }
         EventBody::Rating(r) => {
             let mut text = format!("{} = {}", r.name, r.value);

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{EVENT_SCHEMA, Status};
+use super::{CrSpeaker, CrStage, EVENT_SCHEMA, EndingOutcome, ItemId, JudgmentChoice, Status};
 
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,11 +145,10 @@ pub struct LlmCall {
 /// See [`EventBody::CrTurn`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrTurn {
-    /// `therapist` or `client`.
-    pub speaker: String,
+    pub speaker: CrSpeaker,
     pub text: String,
     #[serde(default)]
-    pub stage: Option<String>,
+    pub stage: Option<CrStage>,
     #[serde(default)]
     pub channel: Option<String>,
     #[serde(default)]
@@ -190,7 +189,7 @@ pub struct Escalation {
 /// See [`EventBody::IaeAnswer`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IaeAnswer {
-    pub item: String,
+    pub item: ItemId,
     #[serde(default)]
     pub ability: Option<String>,
     /// Index into the last `options_presented` list.
@@ -209,7 +208,7 @@ pub struct Judgment {
     pub pair: Option<String>,
     pub left: String,
     pub right: String,
-    pub choice: String,
+    pub choice: JudgmentChoice,
     #[serde(default)]
     pub reason: Option<String>,
     pub latency_ms: u64,
@@ -219,9 +218,9 @@ pub struct Judgment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ending {
     pub node: String,
-    /// The ending's label (e.g. whether the goal was achieved).
+    /// The ending's label (whether the goal was achieved).
     #[serde(default)]
-    pub outcome: Option<String>,
+    pub outcome: Option<EndingOutcome>,
 }
 
 /// See [`EventBody::SessionStatus`].

@@ -73,6 +73,12 @@ macro_rules! open_vocabulary {
             }
         }
 
+        impl From<&str> for $name {
+            fn from(name: &str) -> Self {
+                Self::from_name(name)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -100,6 +106,7 @@ mod event;
 mod header;
 mod id;
 mod secrets;
+mod vocab;
 
 pub use describe::{Line, describe, header_fields};
 pub use event::{
@@ -109,6 +116,7 @@ pub use event::{
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};
 pub use secrets::find_secret;
+pub use vocab::{CrSpeaker, CrStage, EndingOutcome, ItemId, JudgmentChoice};
 
 /// Schema of the session header written by this version.
 pub const SESSION_SCHEMA: u32 = 1;

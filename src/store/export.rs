@@ -159,7 +159,7 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             event.body.type_name().to_owned(),
             node.unwrap_or_default(),
-            item.unwrap_or_default(),
+            item.map(|i| i.0).unwrap_or_default(),
             index.to_string(),
             option_id.clone(),
             text,

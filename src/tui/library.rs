@@ -14,7 +14,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::script::load::{Script, collect_paths, load_file};
+use crate::script::load::{Script, ScriptKind, collect_paths, load_file};
 use crate::script::model::{Language, Orientation, WorldTree};
 use crate::script::validate::Summary;
 
@@ -51,7 +51,7 @@ impl ScriptEntry {
     /// A world tree without errors.
     #[must_use]
     pub fn playable(&self) -> bool {
-        self.kind == "world_tree" && self.errors == 0
+        self.kind == ScriptKind::WorldTree.name() && self.errors == 0
     }
 
     /// The tree, parsed on first use.
@@ -121,10 +121,7 @@ fn stamp(path: &Path) -> Option<(u64, u128)> {
 }
 
 fn kind_name(kind: &str) -> &'static str {
-    match kind {
-        "world_tree" => "world_tree",
-        _ => "?",
-    }
+    ScriptKind::from_name(kind).map_or("?", ScriptKind::name)
 }
 
 impl Library {
@@ -268,7 +265,7 @@ fn entry(path: &Path) -> ScriptEntry {
             } else {
                 t.title.clone()
             },
-            "world_tree",
+            ScriptKind::WorldTree.name(),
             Some(t.language),
             Some(t.orientation),
             t.scenario.clone(),

@@ -234,16 +234,12 @@ impl SessionPort for StorePort {
                     position: d.option_index as usize,
                 }),
                 EventBody::IaeAnswer(a) => {
-                    let (node, choice) = a
-                        .item
-                        .rsplit_once('/')
-                        .and_then(|(n, c)| Some((n.to_owned(), c.parse().ok()?)))
-                        .ok_or_else(|| PortError::BadItem {
-                            id: id.to_owned(),
-                            item: a.item.clone(),
-                        })?;
+                    let (node, choice) = a.item.parts().ok_or_else(|| PortError::BadItem {
+                        id: id.to_owned(),
+                        item: a.item.to_string(),
+                    })?;
                     steps.push(Step::Iae {
-                        node,
+                        node: node.to_owned(),
                         choice,
                         position: a.option_index as usize,
                     });

@@ -64,11 +64,17 @@ pub fn enter() -> Msg {
     code(KeyCode::Enter)
 }
 
-/// Feed messages to the app through the real loop on a TestBackend; return the screen text.
+/// Feed messages to the app through the real loop on a TestBackend; return the screen text as a
+/// fresh terminal of the same size shows it. (A TestBackend that has drawn several screens
+/// keeps, under the second half of a wide glyph, whatever an earlier screen left there; a real
+/// terminal shows the glyph over both cells. The fresh screen is what a person sees.)
 pub fn drive(app: &mut App, term: &mut Terminal<TestBackend>, msgs: Vec<Msg>) -> String {
     let mut src = Scripted(VecDeque::from(msgs));
     run_loop(term, app, &mut src).expect("loop");
-    screen(term)
+    let area = term.backend().buffer().area;
+    let mut fresh_term = terminal(area.width, area.height);
+    run_loop(&mut fresh_term, app, &mut Scripted(VecDeque::new())).expect("loop");
+    screen(&fresh_term)
 }
 
 /// The screen as text, one line per row (wide characters occupy their cells once).
@@ -95,12 +101,6 @@ pub fn screen(term: &Terminal<TestBackend>) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The app's current screen drawn on a fresh terminal of this size (nothing left over from
-/// earlier screens): what snapshots are taken of.
-pub fn fresh(app: &mut App, w: u16, h: u16) -> String {
-    drive(app, &mut terminal(w, h), vec![])
 }
 
 pub fn terminal(w: u16, h: u16) -> Terminal<TestBackend> {

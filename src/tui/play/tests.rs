@@ -53,7 +53,11 @@ impl Recorder for Log {
                     a.correct.unwrap_or(false)
                 ),
                 EventBody::Ending(e) => {
-                    format!("ending {} {}", e.node, e.outcome.unwrap_or_default())
+                    format!(
+                        "ending {} {}",
+                        e.node,
+                        e.outcome.map(|o| o.to_string()).unwrap_or_default()
+                    )
                 }
                 EventBody::SessionStatus(s) => format!("status {} {:?}", s.status, s.reason),
                 other => format!("{other:?}"),
