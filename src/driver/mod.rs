@@ -243,20 +243,95 @@ pub async fn run(
         driver.present(recorder)?;
         let reply = agent.respond(request).await;
         effects = match reply.answer {
-            Answer::Position(position) => {
-                match driver.answer(position, reply.latency_ms, reply.exchange, recorder) {
-                    Err(DriverError::NoSuchOption { .. }) => {
-                        driver.unusable(Vec::new(), recorder)?
-                    }
-                    other => other?,
-                }
+            // An answer past the options (a parser bug, a confused agent) counts as unusable;
+            // the exchange that produced it is kept either way.
+            Answer::Position(position)
+                if driver
+                    .question()
+                    .is_some_and(|q| position < q.options.len()) =>
+            {
+                driver.answer(position, reply.latency_ms, reply.exchange, recorder)?
             }
-            Answer::Unusable => driver.unusable(reply.exchange, recorder)?,
-            Answer::Said(_) => driver.unusable(reply.exchange, recorder)?,
+            Answer::Position(_) | Answer::Unusable | Answer::Said(_) => {
+                driver.unusable(reply.exchange, recorder)?
+            }
             Answer::Failed(error) => {
                 recorder.record(reply.exchange)?;
                 return Ok(RunEnd::Failed(error));
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::episode::Mode;
+    use crate::script::load::{Script, load_str};
+    use crate::session::Note;
+
+    fn tree() -> Arc<WorldTree> {
+        let (script, diags, _) = load_str(include_str!("../../tests/fixtures/check/valid.yaml"));
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        match script {
+            Some(Script::WorldTree(t)) => Arc::new(t),
+            None => panic!("no tree"),
+        }
+    }
+
+    #[derive(Default)]
+    struct Log(Vec<EventBody>);
+
+    impl Recorder for Log {
+        fn record(&mut self, events: Vec<EventBody>) -> Result<(), StoreError> {
+            self.0.extend(events);
+            Ok(())
+        }
+    }
+
+    /// Answers every question with `position`, with one marker event as its exchange.
+    struct Fixed(usize);
+
+    impl Agent for Fixed {
+        fn respond(&self, _: Request) -> AgentFuture<'_> {
+            let position = self.0;
+            Box::pin(async move {
+                Reply {
+                    answer: Answer::Position(position),
+                    latency_ms: 7,
+                    exchange: vec![EventBody::Note(Note {
+                        text: "exchange".into(),
+                    })],
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_past_the_options_is_unusable_and_its_exchange_is_kept() {
+        let config = EpisodeConfig {
+            mode: Mode::Gae,
+            shuffle: false,
+            seed: 1,
+        };
+        let mut log = Log::default();
+        let mut driver = Driver::new(tree(), config);
+        let end = run(&mut driver, &Fixed(99), &mut log, true).await.unwrap();
+        let RunEnd::Finished(end) = end else {
+            panic!("{end:?}")
+        };
+        assert_eq!(end.dropped, Some(crate::engine::DropReason::InvalidAnswer));
+        assert!(
+            log.0.iter().any(|e| matches!(e, EventBody::Note(_))),
+            "{:?}",
+            log.0
+        );
+        assert!(!log.0.iter().any(|e| matches!(e, EventBody::Decision(_))));
+        // An answer in range is recorded after its exchange.
+        let mut log = Log::default();
+        let mut driver = Driver::new(tree(), config);
+        run(&mut driver, &Fixed(0), &mut log, true).await.unwrap();
+        let kinds: Vec<&str> = log.0.iter().map(EventBody::type_name).collect();
+        assert_eq!(kinds[..3], ["options_presented", "note", "decision"]);
     }
 }
