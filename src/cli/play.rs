@@ -49,7 +49,7 @@ fn options(
 ) -> Result<Options, Failure> {
     let dir = config_dir();
     let config = match &dir {
-        Some(d) => Config::load(d).map_err(Failure)?,
+        Some(d) => Config::load(d)?,
         None => Config::default(),
     };
     let theme_name = globals
@@ -85,7 +85,7 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
     let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure)?;
     let mut app = App::new(opts, Box::new(port), (80, 24));
     if let Some((path, mode)) = play {
-        app.open_play(path, mode).map_err(Failure)?;
+        app.open_play(path, mode)?;
     }
     let result = crate::tui::run::run_terminal(&mut app);
     // A model run still going is stopped here, its running episodes closed before exit.

@@ -280,7 +280,11 @@ impl App {
     ///
     /// # Errors
     /// The script is not in the library or has errors.
-    pub fn open_play(&mut self, path: &std::path::Path, mode: Mode) -> Result<(), String> {
+    pub fn open_play(
+        &mut self,
+        path: &std::path::Path,
+        mode: Mode,
+    ) -> Result<(), super::library::OpenError> {
         let canon =
             |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let want = canon(path);
@@ -289,7 +293,7 @@ impl App {
             .entries
             .iter()
             .position(|e| canon(&e.path) == want)
-            .ok_or_else(|| format!("{}: not a script in the library", path.display()))?;
+            .ok_or_else(|| super::library::OpenError::NotInLibrary(path.to_path_buf()))?;
         self.library.entries[idx].tree()?;
         self.start_or_ask_name(idx, mode);
         Ok(())
@@ -474,7 +478,7 @@ impl App {
                         config.annotator = Some(name.clone());
                         if let Err(e) = config.save(dir) {
                             tracing::warn!(error = %e, "the annotator name was not saved");
-                            self.status = Some((e, true));
+                            self.status = Some((e.to_string(), true));
                         }
                     }
                     self.annotator = Some(name);
@@ -526,7 +530,7 @@ impl App {
         let tree = match entry.tree() {
             Ok(t) => t,
             Err(e) => {
-                self.status = Some((e, true));
+                self.status = Some((e.to_string(), true));
                 return;
             }
         };
@@ -571,7 +575,7 @@ impl App {
         let tree = match entry.tree() {
             Ok(t) => t,
             Err(e) => {
-                self.status = Some((e, true));
+                self.status = Some((e.to_string(), true));
                 return;
             }
         };
@@ -587,7 +591,7 @@ impl App {
                     title,
                 }));
             }
-            Err(e) => self.status = Some((e, true)),
+            Err(e) => self.status = Some((e.to_string(), true)),
         }
     }
 

@@ -51,34 +51,68 @@ pub fn cache_dir() -> Option<PathBuf> {
         .or_else(|| non_empty("HOME").map(|h| h.join(".cache").join("socius")))
 }
 
+/// Why the settings could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: crate::fsx::ReadError,
+    },
+    #[error("{}: {message}", .path.display())]
+    Parse {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("{}: {source}", .path.display())]
+    Folder {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] crate::fsx::WriteError),
+    #[error("cannot encode the settings: {0}")]
+    Encode(String),
+}
+
 impl Config {
     /// Read the settings; a missing file is an empty config.
     ///
     /// # Errors
     /// A file that exists but cannot be read or parsed (named in the message).
-    pub fn load(dir: &Path) -> Result<Self, String> {
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join("config.yaml");
         match crate::fsx::read_text(&path, crate::fsx::MAX_SMALL_BYTES) {
             Ok(text) if text.trim().is_empty() => Ok(Self::default()),
-            Ok(text) => {
-                crate::script::yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-            }
+            Ok(text) => crate::script::yaml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path,
+                message: e.to_string(),
+            }),
             Err(crate::fsx::ReadError::NotFound) => Ok(Self::default()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
+            Err(source) => Err(ConfigError::Read { path, source }),
         }
     }
 
-    /// Write the settings (temp file + rename, so a crash never leaves half a file).
+    /// Write the settings whole or not at all (through the one atomic writer, which never
+    /// replaces a link or a special file).
     ///
     /// # Errors
     /// The folder or file cannot be written.
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let text = crate::script::yaml::to_string(self).map_err(|e| e.to_string())?;
-        let tmp = dir.join("config.yaml.tmp");
+    pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let text =
+            crate::script::yaml::to_string(self).map_err(|e| ConfigError::Encode(e.to_string()))?;
         let path = dir.join("config.yaml");
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+        crate::fsx::write_file_atomic(&path, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|source| ConfigError::Folder {
+                    path: path.clone(),
+                    source,
+                })
+        })
     }
 }
 
@@ -89,7 +123,7 @@ mod tests {
     #[test]
     fn round_trip_and_missing_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(Config::load(dir.path()), Ok(Config::default()));
+        assert_eq!(Config::load(dir.path()).unwrap(), Config::default());
         let c = Config {
             annotator: Some("ann-07".into()),
             theme: None,
@@ -97,9 +131,11 @@ mod tests {
             model: None,
         };
         c.save(dir.path()).expect("save");
-        assert_eq!(Config::load(dir.path()), Ok(c));
+        assert_eq!(Config::load(dir.path()).unwrap(), c);
         std::fs::write(dir.path().join("config.yaml"), "colour: red\n").expect("write");
-        let err = Config::load(dir.path()).expect_err("unknown key");
+        let err = Config::load(dir.path())
+            .expect_err("unknown key")
+            .to_string();
         assert!(err.contains("config.yaml"), "{err}");
     }
 }

@@ -41,6 +41,17 @@ pub struct ScriptEntry {
     tree: Arc<OnceLock<Arc<WorldTree>>>,
 }
 
+/// Why a script could not be opened for play.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    #[error("{}: the script has errors; run `socius check {}`", .0.display(), .0.display())]
+    HasErrors(PathBuf),
+    #[error("{} changed on disk since the library was read; restart socius to reload it", .0.display())]
+    Changed(PathBuf),
+    #[error("{}: not a script in the library", .0.display())]
+    NotInLibrary(PathBuf),
+}
+
 impl ScriptEntry {
     /// Whether the entry matches a lower-cased search string.
     #[must_use]
@@ -59,29 +70,22 @@ impl ScriptEntry {
     /// # Errors
     /// The script has errors, is not a world tree, or changed on disk since the library was
     /// read (its content hash differs).
-    pub fn tree(&self) -> Result<Arc<WorldTree>, String> {
+    pub fn tree(&self) -> Result<Arc<WorldTree>, OpenError> {
         if let Some(t) = self.tree.get() {
             return Ok(Arc::clone(t));
         }
         if !self.playable() {
-            return Err(format!(
-                "{}: the script has errors; run `socius check {}`",
-                self.path.display(),
-                self.path.display()
-            ));
+            return Err(OpenError::HasErrors(self.path.clone()));
         }
         let loaded = load_file(&self.path);
         if loaded.hash != self.hash {
-            return Err(format!(
-                "{} changed on disk since the library was read; restart socius to reload it",
-                self.path.display()
-            ));
+            return Err(OpenError::Changed(self.path.clone()));
         }
         let tree = loaded
             .world_tree()
             .cloned()
             .map(Arc::new)
-            .ok_or_else(|| format!("{}: the script has errors", self.path.display()))?;
+            .ok_or_else(|| OpenError::HasErrors(self.path.clone()))?;
         Ok(Arc::clone(self.tree.get_or_init(|| tree)))
     }
 }

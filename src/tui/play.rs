@@ -91,6 +91,17 @@ pub enum Phase {
     Over,
 }
 
+/// Why a session could not be resumed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeError {
+    /// A stored answer does not fit the script (it was changed since).
+    #[error("the recorded step {0} does not fit the script; was it changed?")]
+    StepDoesNotFit(String),
+    /// The options or the ending could not be recorded.
+    #[error("{0}")]
+    Record(String),
+}
+
 /// What comes after the lines being revealed.
 #[derive(Debug, Clone)]
 enum Next {
@@ -174,7 +185,7 @@ impl Play {
         seed: u64,
         steps: &[Step],
         recorder: &mut dyn Recorder,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ResumeError> {
         let mut play = Self::new(tree, mode, seed);
         play.replaying = true;
         let _ = play.begin(&mut Replay);
@@ -196,15 +207,11 @@ impl Play {
                 ) if play.tree.nodes[q.item.node].id == *node && q.item.choice == *choice => {
                     *position
                 }
-                _ => {
-                    return Err(format!(
-                        "the recorded step {step:?} does not fit the script; was it changed?"
-                    ));
-                }
+                _ => return Err(ResumeError::StepDoesNotFit(format!("{step:?}"))),
             };
             play.select(position);
             if let Notice::Error(e) = play.confirm(&mut Replay) {
-                return Err(e);
+                return Err(ResumeError::Record(e));
             }
         }
         play.replaying = false;
@@ -221,7 +228,7 @@ impl Play {
             Phase::Gae(_) | Phase::Iae(_) => play.announce(recorder),
         };
         match notice {
-            Notice::Error(e) => Err(e),
+            Notice::Error(e) => Err(ResumeError::Record(e)),
             _ => Ok(play),
         }
     }

@@ -170,7 +170,7 @@ impl App {
             config.endpoint = Some(values.endpoint.clone());
             config.model = Some(values.model.clone());
             if let Err(e) = config.save(dir) {
-                self.status = Some((e, true));
+                self.status = Some((e.to_string(), true));
             }
         }
         let req = LaunchRequest {
