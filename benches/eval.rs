@@ -108,7 +108,7 @@ fn one_run(
     .new_run(EvalKind::Gae)
     .ok()?;
     let spec = RunSpec {
-        run_id: format!("bench-{}", RUNS.fetch_add(1, Ordering::Relaxed)),
+        run_id: format!("bench-{}", RUNS.fetch_add(1, Ordering::Relaxed)).into(),
         settings,
         endpoint_host: server.addr().to_string(),
         concurrency,

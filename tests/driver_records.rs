@@ -150,7 +150,7 @@ async fn model_session(store: &Store, tree: &EvalTree, kind: EvalKind, run: &str
     .unwrap();
     let sessions = store
         .list(&Filter {
-            run_id: Some(run.to_owned()),
+            run_id: Some(run.into()),
             ..Filter::default()
         })
         .unwrap();

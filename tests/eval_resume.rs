@@ -20,7 +20,7 @@ use socius::store::{Filter, Store};
 fn run_sessions(store: &Store, run: &str) -> Vec<Session> {
     store
         .list(&Filter {
-            run_id: Some(run.to_owned()),
+            run_id: Some(run.into()),
             ..Filter::default()
         })
         .unwrap()

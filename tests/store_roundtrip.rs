@@ -181,7 +181,7 @@ fn record() -> impl Strategy<Value = SessionRecord> {
                     script: ScriptRef::new(script, b"content"),
                     who,
                     seed,
-                    run_id,
+                    run_id: run_id.map(Into::into),
                     started,
                     // Derived fields are recomputed on import; start them wrong on purpose.
                     finished: None,

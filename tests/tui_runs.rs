@@ -120,7 +120,7 @@ fn run_sessions(store_dir: &Path, run: &str) -> Vec<socius::session::Session> {
     let store = Store::open(store_dir).expect("store");
     store
         .list(&Filter {
-            run_id: Some(run.to_owned()),
+            run_id: Some(run.into()),
             ..Filter::default()
         })
         .expect("list")

@@ -268,7 +268,7 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         "eval run"
     );
     let spec = RunSpec {
-        run_id: run_id.clone(),
+        run_id: run_id.clone().into(),
         settings,
         endpoint_host: endpoint_host(&common.endpoint),
         concurrency,

@@ -415,7 +415,7 @@ pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
         script: args.script.clone(),
         who: args.who.clone(),
         status,
-        run_id: args.run.clone(),
+        run_id: args.run.as_deref().map(Into::into),
         since: args
             .since
             .as_deref()

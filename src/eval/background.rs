@@ -31,7 +31,7 @@ pub enum RunState {
 /// A run going on in the background.
 #[derive(Debug)]
 pub struct BackgroundRun {
-    pub run_id: String,
+    pub run_id: crate::session::RunId,
     /// The run's settings (what its sessions will record).
     pub settings: super::settings::RunSettings,
     progress: Arc<Progress>,

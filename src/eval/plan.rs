@@ -38,7 +38,7 @@ pub(crate) fn make_plan(
 ) -> Result<Plan, RunError> {
     let run = &spec.run_id;
     let existing = store.list(&Filter {
-        run_id: Some(run.clone()),
+        run_id: Some(run.as_str().into()),
         ..Filter::default()
     })?;
     let place = store.path().display();

@@ -138,7 +138,7 @@ impl Cancel {
 /// What a run is.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    pub run_id: String,
+    pub run_id: crate::session::RunId,
     pub settings: RunSettings,
     /// `host:port` of the endpoint (see [`super::settings::endpoint_host`]).
     pub endpoint_host: String,

@@ -64,8 +64,8 @@ pub fn list_runs(store: &Store) -> Result<Vec<RunInfo>, String> {
     let mut runs: BTreeMap<String, RunInfo> = BTreeMap::new();
     for s in &sessions {
         let Some(run) = &s.run_id else { continue };
-        let info = runs.entry(run.clone()).or_insert_with(|| RunInfo {
-            id: run.clone(),
+        let info = runs.entry(run.to_string()).or_insert_with(|| RunInfo {
+            id: run.to_string(),
             settings: settings_of(s),
             model: model_of(s),
             started: s.started,
@@ -119,7 +119,7 @@ fn meta_str(meta: &Value, key: &str) -> Option<String> {
 pub fn episodes(store: &Store, run_id: &str) -> Result<Vec<EpisodeRow>, String> {
     let sessions = store
         .list(&Filter {
-            run_id: Some(run_id.to_owned()),
+            run_id: Some(run_id.into()),
             ..Filter::default()
         })
         .map_err(|e| e.to_string())?;

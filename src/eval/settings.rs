@@ -304,7 +304,7 @@ fn short_hash(h: &str) -> &str {
 /// A store error, or a session of the run whose `meta.run` is unreadable.
 pub fn stored_settings(store: &Store, run_id: &str) -> Result<Option<RunSettings>, String> {
     let filter = Filter {
-        run_id: Some(run_id.to_owned()),
+        run_id: Some(run_id.into()),
         ..Filter::default()
     };
     let sessions = store.list(&filter).map_err(|e: StoreError| e.to_string())?;

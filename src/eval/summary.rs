@@ -110,7 +110,7 @@ fn counting(sessions: Vec<Session>) -> HashMap<(String, u32), Session> {
 
 fn run_sessions(store: &Store, run_id: &str, kind: EvalKind) -> Result<Vec<Session>, StoreError> {
     store.list(&Filter {
-        run_id: Some(run_id.to_owned()),
+        run_id: Some(run_id.into()),
         kind: Some(kind.session_kind()),
         ..Filter::default()
     })
@@ -306,7 +306,7 @@ pub fn stored_report(
 ) -> Result<Option<(Report, Tally, RunSettings)>, String> {
     let sessions = store
         .list(&Filter {
-            run_id: Some(run_id.to_owned()),
+            run_id: Some(run_id.into()),
             ..Filter::default()
         })
         .map_err(|e| e.to_string())?;

@@ -17,7 +17,12 @@ pub fn header_fields(
         ("sha256", s.script.hash.clone()),
         ("who", s.who.to_string()),
         ("seed", s.seed.to_string()),
-        ("run", s.run_id.clone().unwrap_or_else(|| "—".to_owned())),
+        (
+            "run",
+            s.run_id
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), ToString::to_string),
+        ),
         ("status", s.status.to_string()),
         ("started", time(&s.started)),
         (

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Event, RECORD_SCHEMA, SessionId};
+use super::{Event, RECORD_SCHEMA, RunId, SessionId};
 
 open_vocabulary! {
     /// What a session is a walk of.
@@ -154,7 +154,7 @@ pub struct NewSession {
     pub script: ScriptRef,
     pub who: Who,
     pub seed: u64,
-    pub run_id: Option<String>,
+    pub run_id: Option<RunId>,
     pub meta: Value,
 }
 
@@ -183,7 +183,7 @@ pub struct Session {
     pub script: ScriptRef,
     pub who: Who,
     pub seed: u64,
-    pub run_id: Option<String>,
+    pub run_id: Option<RunId>,
     pub started: DateTime<Utc>,
     /// Derived: the time of the status event that ended the session.
     pub finished: Option<DateTime<Utc>>,

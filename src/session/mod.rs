@@ -116,7 +116,7 @@ pub use event::{
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};
 pub use secrets::find_secret;
-pub use vocab::{CrSpeaker, CrStage, EndingOutcome, ItemId, JudgmentChoice};
+pub use vocab::{CrSpeaker, CrStage, EndingOutcome, ItemId, JudgmentChoice, RunId};
 
 /// Schema of the session header written by this version.
 pub const SESSION_SCHEMA: u32 = 1;

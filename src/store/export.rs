@@ -152,7 +152,10 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
             s.who.to_string(),
             s.status.to_string(),
             s.seed.to_string(),
-            s.run_id.clone().unwrap_or_default(),
+            s.run_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             event.seq.to_string(),
             event
                 .at

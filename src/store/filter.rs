@@ -15,7 +15,7 @@ pub struct Filter {
     /// See [`crate::session::Who::matches`].
     pub who: Option<String>,
     pub status: Option<Status>,
-    pub run_id: Option<String>,
+    pub run_id: Option<crate::session::RunId>,
     /// Started at or after.
     pub since: Option<DateTime<Utc>>,
     /// Started before.

@@ -175,7 +175,7 @@ impl SessionPort for StorePort {
             LlmClient::new(config).map_err(|e| PortError::Run(format!("endpoint: {e}")))?;
         let prompts = Prompts::builtin(kind).map_err(|e| PortError::Run(e.to_string()))?;
         let spec = RunSpec {
-            run_id: generate_run_id(),
+            run_id: generate_run_id().into(),
             settings,
             endpoint_host: endpoint_host(&req.endpoint),
             concurrency: req.concurrency,

@@ -255,7 +255,7 @@ pub async fn run_with(
     cancel: Cancel,
 ) -> Result<RunOutcome, socius::eval::RunError> {
     let spec = RunSpec {
-        run_id: run_id.to_owned(),
+        run_id: run_id.into(),
         settings,
         endpoint_host: "127.0.0.1:1".into(),
         concurrency,

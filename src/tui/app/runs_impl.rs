@@ -60,7 +60,7 @@ impl App {
         let going = run.running();
         let id = run.run_id.clone();
         drop(run);
-        going.then_some(id)
+        going.then(|| id.to_string())
     }
 
     pub(super) fn push_screen(&mut self, screen: Screen) {
@@ -188,7 +188,7 @@ impl App {
                 let id = run.run_id.clone();
                 self.run = Some(run);
                 self.status = Some((format!("{}: {id}", s.started_run), false));
-                self.open_run(id);
+                self.open_run(id.to_string());
             }
             Err(e) => {
                 tracing::warn!(error = %e, "model run did not start");
@@ -225,7 +225,7 @@ impl App {
     /// The live state of `view` from the run started here, if it is that run.
     fn update_live(&mut self, view: &mut RunView) {
         let s = self.lang.strings();
-        let Some(run) = self.run.as_mut().filter(|r| r.run_id == view.run_id) else {
+        let Some(run) = self.run.as_mut().filter(|r| *r.run_id == *view.run_id) else {
             return;
         };
         if view.data.settings.is_none() {
@@ -394,7 +394,7 @@ impl App {
                         .map(|e| e.session.clone());
                 }
                 (Action::StopRun, _) => match self.run.as_ref() {
-                    Some(r) if r.run_id == view.run_id && r.running() => {
+                    Some(r) if *r.run_id == *view.run_id && r.running() => {
                         r.stop();
                     }
                     _ => {
