@@ -60,8 +60,7 @@ fn options(
     let theme = Theme::load(
         &theme_name,
         dir.as_ref().map(|d| d.join("themes")).as_deref(),
-    )
-    .map_err(Failure)?;
+    )?;
     if let Some(lang) = globals.lang.as_deref()
         && !matches!(lang, "en" | "zh")
     {

@@ -3,7 +3,7 @@
 //! a new one.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -88,11 +88,42 @@ pub struct Theme {
     pub speakers: Vec<Color>,
 }
 
+/// What is wrong with a theme.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThemeError {
+    #[error("`{0}` is not a #rrggbb colour")]
+    Hex(String),
+    #[error("unknown colour `{0}`")]
+    Colour(String),
+    #[error("unknown role `{role}` (roles: {known})")]
+    UnknownRole { role: String, known: String },
+    #[error("missing role `{0}`")]
+    MissingRole(String),
+    #[error("role `{role}`: {error}")]
+    InRole {
+        role: String,
+        error: Box<ThemeError>,
+    },
+    #[error("speakers: {0}")]
+    Speakers(Box<ThemeError>),
+    #[error("`speakers` needs at least one colour")]
+    NoSpeakers,
+    #[error("{0}")]
+    Yaml(String),
+    /// A user theme file that could not be read or is wrong.
+    #[error("{}: {message}", .path.display())]
+    File { path: PathBuf, message: String },
+    #[error(
+        "unknown theme `{name}` (built-in: {builtin}; or put {name}.yaml in the user theme folder)"
+    )]
+    Unknown { name: String, builtin: String },
+}
+
 /// Parse a colour: a name, `#rrggbb`, an index 0–255, or `reset`.
 ///
 /// # Errors
 /// An unknown colour.
-pub fn parse_color(s: &str) -> Result<Color, String> {
+pub fn parse_color(s: &str) -> Result<Color, ThemeError> {
     let lower = s.trim().to_ascii_lowercase();
     if let Some(hex) = lower.strip_prefix('#') {
         if hex.len() == 6
@@ -101,7 +132,7 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
             let [_, r, g, b] = v.to_be_bytes();
             return Ok(Color::Rgb(r, g, b));
         }
-        return Err(format!("`{s}` is not a #rrggbb colour"));
+        return Err(ThemeError::Hex(s.to_owned()));
     }
     if let Ok(i) = lower.parse::<u8>() {
         return Ok(Color::Indexed(i));
@@ -124,11 +155,11 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
         "lightmagenta" => Color::LightMagenta,
         "lightcyan" => Color::LightCyan,
         "white" => Color::White,
-        _ => return Err(format!("unknown colour `{s}`")),
+        _ => return Err(ThemeError::Colour(s.to_owned())),
     })
 }
 
-fn resolve(spec: &StyleSpec) -> Result<Style, String> {
+fn resolve(spec: &StyleSpec) -> Result<Style, ThemeError> {
     let mut style = Style::default();
     if let Some(fg) = &spec.fg {
         style = style.fg(parse_color(fg)?);
@@ -154,31 +185,35 @@ impl Theme {
     ///
     /// # Errors
     /// YAML errors, unknown or missing roles, bad colours — with the role named.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let file: ThemeFile = crate::script::yaml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ThemeError> {
+        let file: ThemeFile =
+            crate::script::yaml::from_str(text).map_err(|e| ThemeError::Yaml(e.to_string()))?;
         for key in file.roles.keys() {
             if !ROLES.contains(&key.as_str()) {
-                return Err(format!(
-                    "unknown role `{key}` (roles: {})",
-                    ROLES.join(", ")
-                ));
+                return Err(ThemeError::UnknownRole {
+                    role: key.clone(),
+                    known: ROLES.join(", "),
+                });
             }
         }
-        let role = |name: &str| -> Result<Style, String> {
+        let role = |name: &str| -> Result<Style, ThemeError> {
             let spec = file
                 .roles
                 .get(name)
-                .ok_or_else(|| format!("missing role `{name}`"))?;
-            resolve(spec).map_err(|e| format!("role `{name}`: {e}"))
+                .ok_or_else(|| ThemeError::MissingRole(name.to_owned()))?;
+            resolve(spec).map_err(|e| ThemeError::InRole {
+                role: name.to_owned(),
+                error: Box::new(e),
+            })
         };
         let speakers = file
             .speakers
             .iter()
             .map(|s| parse_color(s))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("speakers: {e}"))?;
+            .map_err(|e| ThemeError::Speakers(Box::new(e)))?;
         if speakers.is_empty() {
-            return Err("`speakers` needs at least one colour".to_owned());
+            return Err(ThemeError::NoSpeakers);
         }
         Ok(Self {
             name: file.name.clone(),
@@ -243,25 +278,35 @@ impl Theme {
     ///
     /// # Errors
     /// An unknown name, or a user file that does not parse (named in the message).
-    pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Self, String> {
+    pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Self, ThemeError> {
         if let Some(dir) = user_dir {
             let path = dir.join(format!("{name}.yaml"));
             if path.is_file() {
-                let text = crate::fsx::read_text(&path, crate::fsx::MAX_SMALL_BYTES)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                return Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()));
+                let text =
+                    crate::fsx::read_text(&path, crate::fsx::MAX_SMALL_BYTES).map_err(|e| {
+                        ThemeError::File {
+                            path: path.clone(),
+                            message: e.to_string(),
+                        }
+                    })?;
+                return Self::parse(&text).map_err(|e| ThemeError::File {
+                    path,
+                    message: e.to_string(),
+                });
             }
         }
-        let (_, text) = BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown theme `{name}` (built-in: {}; or put {name}.yaml in the user theme folder)",
-                    names.join(", ")
-                )
-            })?;
+        let (_, text) =
+            BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| ThemeError::Unknown {
+                    name: name.to_owned(),
+                    builtin: BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
         Self::parse(text)
     }
 
@@ -303,14 +348,17 @@ mod tests {
             Theme::load("light", Some(dir.path())).expect("light").name,
             "light"
         );
-        let err = Theme::load("neon", Some(dir.path())).expect_err("unknown");
+        let err = Theme::load("neon", Some(dir.path()))
+            .expect_err("unknown")
+            .to_string();
         assert!(err.contains("unknown theme `neon`"), "{err}");
     }
 
     #[test]
     fn bad_themes_name_the_problem() {
         let err = Theme::parse("name: x\nroles: {text: {fg: purple}}\nspeakers: [red]\n")
-            .expect_err("bad colour");
+            .expect_err("bad colour")
+            .to_string();
         assert!(
             err.contains("unknown role") || err.contains("purple"),
             "{err}"
@@ -318,7 +366,7 @@ mod tests {
         let broken = BUILTIN[0]
             .1
             .replace("fg: yellow, bold: true}", "fg: chartreuse}");
-        let err = Theme::parse(&broken).expect_err("bad colour");
+        let err = Theme::parse(&broken).expect_err("bad colour").to_string();
         assert!(err.contains("chartreuse"), "{err}");
         assert_eq!(parse_color("#ff8000"), Ok(Color::Rgb(255, 128, 0)));
         assert_eq!(parse_color("238"), Ok(Color::Indexed(238)));
