@@ -40,11 +40,8 @@ fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
 
-/// Display width of a string.
-#[must_use]
-pub fn width(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
-}
+/// Display width of a string (the one in `term`).
+pub use crate::term::width;
 
 /// Wrap `text` to lines of at most `max` columns (at least 1). Empty input gives one empty line.
 #[must_use]
