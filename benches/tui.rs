@@ -109,7 +109,7 @@ fn startup(c: &mut Criterion) {
     };
     let first_frame = |o: Options| {
         let app = App::new(o, Box::new(common::NullPort), (120, 40));
-        assert_eq!(app.library.entries.len(), 250);
+        assert_eq!(app.library().entries.len(), 250);
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         term.draw(|f| app.draw(f)).expect("draw");
     };

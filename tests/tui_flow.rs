@@ -118,7 +118,7 @@ fn quitting_mid_tree_and_resuming_gives_one_complete_session() {
         }
         assert_eq!(picked, 3);
         drive(&mut a, &mut term, vec![key('q'), key('y')]);
-        assert!(a.quit);
+        assert!(a.quitting());
         picked
     };
     let sessions = store.list(&Filter::default()).expect("list");

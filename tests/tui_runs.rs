@@ -351,9 +351,9 @@ fn quitting_while_a_run_goes_asks_first_then_stops_it_cleanly() {
     }
     let ask = drive(&mut app, &mut term, vec![key('q')]);
     assert!(ask.contains("模型运行仍在进行"), "{ask}");
-    assert!(!app.quit);
+    assert!(!app.quitting());
     drive(&mut app, &mut term, vec![key('y')]);
-    assert!(app.quit);
+    assert!(app.quitting());
     assert_eq!(app.stop_run(), Some(run.clone()));
     drop(app);
     let sessions = run_sessions(&rig.store_dir(), &run);

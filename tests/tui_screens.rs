@@ -117,9 +117,9 @@ fn iae_items_and_the_quit_dialog() {
                 &drive(&mut a, &mut term, vec![key('q')]),
             );
             drive(&mut a, &mut term, vec![key('n')]);
-            assert!(!a.quit, "n stays");
+            assert!(!a.quitting(), "n stays");
             drive(&mut a, &mut term, vec![key('q'), key('y')]);
-            assert!(a.quit, "y quits");
+            assert!(a.quitting(), "y quits");
         }
     }
 }

@@ -94,7 +94,7 @@ pub enum DriverError {
 }
 
 /// A session on a world tree.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Driver {
     tree: Arc<WorldTree>,
     episode: Episode<Arc<WorldTree>>,

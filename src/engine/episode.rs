@@ -168,7 +168,7 @@ enum State {
 }
 
 /// One episode. Replaying the same inputs with the same config reproduces it exactly.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Episode<T: Deref<Target = WorldTree>> {
     walk: TreeWalk<T>,
     config: EpisodeConfig,

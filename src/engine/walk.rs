@@ -97,7 +97,7 @@ enum State {
 ///
 /// Generic over how the tree is held: `&WorldTree` for short walks, `Arc<WorldTree>` when the
 /// walk lives in long-lived state (the TUI, batch runs).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TreeWalk<T: Deref<Target = WorldTree>> {
     tree: T,
     index: NodeIndex,

@@ -426,7 +426,7 @@ impl WorldTree {
 }
 
 /// Id → index map for a tree's nodes.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct NodeIndex {
     map: std::collections::HashMap<String, usize>,
 }

@@ -110,7 +110,7 @@ enum Next {
 }
 
 /// The play screen's state.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Play {
     pub tree: Arc<WorldTree>,
     pub mode: Mode,

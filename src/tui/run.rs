@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -17,42 +19,43 @@ use ratatui::backend::Backend;
 
 use super::app::{App, Msg};
 
-/// Where messages come from: the terminal, or a script of events in tests.
+/// Where input comes from: the terminal, or a script of messages in tests. A source sends
+/// into the app's one event channel, where background work sends too.
 pub trait EventSource {
-    /// The next message, blocking; `None` ends the loop. With `tick`, a source that waits for
-    /// input returns [`Msg::Tick`] when nothing came for that long.
+    /// Start sending into `events`. `end` is the number a scripted source ends with
+    /// ([`Msg::End`]); a live source never ends by itself.
     ///
     /// # Errors
-    /// Reading the terminal failed.
-    fn next(&mut self, tick: Option<Duration>) -> io::Result<Option<Msg>>;
+    /// The terminal could not be read.
+    fn attach(&mut self, events: Sender<Msg>, end: u64) -> io::Result<()>;
 
-    /// Whether another message is already waiting (the loop draws only when none is).
-    ///
-    /// # Errors
-    /// Reading the terminal failed.
-    fn pending(&mut self) -> io::Result<bool>;
+    /// Stop sending (the loop is over).
+    fn detach(&mut self) {}
 }
 
-/// Scripted messages (tests, headless runs).
+/// Scripted messages (tests, headless runs), followed by the end.
 #[derive(Debug, Default)]
 pub struct Scripted(pub VecDeque<Msg>);
 
 impl EventSource for Scripted {
-    fn next(&mut self, _tick: Option<Duration>) -> io::Result<Option<Msg>> {
-        Ok(self.0.pop_front())
-    }
-
-    fn pending(&mut self) -> io::Result<bool> {
-        Ok(!self.0.is_empty())
+    fn attach(&mut self, events: Sender<Msg>, end: u64) -> io::Result<()> {
+        for msg in self.0.drain(..).chain(std::iter::once(Msg::End(end))) {
+            events
+                .send(msg)
+                .map_err(|_| io::Error::other("the event channel is closed"))?;
+        }
+        Ok(())
     }
 }
 
-/// The real terminal. It also watches for SIGTERM, SIGINT, SIGHUP and SIGQUIT sent from
-/// outside: the loop then ends like a quit, so the terminal is restored (everything answered
-/// is already in the store). A second such signal while it shuts down ends the process at once.
+/// The real terminal, read on a thread of its own. It also watches for SIGTERM, SIGINT, SIGHUP
+/// and SIGQUIT sent from outside and sends [`Msg::Signal`]: the loop then ends like a quit, so
+/// the terminal is restored (everything answered is already in the store). A second such
+/// signal while it shuts down ends the process at once.
 #[derive(Debug, Default)]
 pub struct Crossterm {
-    signals: Option<Signals>,
+    signals: Option<Arc<Signals>>,
+    reader: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
 
 /// The signals that end the UI, each with the flag its handler sets.
@@ -61,7 +64,7 @@ struct Signals {
     flags: Vec<(i32, Arc<AtomicBool>)>,
 }
 
-/// How often the loop looks at the signal flags while nothing else happens.
+/// How often the reader looks at the signal flags (and whether to stop) while no input comes.
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
 impl Signals {
@@ -93,14 +96,15 @@ impl Crossterm {
     /// A signal handler could not be installed.
     pub fn with_signals() -> io::Result<Self> {
         Ok(Self {
-            signals: Some(Signals::install()?),
+            signals: Some(Arc::new(Signals::install()?)),
+            reader: None,
         })
     }
 
     /// The signal that ended the loop, if one did.
     #[must_use]
     pub fn signal(&self) -> Option<i32> {
-        self.signals.as_ref().and_then(Signals::received)
+        self.signals.as_ref().and_then(|s| s.received())
     }
 }
 
@@ -114,36 +118,59 @@ fn translate(ev: Event) -> Option<Msg> {
     }
 }
 
-impl EventSource for Crossterm {
-    fn next(&mut self, tick: Option<Duration>) -> io::Result<Option<Msg>> {
-        let started = Instant::now();
-        loop {
-            if self.signal().is_some() {
-                return Ok(None);
-            }
-            let wait = match tick {
-                Some(t) => t.saturating_sub(started.elapsed()).min(SIGNAL_POLL),
-                None => SIGNAL_POLL,
-            };
-            if !event::poll(wait)? {
-                if tick.is_some_and(|t| started.elapsed() >= t) {
-                    return Ok(Some(Msg::Tick));
-                }
-                continue;
-            }
-            if let Some(msg) = translate(event::read()?) {
-                return Ok(Some(msg));
-            }
+/// The reader thread: terminal events and signals into the channel until told to stop, the
+/// channel closes, or a signal came.
+fn read_terminal(events: &Sender<Msg>, stop: &AtomicBool, signals: Option<&Signals>) {
+    while !stop.load(Ordering::SeqCst) {
+        if let Some(sig) = signals.and_then(Signals::received) {
+            let _ = events.send(Msg::Signal(sig));
+            return;
         }
-    }
-
-    fn pending(&mut self) -> io::Result<bool> {
-        event::poll(Duration::ZERO)
+        let msg = match event::poll(SIGNAL_POLL) {
+            Ok(false) => continue,
+            Ok(true) => match event::read() {
+                Ok(ev) => translate(ev),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the terminal");
+                    return;
+                }
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "reading the terminal");
+                return;
+            }
+        };
+        if let Some(msg) = msg
+            && events.send(msg).is_err()
+        {
+            return;
+        }
     }
 }
 
-/// Run the loop until the app quits or the source ends. Draws once at the start and after
-/// each batch of queued messages.
+impl EventSource for Crossterm {
+    fn attach(&mut self, events: Sender<Msg>, _end: u64) -> io::Result<()> {
+        self.detach();
+        let stop = Arc::new(AtomicBool::new(false));
+        let signals = self.signals.clone();
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("terminal input".to_owned())
+            .spawn(move || read_terminal(&events, &flag, signals.as_deref()))?;
+        self.reader = Some((stop, thread));
+        Ok(())
+    }
+
+    fn detach(&mut self) {
+        if let Some((stop, thread)) = self.reader.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Run the loop until the app quits or a scripted source ends. Draws once at the start and
+/// after each batch of queued messages.
 ///
 /// # Errors
 /// Drawing or reading failed.
@@ -155,19 +182,35 @@ pub fn run_loop<B: Backend>(
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
+    let end = app.next_loop();
+    source.attach(app.sender(), end)?;
+    let result = drive(terminal, app, end);
+    source.detach();
+    result
+}
+
+fn drive<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, end: u64) -> io::Result<()>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
     terminal.draw(|f| app.draw(f)).map_err(io::Error::other)?;
-    while let Some(msg) = source.next(app.tick_interval())? {
-        app.update(msg);
-        while !app.quit && source.pending()? {
-            match source.next(None)? {
-                Some(msg) => app.update(msg),
-                None => break,
+    let mut ended = false;
+    while let Some(msg) = app.next_msg(app.tick_interval()) {
+        let mut next = Some(msg);
+        while let Some(msg) = next.take() {
+            match msg {
+                Msg::End(n) if n == end => ended = true,
+                msg => app.update(msg),
             }
-        }
-        if app.quit {
-            break;
+            if app.quitting() {
+                return Ok(());
+            }
+            next = app.waiting_msg();
         }
         terminal.draw(|f| app.draw(f)).map_err(io::Error::other)?;
+        if ended {
+            break;
+        }
     }
     Ok(())
 }

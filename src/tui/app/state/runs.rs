@@ -1,25 +1,22 @@
 //! The app's model-run screens: starting a run from the library, the runs list, a run's view
 //! with live progress, and going down to an episode's transcript.
 
-use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{App, Overlay, Screen};
-use crate::eval::background::RunState;
+use super::{Overlay, Screen, State};
+use crate::eval::background::{BackgroundRun, RunState};
 use crate::eval::runner::StopReason;
-use crate::eval::{EvalKind, EvalTree};
-use crate::tui::config::Config;
+use crate::eval::runs::RunInfo;
+use crate::tui::app::{Cmd, LaunchError, PortError};
 use crate::tui::keymap::Action;
-use crate::tui::runs::RunData;
 use crate::tui::runs::{
-    FormValues, LaunchRequest, Live, REFRESH, RunForm, RunPane, RunView, RunsList, resume_command,
+    Live, REFRESH, RunData, RunForm, RunPane, RunView, RunsList, resume_command,
 };
 
 /// How often the loop sends [`super::Msg::Tick`] while a run is going.
 pub const TICK: Duration = Duration::from_millis(250);
 
-impl App {
+impl State {
     /// How long the loop may wait for input before sending a tick: while a model run started
     /// here is going, a few times a second; otherwise never (the screen only changes on input).
     #[must_use]
@@ -41,28 +38,6 @@ impl App {
         self.run.as_ref().map(|r| r.run_id.as_str())
     }
 
-    /// Wait up to `timeout` for the run started here to end, then update the screens as a
-    /// tick would. Returns whether it has ended. (Tests synchronise on this instead of
-    /// sleeping; the loop never blocks on it.)
-    pub fn wait_run(&mut self, timeout: Duration) -> bool {
-        let ended = match &mut self.run {
-            Some(r) => !matches!(r.wait(timeout), RunState::Running),
-            None => true,
-        };
-        self.tick();
-        ended
-    }
-
-    /// Stop the run started here and wait until its running episodes are closed. Returns the
-    /// run's id when it was still going.
-    pub fn stop_run(&mut self) -> Option<String> {
-        let run = self.run.take()?;
-        let going = run.running();
-        let id = run.run_id.clone();
-        drop(run);
-        going.then(|| id.to_string())
-    }
-
     pub(super) fn push_screen(&mut self, screen: Screen) {
         let old = std::mem::replace(&mut self.screen, screen);
         self.back.push(old);
@@ -71,17 +46,8 @@ impl App {
     pub(super) fn go_back(&mut self) {
         self.screen = self.back.pop().unwrap_or(Screen::Home);
         match &mut self.screen {
-            Screen::Home => self.refresh_sessions(),
-            Screen::Runs(list) => match self.port.runs() {
-                Ok(rows) => {
-                    list.rows = rows;
-                    list.selected = list.selected.min(list.rows.len().saturating_sub(1));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "session store");
-                    self.status = Some((format!("{}: {e}", self.lang.strings().store_error), true));
-                }
-            },
+            Screen::Home => self.ask(Cmd::LoadSessions),
+            Screen::Runs(_) => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
             Screen::Play(_) | Screen::Detail(_) => {}
         }
@@ -97,25 +63,26 @@ impl App {
             .get(self.home.selected)
             .and_then(|&i| self.library.entries.get(i))
             .map(|e| e.title.clone());
-        let config = self
-            .config_dir
-            .as_deref()
-            .and_then(|d| Config::load(d).ok())
-            .unwrap_or_default();
-        let endpoint = config.endpoint.or_else(|| {
-            std::env::var("SOCIUS_ENDPOINT")
-                .ok()
-                .filter(|v| !v.is_empty())
-        });
-        let form = RunForm::new(endpoint, config.model, visible.len(), selected);
+        let endpoint = self
+            .config
+            .endpoint
+            .clone()
+            .or_else(|| self.endpoint_env.clone());
+        let form = RunForm::new(endpoint, self.config.model.clone(), visible.len(), selected);
         self.overlay = Some(Overlay::Launch(Box::new(form)));
     }
 
-    /// The trees the form asks for: playable world trees the protocol walks (with IAE items
-    /// for IAE), each id once.
-    fn trees_for(&self, v: &FormValues) -> Vec<EvalTree> {
+    pub(super) fn launch(&mut self, mut form: Box<RunForm>) {
+        let values = match form.values(self.lang.strings()) {
+            Ok(v) => v,
+            Err(e) => {
+                form.error = Some(e);
+                self.overlay = Some(Overlay::Launch(form));
+                return;
+            }
+        };
         let visible = self.home.visible(&self.library);
-        let picked: Vec<usize> = if v.all_listed {
+        let entries: Vec<usize> = if values.all_listed {
             visible
         } else {
             visible
@@ -124,73 +91,40 @@ impl App {
                 .into_iter()
                 .collect()
         };
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for i in picked {
-            let Some(entry) = self.library.entries.get(i) else {
-                continue;
-            };
-            if !entry.playable() {
-                continue;
-            }
-            let Ok(tree) = entry.tree() else { continue };
-            if !v.protocol.walks(&tree)
-                || (v.kind == EvalKind::Iae && crate::engine::iae::items(&tree).is_empty())
-                || !seen.insert(tree.id.clone())
-            {
-                continue;
-            }
-            out.push(EvalTree {
-                tree: Arc::clone(&tree),
-                hash: entry.hash.clone(),
-                source: entry.path.clone(),
-            });
-        }
-        out
+        self.config.endpoint = Some(values.endpoint.clone());
+        self.config.model = Some(values.model.clone());
+        self.ask(Cmd::SaveConfig(self.config.clone()));
+        self.ask(Cmd::Launch {
+            form,
+            values,
+            entries,
+        });
     }
 
-    pub(super) fn launch(&mut self, mut form: Box<RunForm>) {
+    /// A run started from the form (or not: the form comes back with the reason).
+    pub(super) fn launched(
+        &mut self,
+        mut form: Box<RunForm>,
+        run: Result<BackgroundRun, LaunchError>,
+    ) {
         let s = self.lang.strings();
-        let values = match form.values(s) {
-            Ok(v) => v,
-            Err(e) => {
-                form.error = Some(e);
-                self.overlay = Some(Overlay::Launch(form));
-                return;
-            }
-        };
-        let trees = self.trees_for(&values);
-        if trees.is_empty() {
-            form.error = Some(s.no_trees.to_owned());
-            self.overlay = Some(Overlay::Launch(form));
-            return;
-        }
-        if let Some(dir) = &self.config_dir {
-            let mut config = Config::load(dir).unwrap_or_default();
-            config.endpoint = Some(values.endpoint.clone());
-            config.model = Some(values.model.clone());
-            if let Err(e) = config.save(dir) {
-                self.status = Some((e.to_string(), true));
-            }
-        }
-        let req = LaunchRequest {
-            trees,
-            endpoint: values.endpoint.clone(),
-            model: values.model.clone(),
-            kind: values.kind,
-            protocol: values.protocol,
-            episodes: values.episodes,
-            concurrency: values.concurrency,
-            max_tokens: values.max_tokens,
-        };
-        match self.port.launch(req) {
+        match run {
             Ok(run) => {
                 let id = run.run_id.clone();
-                self.run = Some(run);
+                if let Some(old) = self.run.replace(run) {
+                    self.ask(Cmd::Dispose(old));
+                }
                 self.status = Some((format!("{}: {id}", s.started_run), false));
-                self.open_run(id.to_string());
+                self.ask(Cmd::LoadRunData {
+                    run_id: id.to_string(),
+                    open: true,
+                });
             }
-            Err(e) => {
+            Err(LaunchError::NoTrees) => {
+                form.error = Some(s.no_trees.to_owned());
+                self.overlay = Some(Overlay::Launch(form));
+            }
+            Err(LaunchError::Port(e)) => {
                 tracing::warn!(error = %e, "model run did not start");
                 form.error = Some(e.to_string());
                 self.overlay = Some(Overlay::Launch(form));
@@ -199,27 +133,58 @@ impl App {
     }
 
     pub(super) fn open_runs(&mut self) {
-        let rows = match self.port.runs() {
+        self.ask(Cmd::LoadRuns { open: true });
+    }
+
+    /// The runs list read back: opened, or the list on screen refreshed.
+    pub(super) fn runs_loaded(&mut self, open: bool, rows: Result<Vec<RunInfo>, PortError>) {
+        let rows = match rows {
             Ok(rows) => rows,
             Err(e) => {
                 self.store_failed(&e);
                 return;
             }
         };
-        self.push_screen(Screen::Runs(Box::new(RunsList { rows, selected: 0 })));
+        if open {
+            self.push_screen(Screen::Runs(Box::new(RunsList { rows, selected: 0 })));
+        } else if let Screen::Runs(list) = &mut self.screen {
+            list.rows = rows;
+            list.selected = list.selected.min(list.rows.len().saturating_sub(1));
+        }
     }
 
-    fn open_run(&mut self, run_id: String) {
-        let data = match self.port.run_data(&run_id) {
-            Ok(data) => data,
+    /// A run read back: its screen opened (even when the store failed, the live state shows),
+    /// or the run on screen refreshed.
+    pub(super) fn run_data_loaded(
+        &mut self,
+        run_id: &str,
+        open: bool,
+        data: Result<RunData, PortError>,
+    ) {
+        let data = match data {
+            Ok(data) => Some(data),
             Err(e) => {
                 self.store_failed(&e);
-                RunData::default()
+                None
             }
         };
-        let mut view = RunView::new(run_id, data, Live::Stored);
-        self.update_live(&mut view);
-        self.push_screen(Screen::Run(Box::new(view)));
+        if open {
+            let mut view = RunView::new(run_id.to_owned(), data.unwrap_or_default(), Live::Stored);
+            self.update_live(&mut view);
+            self.push_screen(Screen::Run(Box::new(view)));
+            return;
+        }
+        if let (Screen::Run(view), Some(mut data)) = (&mut self.screen, data)
+            && *view.run_id == *run_id
+        {
+            if data.settings.is_none() {
+                data.settings = view.data.settings.take();
+            }
+            view.data = data;
+            view.selected = view
+                .selected
+                .min(view.data.episodes.len().saturating_sub(1));
+        }
     }
 
     /// The live state of `view` from the run started here, if it is that run.
@@ -235,10 +200,9 @@ impl App {
         let stopping = run.stopping();
         let last_error = run.last_error();
         let endpoint = self
-            .config_dir
-            .as_deref()
-            .and_then(|d| Config::load(d).ok())
-            .and_then(|c| c.endpoint)
+            .config
+            .endpoint
+            .clone()
             .unwrap_or_else(|| "URL".to_owned());
         view.live = match run.poll() {
             RunState::Running => Live::Running {
@@ -317,24 +281,15 @@ impl App {
                 // The last reading after the run ends is never skipped.
                 let just_ended = was_live && matches!(view.live, Live::Ended { .. });
                 if (counters != view.seen && due) || just_ended {
-                    if let Ok(mut data) = self.port.run_data(&view.run_id) {
-                        if data.settings.is_none() {
-                            data.settings = view.data.settings.take();
-                        }
-                        view.data = data;
-                    }
+                    self.ask(Cmd::LoadRunData {
+                        run_id: view.run_id.clone(),
+                        open: false,
+                    });
                     view.seen = counters;
                     view.refreshed = Instant::now();
-                    view.selected = view
-                        .selected
-                        .min(view.data.episodes.len().saturating_sub(1));
                 }
             }
-            Screen::Runs(list) if ended_now => {
-                if let Ok(rows) = self.port.runs() {
-                    list.rows = rows;
-                }
-            }
+            Screen::Runs(_) if ended_now => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Runs(_) | Screen::Home | Screen::Play(_) | Screen::Detail(_) => {}
         }
         self.screen = screen;
@@ -409,14 +364,11 @@ impl App {
         if back {
             self.go_back();
         }
-        if let Some(id) = open {
-            self.open_run(id);
+        if let Some(run_id) = open {
+            self.ask(Cmd::LoadRunData { run_id, open: true });
         }
         if let Some(id) = detail {
-            match self.port.detail(&id) {
-                Ok(d) => self.push_screen(Screen::Detail(Box::new(d))),
-                Err(e) => self.store_failed(&e),
-            }
+            self.ask(Cmd::LoadDetail(id));
         }
         if matches!(action, Action::StopRun) {
             self.tick();
