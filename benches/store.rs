@@ -20,7 +20,7 @@ fn decision(i: u64) -> EventBody {
     EventBody::Decision(Decision {
         node: Some(format!("node-{}", i % 40)),
         option_index: (i % 4) as u32,
-        option_id: format!("opt-{}", i % 4),
+        option_id: format!("opt-{}", i % 4).into(),
         latency_ms: 800 + i % 3000,
     })
 }
@@ -31,7 +31,7 @@ fn options(i: u64) -> EventBody {
         prompt: None,
         options: (0..4)
             .map(|k| PresentedOption {
-                id: format!("opt-{k}"),
+                id: format!("opt-{k}").into(),
                 text: format!("我们一起把厨房打扫干净，好吗？ option {k} at step {i}"),
             })
             .collect(),

@@ -192,7 +192,7 @@ async fn a_person_and_a_model_leave_the_same_records() {
                 .iter()
                 .filter_map(|e| match &e.body {
                     EventBody::IaeAnswer(a) if a.correct == Some(false) => {
-                        Some(a.option_id.clone())
+                        Some(a.option_id.to_string())
                     }
                     _ => None,
                 })

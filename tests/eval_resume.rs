@@ -11,10 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use eval_common::*;
 use serde_json::json;
 use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
-use socius::eval::runner::{INTERRUPT_REASON, REOPEN_REASON};
 use socius::eval::summary::slot_of;
 use socius::eval::{Cancel, EvalKind, Report, RunError, StopReason};
-use socius::session::{EventBody, NewSession, ScriptRef, Session, Status};
+use socius::session::{EventBody, NewSession, ScriptRef, Session, Status, StatusReason};
 use socius::store::{Filter, Store};
 
 fn run_sessions(store: &Store, run: &str) -> Vec<Session> {
@@ -201,7 +200,7 @@ async fn an_interrupted_run_keeps_finished_episodes_and_resume_completes_it() {
         let Some(EventBody::SessionStatus(change)) = events.last().map(|e| &e.body) else {
             panic!("ends with a status");
         };
-        assert_eq!(change.reason.as_deref(), Some(INTERRUPT_REASON));
+        assert_eq!(change.reason, Some(StatusReason::Interrupted));
     }
     assert!(sessions.iter().all(|s| s.status != Status::InProgress));
     let before = finished_slots(&sessions);
@@ -307,7 +306,7 @@ async fn a_session_left_in_progress_by_a_crash_is_abandoned_and_redone() {
     assert_eq!(s.status, Status::Abandoned);
     let last = store.events(crashed.id).unwrap().pop().unwrap();
     assert!(
-        matches!(last.body, EventBody::SessionStatus(c) if c.reason.as_deref() == Some(REOPEN_REASON))
+        matches!(last.body, EventBody::SessionStatus(c) if c.reason == Some(StatusReason::Reopened))
     );
     assert!(
         server.request_count() > items,

@@ -19,7 +19,7 @@ fn decision(i: u32) -> EventBody {
     EventBody::Decision(Decision {
         node: Some(format!("n{i}")),
         option_index: i % 4,
-        option_id: format!("o{i}"),
+        option_id: format!("o{i}").into(),
         latency_ms: 100 + u64::from(i),
     })
 }

@@ -63,7 +63,10 @@ fn body() -> impl Strategy<Value = EventBody> {
                     prompt: None,
                     options: opts
                         .into_iter()
-                        .map(|(id, text)| PresentedOption { id, text })
+                        .map(|(id, text)| PresentedOption {
+                            id: id.into(),
+                            text
+                        })
                         .collect(),
                 })
             ),
@@ -77,7 +80,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                 |(node, option_index, option_id, latency_ms)| EventBody::Decision(Decision {
                     node,
                     option_index,
-                    option_id,
+                    option_id: option_id.into(),
                     latency_ms,
                 })
             ),
@@ -115,7 +118,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                     item: socius::session::ItemId(item),
                     ability: Some("empathy".into()),
                     option_index,
-                    option_id,
+                    option_id: option_id.into(),
                     correct,
                     latency_ms: 3,
                 })

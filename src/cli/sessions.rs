@@ -470,7 +470,7 @@ fn debug_append(dir: &Path, args: &DebugAppendArgs) -> CmdResult {
         for e in 0..args.events {
             let options = (0..3)
                 .map(|i| PresentedOption {
-                    id: format!("o{i}"),
+                    id: format!("o{i}").into(),
                     text: format!("option {i} of {e}"),
                 })
                 .collect();
@@ -483,7 +483,7 @@ fn debug_append(dir: &Path, args: &DebugAppendArgs) -> CmdResult {
             let decision = EventBody::Decision(Decision {
                 node: Some(format!("n{e}")),
                 option_index: e % 3,
-                option_id: format!("o{}", e % 3),
+                option_id: format!("o{}", e % 3).into(),
                 latency_ms: u64::from(e),
             });
             let seq = store.append(session.id, decision)?;

@@ -17,25 +17,25 @@ use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
 use crate::engine::iae::ItemRef;
 use crate::script::model::{Outcome, Utterance, WorldTree};
 use crate::session::{
-    Decision, Ending, EventBody, IaeAnswer, ItemId, OptionsPresented, PresentedOption, Status,
-    StatusChange,
+    Decision, Ending, EventBody, IaeAnswer, ItemId, OptionId, OptionsPresented, PresentedOption,
+    Status, StatusChange, StatusReason,
 };
 
 /// The stored id of an IAE option by its source: `candidate`, `distractor-<k>`.
 #[must_use]
-pub fn iae_option_id(source: OptionSource) -> String {
+pub fn iae_option_id(source: OptionSource) -> OptionId {
     match source {
-        OptionSource::Candidate => "candidate".to_owned(),
-        OptionSource::Distractor(k) => format!("distractor-{k}"),
-        OptionSource::Choice(c) => format!("choice-{c}"),
+        OptionSource::Candidate => OptionId::candidate(),
+        OptionSource::Distractor(k) => OptionId::distractor(k),
+        OptionSource::Choice(c) => OptionId(format!("choice-{c}")),
     }
 }
 
 /// The stored id of a presented option.
 #[must_use]
-pub fn option_id(tree: &WorldTree, question: &Question, source: OptionSource) -> String {
+pub fn option_id(tree: &WorldTree, question: &Question, source: OptionSource) -> OptionId {
     match source {
-        OptionSource::Choice(c) => tree.nodes[question.node].choices[c].target.clone(),
+        OptionSource::Choice(c) => OptionId(tree.nodes[question.node].choices[c].target.clone()),
         other => iae_option_id(other),
     }
 }
@@ -159,7 +159,7 @@ pub fn closing(tree: &WorldTree, end: &EpisodeEnd) -> Vec<EventBody> {
     }
     out.push(EventBody::SessionStatus(StatusChange {
         status: Status::Finished,
-        reason: end.dropped.map(|d| d.name().to_owned()),
+        reason: end.dropped.map(StatusReason::Dropped),
     }));
     out
 }

@@ -26,7 +26,7 @@ use crate::driver::{
 };
 use crate::engine::episode::{EpisodeConfig, Mode, QuestionKind};
 use crate::script::model::{Language, Utterance, WorldTree};
-use crate::session::{EventBody, SessionId, Status, StatusChange};
+use crate::session::{EventBody, SessionId, Status, StatusChange, StatusReason};
 use crate::store::{Store, StoreError};
 
 /// Shared by the tasks of one run.
@@ -185,7 +185,7 @@ pub(crate) async fn play(
             status: Status::Failed,
             events: vec![EventBody::SessionStatus(StatusChange {
                 status: Status::Failed,
-                reason: Some(error.clone()),
+                reason: Some(StatusReason::Other(error.clone())),
             })],
             error: Some(error),
         },

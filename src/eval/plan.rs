@@ -11,13 +11,8 @@ use super::runner::{EvalTree, RunError, RunSpec};
 use super::settings::EvalKind;
 use super::summary::slot_of;
 use crate::script::model::{NodeIndex, WorldTree};
-use crate::session::Status;
+use crate::session::{Status, StatusReason};
 use crate::store::{Filter, Store};
-
-/// The reason written on sessions a resume finds still in progress.
-pub const REOPEN_REASON: &str = "left in progress by an interrupted run; redone on resume";
-/// The reason written on sessions stopped by [`super::Cancel::cancel`].
-pub const INTERRUPT_REASON: &str = "interrupted; resume the run to redo it";
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Job {
@@ -66,7 +61,7 @@ pub(crate) fn make_plan(
         }
         match s.status {
             Status::InProgress => {
-                store.set_status(s.id, Status::Abandoned, Some(REOPEN_REASON.to_owned()))?;
+                store.set_status(s.id, Status::Abandoned, Some(StatusReason::Reopened))?;
                 reopened += 1;
             }
             Status::Finished => {

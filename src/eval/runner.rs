@@ -33,7 +33,6 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::episode::{EpisodeEnd, Shared};
-pub use super::plan::{INTERRUPT_REASON, REOPEN_REASON};
 use super::plan::{Job, make_plan};
 use super::progress::{Progress, Snapshot};
 use super::protocol::Protocol;
@@ -42,7 +41,7 @@ use super::summary::{Report, Tally, gae_report, iae_report};
 use crate::agent::llm::{Pool, PromptSet, TemplateError};
 use crate::engine::derive_seed;
 use crate::script::model::{Language, WorldTree};
-use crate::session::{NewSession, ScriptRef, SessionId, Status, Who};
+use crate::session::{NewSession, ScriptRef, SessionId, Status, StatusReason, Who};
 use crate::store::{Store, StoreError};
 
 /// A tree to evaluate: the tree, the sha256 of its file, and where it came from.
@@ -272,10 +271,8 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
     let store = ctx.shared.store.clone();
     let id = session.id;
     let Some(end) = end else {
-        blocking(move || {
-            store.set_status(id, Status::Abandoned, Some(INTERRUPT_REASON.to_owned()))
-        })
-        .await?;
+        blocking(move || store.set_status(id, Status::Abandoned, Some(StatusReason::Interrupted)))
+            .await?;
         ctx.shared.progress.abandoned();
         return Ok(());
     };

@@ -154,9 +154,10 @@ pub fn episodes(store: &Store, run_id: &str) -> Result<Vec<EpisodeRow>, String> 
                 }
             }
             (Status::Finished, _) => reason
+                .map(|r| r.to_string())
                 .or_else(|| outcome.map(|o| o.to_string()))
                 .unwrap_or_else(|| "finished".to_owned()),
-            (_, _) => reason.unwrap_or_else(|| s.status.to_string()),
+            (_, _) => reason.map_or_else(|| s.status.to_string(), |r| r.to_string()),
         };
         rows.push(EpisodeRow {
             session: s.id.to_string(),

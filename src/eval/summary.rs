@@ -6,7 +6,6 @@
 //! nothing (never run, or abandoned: still pending). Only the trees given to this invocation
 //! are counted.
 
-use crate::engine::DropReason;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -128,8 +127,8 @@ fn gae_result(store: &Store, s: &Session) -> Result<GaeResult, StoreError> {
             _ => {}
         }
     }
-    Ok(match (reason.as_deref(), outcome) {
-        (Some(r), _) => DropReason::from_name(r).map_or(GaeResult::Error, GaeResult::Dropped),
+    Ok(match (reason.as_ref(), outcome) {
+        (Some(r), _) => r.dropped().map_or(GaeResult::Error, GaeResult::Dropped),
         (None, Some(o)) if o != Outcome::Unlabelled => GaeResult::Ended(o),
         _ => GaeResult::Error,
     })

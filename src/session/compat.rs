@@ -8,11 +8,11 @@
 //!   `options_presented`, so exports show which distractor was picked.
 
 use super::event::{Event, EventBody};
+use super::vocab::{OptionId, OptionKind};
 
 /// Whether an option id is the old screen-position form (`other-<digits>`).
-fn is_legacy_position(id: &str) -> bool {
-    id.strip_prefix("other-")
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+fn is_legacy_position(id: &OptionId) -> bool {
+    matches!(id.kind(), OptionKind::LegacyPosition(_))
 }
 
 /// Map every legacy IAE answer of a session's log (in `seq` order, from its start) to the id
@@ -55,8 +55,8 @@ pub fn same_event(a: &Event, b: &Event) -> bool {
             let mut y = b.clone();
             if let (EventBody::IaeAnswer(xa), EventBody::IaeAnswer(ya)) = (&mut x.body, &mut y.body)
             {
-                xa.option_id.clear();
-                ya.option_id.clear();
+                xa.option_id = OptionId::default();
+                ya.option_id = OptionId::default();
             }
             x == y
         }
@@ -85,7 +85,7 @@ mod tests {
             options: ids
                 .iter()
                 .map(|id| PresentedOption {
-                    id: (*id).to_owned(),
+                    id: (*id).into(),
                     text: format!("text of {id}"),
                 })
                 .collect(),
@@ -127,8 +127,8 @@ mod tests {
             ids,
             ["distractor-1", "candidate", "distractor-1", "other-7"]
         );
-        assert!(!is_legacy_position("other-"));
-        assert!(!is_legacy_position("other-x"));
+        assert!(!is_legacy_position(&OptionId::from("other-")));
+        assert!(!is_legacy_position(&OptionId::from("other-x")));
     }
 
     #[test]

@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CrSpeaker, CrStage, EVENT_SCHEMA, EndingOutcome, ItemId, JudgmentChoice, Status};
+use super::{
+    CrSpeaker, CrStage, EVENT_SCHEMA, EndingOutcome, ItemId, JudgmentChoice, OptionId, Status,
+    StatusReason,
+};
 
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,7 +72,7 @@ pub struct TextShown {
 /// One choice as presented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresentedOption {
-    pub id: String,
+    pub id: OptionId,
     pub text: String,
 }
 
@@ -91,7 +94,7 @@ pub struct Decision {
     pub node: Option<String>,
     /// Index into the last `options_presented` list (presented order, 0-based).
     pub option_index: u32,
-    pub option_id: String,
+    pub option_id: OptionId,
     pub latency_ms: u64,
 }
 
@@ -194,7 +197,7 @@ pub struct IaeAnswer {
     pub ability: Option<String>,
     /// Index into the last `options_presented` list.
     pub option_index: u32,
-    pub option_id: String,
+    pub option_id: OptionId,
     #[serde(default)]
     pub correct: Option<bool>,
     pub latency_ms: u64,
@@ -228,7 +231,7 @@ pub struct Ending {
 pub struct StatusChange {
     pub status: Status,
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<StatusReason>,
 }
 
 /// Decode the body of one known type, or hand the value back for a type this version does

@@ -116,7 +116,10 @@ pub use event::{
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};
 pub use secrets::find_secret;
-pub use vocab::{CrSpeaker, CrStage, EndingOutcome, ItemId, JudgmentChoice, RunId};
+pub use vocab::{
+    CrSpeaker, CrStage, EndingOutcome, ItemId, JudgmentChoice, OptionId, OptionKind, RunId,
+    StatusReason,
+};
 
 /// Schema of the session header written by this version.
 pub const SESSION_SCHEMA: u32 = 1;

@@ -164,7 +164,7 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
             node.unwrap_or_default(),
             item.map(|i| i.0).unwrap_or_default(),
             index.to_string(),
-            option_id.clone(),
+            option_id.to_string(),
             text,
             ability.unwrap_or_default(),
             correct.map(|c| c.to_string()).unwrap_or_default(),

@@ -10,7 +10,7 @@ use super::keys::{encode, event_key, session_key, split_event_key};
 use super::{Result, Store, StoreError};
 use crate::session::{
     EVENT_SCHEMA, EventBody, NewSession, SESSION_SCHEMA, Session, SessionId, Status, StatusChange,
-    Who, find_secret,
+    StatusReason, Who, find_secret,
 };
 
 /// The current time at the store's resolution (milliseconds).
@@ -220,7 +220,12 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::append`].
-    pub fn set_status(&self, id: SessionId, status: Status, reason: Option<String>) -> Result<u64> {
+    pub fn set_status(
+        &self,
+        id: SessionId,
+        status: Status,
+        reason: Option<StatusReason>,
+    ) -> Result<u64> {
         self.append(
             id,
             EventBody::SessionStatus(StatusChange { status, reason }),

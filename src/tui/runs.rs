@@ -257,18 +257,18 @@ impl RunForm {
     ///
     /// # Errors
     /// An empty endpoint or model, a number that is not a whole number from 1.
-    pub fn values(&mut self, s: &Strings) -> Result<FormValues, String> {
-        let fail = |form: &mut Self, field: Field, msg: String| {
+    pub fn values(&mut self) -> Result<FormValues, FormError> {
+        let fail = |form: &mut Self, field: Field, error: FormError| {
             form.focus = Field::ALL.iter().position(|f| *f == field).unwrap_or(0);
-            Err(msg)
+            Err(error)
         };
         let endpoint = self.endpoint.trim().to_owned();
         if endpoint.is_empty() {
-            return fail(self, Field::Endpoint, s.need_endpoint.to_owned());
+            return fail(self, Field::Endpoint, FormError::NoEndpoint);
         }
         let model = self.model.trim().to_owned();
         if model.is_empty() {
-            return fail(self, Field::Model, s.need_model.to_owned());
+            return fail(self, Field::Model, FormError::NoModel);
         }
         let number = |text: &str| {
             text.parse::<u32>()
@@ -278,26 +278,19 @@ impl RunForm {
         let episodes = match self.kind {
             EvalKind::Gae => match number(&self.episodes) {
                 Some(n) => n,
-                None => {
-                    let msg = format!("{}: {}", s.f_episodes, s.bad_number);
-                    return fail(self, Field::Episodes, msg);
-                }
+                None => return fail(self, Field::Episodes, FormError::BadEpisodes),
             },
             EvalKind::Iae => 1,
         };
-        let Some(concurrency) = number(&self.concurrency).filter(|n| *n <= 512) else {
-            let msg = format!("{}: {} (≤ 512)", s.f_concurrency, s.bad_number);
-            return fail(self, Field::Concurrency, msg);
+        let Some(concurrency) = number(&self.concurrency).filter(|n| *n <= MAX_CONCURRENCY) else {
+            return fail(self, Field::Concurrency, FormError::BadConcurrency);
         };
         let max_tokens = if self.max_tokens.is_empty() {
             None
         } else {
             match number(&self.max_tokens) {
                 Some(n) => Some(n),
-                None => {
-                    let msg = format!("{}: {}", s.f_max_tokens, s.bad_number);
-                    return fail(self, Field::MaxTokens, msg);
-                }
+                None => return fail(self, Field::MaxTokens, FormError::BadMaxTokens),
             }
         };
         Ok(FormValues {
@@ -310,6 +303,41 @@ impl RunForm {
             max_tokens,
             all_listed: self.all_listed || self.selected_title.is_none(),
         })
+    }
+}
+
+/// The most requests a run from the form may have in flight.
+const MAX_CONCURRENCY: u32 = 512;
+
+/// What is wrong with the run form's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormError {
+    NoEndpoint,
+    NoModel,
+    /// Episodes per tree is not a whole number from 1 to 100,000.
+    BadEpisodes,
+    /// Concurrency is not a whole number from 1 to 512.
+    BadConcurrency,
+    /// The token limit is set but not a whole number from 1 to 100,000.
+    BadMaxTokens,
+}
+
+impl FormError {
+    /// The message shown in the form, in the interface's language.
+    #[must_use]
+    pub fn message(self, s: &Strings) -> String {
+        match self {
+            Self::NoEndpoint => s.need_endpoint.to_owned(),
+            Self::NoModel => s.need_model.to_owned(),
+            Self::BadEpisodes => format!("{}: {}", s.f_episodes, s.bad_number),
+            Self::BadConcurrency => {
+                format!(
+                    "{}: {} (≤ {MAX_CONCURRENCY})",
+                    s.f_concurrency, s.bad_number
+                )
+            }
+            Self::BadMaxTokens => format!("{}: {}", s.f_max_tokens, s.bad_number),
+        }
     }
 }
 

@@ -73,10 +73,10 @@ impl State {
     }
 
     pub(super) fn launch(&mut self, mut form: Box<RunForm>) {
-        let values = match form.values(self.lang.strings()) {
+        let values = match form.values() {
             Ok(v) => v,
             Err(e) => {
-                form.error = Some(e);
+                form.error = Some(e.message(self.lang.strings()));
                 self.overlay = Some(Overlay::Launch(form));
                 return;
             }
