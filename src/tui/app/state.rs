@@ -1,26 +1,33 @@
 //! The model: every screen's state, `update` and `draw`. No I/O happens here; what needs the
 //! store, the files or the settings is asked for as a [`Cmd`] and answered by a [`Msg::Done`].
+//!
+//! This file routes messages and draws the frame; each screen's keys and answers are handled in
+//! its own module — `home` (library and sessions), `play`, `runs` (the runs list and a run's
+//! view), `overlay` (help, quit, name, mode and the run form) — and drawn by its view in
+//! `tui::views`.
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEventKind, MouseEvent, MouseEventKind};
 use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Cmd, Collect, Detail, Done, Msg, OpenFailure, Opened, Options, PortError};
+use super::{Cmd, Detail, Done, Msg, Options, PortError};
 use crate::eval::background::BackgroundRun;
 use crate::tui::config::Config;
 use crate::tui::i18n::Lang;
 use crate::tui::keymap::{Action, action_for};
 use crate::tui::library::Library;
 use crate::tui::play::{Mode, Notice, Phase, Play};
-use crate::tui::runs::{FormKey, Live, RunForm, RunView, RunsList};
+use crate::tui::runs::{Live, RunForm, RunView, RunsList};
 use crate::tui::theme::Theme;
-use crate::tui::views::home::{Home, Pane};
+use crate::tui::views::home::Home;
 use crate::tui::views::{self, Ctx};
 
+mod home;
+mod overlay;
+mod play;
 mod runs;
 
 pub(super) enum Overlay {
@@ -241,163 +248,6 @@ impl State {
         }
     }
 
-    fn search_key(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Esc => {
-                self.home.searching = false;
-                self.home.search.clear();
-            }
-            KeyCode::Enter | KeyCode::Down | KeyCode::Tab => self.home.searching = false,
-            KeyCode::Backspace => {
-                self.home.search.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.home.search.push(c);
-            }
-            _ => {}
-        }
-        self.home.selected = 0;
-    }
-
-    fn overlay_key(&mut self, key: KeyEvent) {
-        let Some(overlay) = self.overlay.take() else {
-            return;
-        };
-        match overlay {
-            Overlay::Help { mut scroll } => match action_for(&key) {
-                Some(Action::Help | Action::Back | Action::Quit) => {}
-                Some(Action::Down) => {
-                    scroll += 1;
-                    self.overlay = Some(Overlay::Help { scroll });
-                }
-                Some(Action::Up) => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    });
-                }
-                Some(Action::PageDown) => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll + 10,
-                    });
-                }
-                Some(Action::PageUp) => {
-                    self.overlay = Some(Overlay::Help {
-                        scroll: scroll.saturating_sub(10),
-                    });
-                }
-                _ => self.overlay = Some(Overlay::Help { scroll }),
-            },
-            Overlay::ConfirmQuit { to_home } => match key.code {
-                KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => {
-                    if to_home {
-                        self.leave_play();
-                    } else {
-                        self.quit = true;
-                    }
-                }
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.quit = true;
-                }
-                KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
-                _ => self.overlay = Some(Overlay::ConfirmQuit { to_home }),
-            },
-            Overlay::AskName { mut input, then } => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    let name = input.trim().to_owned();
-                    if name.is_empty() {
-                        self.overlay = Some(Overlay::AskName { input, then });
-                        return;
-                    }
-                    self.config.annotator = Some(name.clone());
-                    self.ask(Cmd::SaveConfig(self.config.clone()));
-                    self.annotator = Some(name);
-                    if let Some((entry, mode)) = then {
-                        self.start(entry, mode);
-                    }
-                }
-                KeyCode::Backspace => {
-                    input.pop();
-                    self.overlay = Some(Overlay::AskName { input, then });
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    input.push(c);
-                    self.overlay = Some(Overlay::AskName { input, then });
-                }
-                _ => self.overlay = Some(Overlay::AskName { input, then }),
-            },
-            Overlay::ChooseMode { entry } => match action_for(&key) {
-                Some(Action::Pick(n @ 1..=3)) => {
-                    let mode = [Mode::Gae, Mode::Iae, Mode::Both][usize::from(n - 1)];
-                    self.start_or_ask_name(entry, mode);
-                }
-                Some(Action::Back | Action::Quit) => {}
-                _ => self.overlay = Some(Overlay::ChooseMode { entry }),
-            },
-            Overlay::Launch(mut form) => match form.key(key) {
-                FormKey::Cancel => {}
-                FormKey::Stay => self.overlay = Some(Overlay::Launch(form)),
-                FormKey::Submit => self.launch(form),
-            },
-        }
-    }
-
-    /// Start a session on library entry `entry`, asking for the annotator's name first if
-    /// it is not known. The commands to run.
-    pub(super) fn start_or_ask_name(&mut self, entry: usize, mode: Mode) -> Vec<Cmd> {
-        if self.annotator.is_some() {
-            self.start(entry, mode);
-        } else {
-            self.overlay = Some(Overlay::AskName {
-                input: String::new(),
-                then: Some((entry, mode)),
-            });
-        }
-        std::mem::take(&mut self.out)
-    }
-
-    fn start(&mut self, entry: usize, mode: Mode) {
-        self.ask(Cmd::Start {
-            entry,
-            mode,
-            annotator: self.annotator.clone().unwrap_or_default(),
-            training: self.training,
-        });
-    }
-
-    /// A session opened (or not): show it.
-    fn opened(&mut self, result: Result<Box<Opened>, OpenFailure>) {
-        let s = self.lang.strings();
-        match result {
-            Ok(o) => {
-                if o.resumed {
-                    self.status = Some((s.resumed.to_owned(), false));
-                }
-                let Opened { play, title, .. } = *o;
-                self.screen = Screen::Play(Box::new(PlayScreen {
-                    play,
-                    title,
-                    saving: None,
-                }));
-            }
-            Err(OpenFailure::Store(e)) => self.store_failed(&e),
-            Err(OpenFailure::NotInLibrary(id)) => {
-                self.status = Some((format!("{}: {id}", s.not_in_library), true));
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "session not opened");
-                self.status = Some((e.to_string(), true));
-            }
-        }
-    }
-
-    /// Back from the play screen to the library.
-    fn leave_play(&mut self) {
-        self.screen = Screen::Home;
-        self.ask(Cmd::CloseSession);
-        self.ask(Cmd::LoadSessions);
-    }
-
     /// What a command did.
     fn done(&mut self, done: Done) {
         match done {
@@ -418,73 +268,6 @@ impl State {
             Done::Runs { open, rows } => self.runs_loaded(open, rows),
             Done::RunData { run_id, open, data } => self.run_data_loaded(&run_id, open, data),
             Done::Launched { form, run } => self.launched(form, run),
-        }
-    }
-
-    /// The step being saved was written: show it. Or it was not: stay where the screen was.
-    fn recorded(&mut self, result: Result<(), crate::store::StoreError>) {
-        let Screen::Play(p) = &mut self.screen else {
-            return;
-        };
-        let Some((next, notice)) = p.saving.take() else {
-            return;
-        };
-        match result {
-            Ok(()) => {
-                p.play = *next;
-                self.after_step(notice);
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "a step was not recorded");
-                let s = self.lang.strings();
-                self.status = Some((format!("{}: {e}", s.store_error), true));
-            }
-        }
-    }
-
-    /// Take a step on the play screen (Enter, reveal-all) on a copy of the session: a step
-    /// that writes events is shown once they are stored; one that writes nothing at once.
-    fn step(&mut self, action: Action) {
-        let Screen::Play(p) = &mut self.screen else {
-            return;
-        };
-        let mut next = p.play.clone();
-        next.scroll = 0;
-        let mut events = Collect::default();
-        let notice = match action {
-            Action::RevealAll => next.reveal_all(&mut events),
-            _ => next.confirm(&mut events),
-        };
-        if events.0.is_empty() {
-            p.play = next;
-            self.after_step(notice);
-        } else {
-            p.saving = Some((Box::new(next), notice));
-            self.ask(Cmd::Record(events.0));
-        }
-    }
-
-    /// Tell the user what the step just shown did.
-    fn after_step(&mut self, notice: Notice) {
-        let s = self.lang.strings();
-        let feedback = match &mut self.screen {
-            Screen::Play(p) => p.play.take_feedback(),
-            _ => None,
-        };
-        if let Some(right) = feedback {
-            let (mark, text) = if right {
-                ("✓", s.correct)
-            } else {
-                ("✗", s.incorrect)
-            };
-            self.status = Some((format!("{mark} {text}"), !right));
-        }
-        match notice {
-            Notice::Error(e) => {
-                self.status = Some((format!("{}: {e}", s.store_error), true));
-            }
-            Notice::Finished => self.status = Some((s.decision_stored.to_owned(), false)),
-            Notice::None | Notice::Saved => {}
         }
     }
 
@@ -520,100 +303,7 @@ impl State {
                 _ => {}
             },
             Screen::Runs(_) | Screen::Run(_) => self.runs_action(action),
-            Screen::Play(p) => {
-                let play = &mut p.play;
-                match action {
-                    Action::Pick(n) => play.select(usize::from(n) - 1),
-                    Action::Up if play.option_count() > 0 => play.move_selection(false),
-                    Action::Down if play.option_count() > 0 => play.move_selection(true),
-                    Action::Up => play.scroll += 1,
-                    Action::Down => play.scroll = play.scroll.saturating_sub(1),
-                    Action::PageUp => play.scroll += page,
-                    Action::PageDown => play.scroll = play.scroll.saturating_sub(page),
-                    Action::Confirm | Action::RevealAll => self.step(action),
-                    Action::Back => {
-                        if play.is_open() {
-                            self.overlay = Some(Overlay::ConfirmQuit { to_home: true });
-                        } else {
-                            self.leave_play();
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    fn home_action(&mut self, action: Action) {
-        let visible = self.home.visible(&self.library);
-        let home = &mut self.home;
-        match (action, home.pane) {
-            (Action::Up, Pane::Library) => home.selected = home.selected.saturating_sub(1),
-            (Action::Down, Pane::Library) => {
-                home.selected = (home.selected + 1).min(visible.len().saturating_sub(1));
-            }
-            (Action::Up, Pane::Sessions) => {
-                home.session_selected = home.session_selected.saturating_sub(1);
-            }
-            (Action::Down, Pane::Sessions) => {
-                home.session_selected =
-                    (home.session_selected + 1).min(home.sessions.len().saturating_sub(1));
-            }
-            (Action::PageDown, Pane::Library) => {
-                home.selected = (home.selected + 10).min(visible.len().saturating_sub(1));
-            }
-            (Action::PageUp, Pane::Library) => home.selected = home.selected.saturating_sub(10),
-            (Action::Search, _) => {
-                home.pane = Pane::Library;
-                home.searching = true;
-            }
-            (Action::Back, _) => {
-                home.search.clear();
-                home.selected = 0;
-            }
-            (Action::FilterLanguage, _) => home.cycle_language(),
-            (Action::FilterOrientation, _) => home.cycle_orientation(),
-            (Action::FilterKind, _) => home.cycle_kind(&self.library),
-            (Action::RunModel, _) => self.open_launch_form(),
-            (Action::Runs, _) => self.open_runs(),
-            (Action::SwitchPane, _) => {
-                home.pane = match home.pane {
-                    Pane::Library => Pane::Sessions,
-                    Pane::Sessions => Pane::Library,
-                };
-            }
-            (Action::Confirm | Action::Pick(_), Pane::Library) => {
-                let pick = match action {
-                    Action::Pick(n) => usize::from(n) - 1,
-                    _ => home.selected,
-                };
-                if let Some(&entry) = visible.get(pick) {
-                    home.selected = pick;
-                    if self.library.entries[entry].playable() {
-                        self.overlay = Some(Overlay::ChooseMode { entry });
-                    } else {
-                        let e = &self.library.entries[entry];
-                        self.status = Some((
-                            format!(
-                                "{}: {}",
-                                e.path.display(),
-                                self.lang.strings().script_errors
-                            ),
-                            true,
-                        ));
-                    }
-                }
-            }
-            (Action::Confirm, Pane::Sessions) => {
-                if let Some(row) = home.sessions.get(home.session_selected).cloned() {
-                    if row.in_progress {
-                        self.ask(Cmd::Resume(row.id));
-                    } else {
-                        self.ask(Cmd::LoadDetail(row.id));
-                    }
-                }
-            }
-            _ => {}
+            Screen::Play(_) => self.play_action(action, page),
         }
     }
 
@@ -723,69 +413,5 @@ impl State {
             Screen::Run(v) => views::runs::render_run(frame, body, &ctx, v),
         }
         self.draw_overlay(frame, body, &ctx);
-    }
-
-    fn draw_overlay(&self, frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>) {
-        let t = ctx.theme;
-        let s = ctx.s;
-        match &self.overlay {
-            None => {}
-            // Help may use the whole screen, header and status bar included.
-            Some(Overlay::Help { scroll }) => {
-                views::help::render(frame, frame.area(), ctx, *scroll);
-            }
-            Some(Overlay::ConfirmQuit { to_home }) => views::popup(
-                frame,
-                area,
-                ctx,
-                "socius",
-                &[
-                    (
-                        if self.run_going() && !to_home {
-                            s.run_quit_confirm
-                        } else {
-                            s.quit_confirm
-                        }
-                        .to_owned(),
-                        t.text,
-                    ),
-                    (String::new(), t.text),
-                    (s.yes_no.to_owned(), t.accent),
-                ],
-                50,
-            ),
-            Some(Overlay::Launch(form)) => views::runs::render_form(frame, area, ctx, form),
-            Some(Overlay::AskName { input, .. }) => views::popup(
-                frame,
-                area,
-                ctx,
-                s.ask_name,
-                &[
-                    (format!("> {input}▏"), t.accent),
-                    (s.ask_name_hint.to_owned(), t.muted),
-                ],
-                50,
-            ),
-            Some(Overlay::ChooseMode { entry }) => {
-                let title = self
-                    .library
-                    .entries
-                    .get(*entry)
-                    .map_or("", |e| e.title.as_str());
-                views::popup(
-                    frame,
-                    area,
-                    ctx,
-                    s.choose_mode,
-                    &[
-                        (title.to_owned(), t.heading),
-                        (format!("1. {}", s.mode_gae), t.text),
-                        (format!("2. {}", s.mode_iae), t.text),
-                        (format!("3. {}", s.mode_both), t.text),
-                    ],
-                    56,
-                );
-            }
-        }
     }
 }
