@@ -62,6 +62,7 @@ fn old_store(dir: &std::path::Path) -> String {
                 option_id: "other-2".into(),
                 correct: Some(false),
                 latency_ms: 900,
+                options_scrolled: false,
             }),
         )
         .unwrap();

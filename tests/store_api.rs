@@ -21,6 +21,7 @@ fn decision(i: u32) -> EventBody {
         option_index: i % 4,
         option_id: format!("o{i}").into(),
         latency_ms: 100 + u64::from(i),
+        options_scrolled: false,
     })
 }
 

@@ -74,15 +74,19 @@ fn body() -> impl Strategy<Value = EventBody> {
             proptest::option::of(text()),
             any::<u32>(),
             text(),
-            any::<u64>()
+            any::<u64>(),
+            any::<bool>()
         )
             .prop_map(
-                |(node, option_index, option_id, latency_ms)| EventBody::Decision(Decision {
-                    node,
-                    option_index,
-                    option_id: option_id.into(),
-                    latency_ms,
-                })
+                |(node, option_index, option_id, latency_ms, options_scrolled)| {
+                    EventBody::Decision(Decision {
+                        node,
+                        option_index,
+                        option_id: option_id.into(),
+                        latency_ms,
+                        options_scrolled,
+                    })
+                }
             ),
         (text(), -1e12_f64..1e12, proptest::option::of(any::<u64>())).prop_map(
             |(name, value, about_seq)| {
@@ -121,6 +125,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                     option_id: option_id.into(),
                     correct,
                     latency_ms: 3,
+                    options_scrolled: false,
                 })
             ),
         prop_oneof![

@@ -481,6 +481,7 @@ fn debug_append(dir: &Path, args: &DebugAppendArgs) -> CmdResult {
             });
             store.append_unflushed(session.id, shown)?;
             let decision = EventBody::Decision(Decision {
+                options_scrolled: false,
                 node: Some(format!("n{e}")),
                 option_index: e % 3,
                 option_id: format!("o{}", e % 3).into(),

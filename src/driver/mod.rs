@@ -149,7 +149,7 @@ impl Driver {
     pub fn answer(
         &mut self,
         position: usize,
-        latency_ms: u64,
+        timing: records::Timing,
         mut exchange: Vec<EventBody>,
         recorder: &mut dyn Recorder,
     ) -> Result<Vec<EpisodeEffect>, DriverError> {
@@ -160,7 +160,7 @@ impl Driver {
                 count: q.options.len(),
             });
         }
-        exchange.push(records::answer(&self.tree, q, position, latency_ms));
+        exchange.push(records::answer(&self.tree, q, position, timing));
         recorder.record(exchange)?;
         Ok(self.episode.handle(EpisodeInput::Answer { position }))
     }
@@ -250,7 +250,12 @@ pub async fn run(
                     .question()
                     .is_some_and(|q| position < q.options.len()) =>
             {
-                driver.answer(position, reply.latency_ms, reply.exchange, recorder)?
+                driver.answer(
+                    position,
+                    records::Timing::latency(reply.latency_ms),
+                    reply.exchange,
+                    recorder,
+                )?
             }
             Answer::Position(_) | Answer::Unusable | Answer::Said(_) => {
                 driver.unusable(reply.exchange, recorder)?

@@ -21,6 +21,26 @@ use crate::session::{
     Status, StatusChange, StatusReason,
 };
 
+/// How long an answer took, and how the options were seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timing {
+    /// From the moment the options were all visible (a model: from the request) to the answer.
+    pub latency_ms: u64,
+    /// The options did not all fit on screen at once.
+    pub options_scrolled: bool,
+}
+
+impl Timing {
+    /// A latency with the options seen at once (every model answer).
+    #[must_use]
+    pub const fn latency(latency_ms: u64) -> Self {
+        Self {
+            latency_ms,
+            options_scrolled: false,
+        }
+    }
+}
+
 /// The stored id of an IAE option by its source: `candidate`, `distractor-<k>`.
 #[must_use]
 pub fn iae_option_id(source: OptionSource) -> OptionId {
@@ -112,12 +132,11 @@ fn index(position: usize) -> u32 {
 
 /// The answer event: `decision` for GAE, `iae_answer` for IAE.
 #[must_use]
-pub fn answer(
-    tree: &WorldTree,
-    question: &Question,
-    position: usize,
-    latency_ms: u64,
-) -> EventBody {
+pub fn answer(tree: &WorldTree, question: &Question, position: usize, timing: Timing) -> EventBody {
+    let Timing {
+        latency_ms,
+        options_scrolled,
+    } = timing;
     let source = question.options[position];
     let option_id = option_id(tree, question, source);
     match &question.kind {
@@ -126,6 +145,7 @@ pub fn answer(
             option_index: index(position),
             option_id,
             latency_ms,
+            options_scrolled,
         }),
         QuestionKind::Iae { item, .. } => {
             let abilities = item_abilities(tree, item);
@@ -136,6 +156,7 @@ pub fn answer(
                 option_id,
                 correct: Some(source == OptionSource::Candidate),
                 latency_ms,
+                options_scrolled,
             })
         }
     }

@@ -138,10 +138,9 @@ impl BackgroundRun {
         &self.state
     }
 
+    /// The outcome arrived. The thread has nothing left to do; it is joined when the run is
+    /// dropped (never here, so polling from the UI never waits on a thread).
     fn finish(&mut self, outcome: Result<Box<RunOutcome>, String>) {
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
         self.state = RunState::Done(outcome);
     }
 

@@ -100,6 +100,7 @@ mod tests {
             option_id: id.into(),
             correct: Some(id == "candidate"),
             latency_ms: 5,
+            options_scrolled: false,
         })
     }
 

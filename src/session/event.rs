@@ -96,6 +96,10 @@ pub struct Decision {
     pub option_index: u32,
     pub option_id: OptionId,
     pub latency_ms: u64,
+    /// The options did not all fit on the screen at once: the person had to scroll to see them
+    /// (latency then counts from when the last one had been shown). Absent when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub options_scrolled: bool,
 }
 
 /// Token counts reported by the endpoint.
@@ -201,6 +205,17 @@ pub struct IaeAnswer {
     #[serde(default)]
     pub correct: Option<bool>,
     pub latency_ms: u64,
+    /// As [`Decision::options_scrolled`].
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub options_scrolled: bool,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+const fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// See [`EventBody::Judgment`]. `left` and `right` name what was shown on each side

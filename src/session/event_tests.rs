@@ -25,6 +25,7 @@ fn decision_has_a_stable_shape() {
             option_index: 1,
             option_id: "b".into(),
             latency_ms: 1834,
+            options_scrolled: false,
         }),
     );
     assert_eq!(
@@ -104,6 +105,7 @@ fn every_known_body_round_trips() {
             option_id: "c".into(),
             correct: Some(true),
             latency_ms: 5,
+            options_scrolled: false,
         }),
         EventBody::Judgment(Judgment {
             pair: None,

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::driver::records::Timing;
 use crate::driver::{Driver, DriverError, Recorder, Replay};
 use crate::engine::DropReason;
 pub use crate::engine::episode::Mode;
@@ -61,7 +62,35 @@ pub struct GaeQuestion {
     /// Choice indices in display order.
     pub order: Vec<usize>,
     pub selected: Option<usize>,
+    pub seen: Seen,
+}
+
+/// How a question's options have been seen: when they came up, when the last of them had been
+/// on screen, and whether they did not all fit at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
     pub shown: Instant,
+    pub all_seen: Option<Instant>,
+    pub scrolled: bool,
+}
+
+impl Seen {
+    fn now() -> Self {
+        Self {
+            shown: Instant::now(),
+            all_seen: None,
+            scrolled: false,
+        }
+    }
+
+    /// The answer's timing: latency from the moment every option had been visible (from when
+    /// they came up, if the answer came before that).
+    fn timing(&self) -> Timing {
+        Timing {
+            latency_ms: elapsed_ms(self.all_seen.unwrap_or(self.shown)),
+            options_scrolled: self.scrolled,
+        }
+    }
 }
 
 /// An IAE question on screen.
@@ -72,7 +101,7 @@ pub struct IaeQuestion {
     pub order: Vec<usize>,
     pub correct: usize,
     pub selected: Option<usize>,
-    pub shown: Instant,
+    pub seen: Seen,
     /// Index among the items asked in this session (for "item 3 of 12").
     pub index: usize,
     pub total: usize,
@@ -122,6 +151,8 @@ pub struct Play {
     pub transcript: Vec<Entry>,
     /// Lines scrolled back from the bottom of the transcript (0 follows the newest line).
     pub scroll: usize,
+    /// Lines the options pane is scrolled down (when the options do not all fit).
+    pub options_scroll: usize,
     pending_lines: VecDeque<Entry>,
     next: Option<Next>,
     /// IAE mode: the item whose context is shown with its question.
@@ -165,6 +196,7 @@ impl Play {
             transcript: Vec::new(),
             // The introduction is read from its top.
             scroll: usize::MAX / 4,
+            options_scroll: 0,
             pending_lines: VecDeque::new(),
             next: None,
             context: None,
@@ -274,6 +306,31 @@ impl Play {
         self.driver.episode().item_score()
     }
 
+    /// How the options on screen have been seen (none while no question is asked).
+    #[must_use]
+    pub const fn seen(&self) -> Option<&Seen> {
+        match &self.phase {
+            Phase::Gae(q) => Some(&q.seen),
+            Phase::Iae(q) => Some(&q.seen),
+            _ => None,
+        }
+    }
+
+    /// The screen shows the options pane: `overflow` when they do not all fit, `last_visible`
+    /// when the last option's last line is on screen now. The clock starts the first time the
+    /// last option has been visible.
+    pub fn saw_options(&mut self, overflow: bool, last_visible: bool) {
+        let seen = match &mut self.phase {
+            Phase::Gae(q) => &mut q.seen,
+            Phase::Iae(q) => &mut q.seen,
+            _ => return,
+        };
+        seen.scrolled |= overflow;
+        if last_visible && seen.all_seen.is_none() {
+            seen.all_seen = Some(Instant::now());
+        }
+    }
+
     /// Select the option at display position `position` (0-based); out of range is ignored.
     pub fn select(&mut self, position: usize) {
         let n = self.option_count();
@@ -304,7 +361,7 @@ impl Play {
 
     /// Enter: begin, reveal the next line, or confirm the selection.
     pub fn confirm(&mut self, recorder: &mut dyn Recorder) -> Notice {
-        let (position, shown) = match &self.phase {
+        let (position, seen) = match &self.phase {
             Phase::Intro => return self.begin(recorder),
             Phase::Reveal => {
                 if let Some(e) = self.pending_lines.pop_front() {
@@ -316,14 +373,16 @@ impl Play {
                 return Notice::None;
             }
             Phase::Over => return self.record_end(recorder),
-            Phase::Gae(q) => (q.selected, q.shown),
-            Phase::Iae(q) => (q.selected, q.shown),
+            Phase::Gae(q) => (q.selected, q.seen),
+            Phase::Iae(q) => (q.selected, q.seen),
         };
         let Some(position) = position else {
             return Notice::None;
         };
-        let latency = elapsed_ms(shown);
-        let effects = match self.driver.answer(position, latency, Vec::new(), recorder) {
+        let effects = match self
+            .driver
+            .answer(position, seen.timing(), Vec::new(), recorder)
+        {
             Ok(effects) => effects,
             Err(e) => return Notice::Error(driver_error(&e)),
         };
@@ -437,7 +496,7 @@ impl Play {
                     node: q.node,
                     order,
                     selected: None,
-                    shown: Instant::now(),
+                    seen: Seen::now(),
                 });
             }
             &QuestionKind::Iae {
@@ -460,7 +519,7 @@ impl Play {
                     correct: q.correct().unwrap_or(0),
                     order,
                     selected: None,
-                    shown: Instant::now(),
+                    seen: Seen::now(),
                     index,
                     total,
                     item: item.clone(),
@@ -496,10 +555,11 @@ impl Play {
             return Notice::None;
         }
         match &mut self.phase {
-            Phase::Gae(q) => q.shown = Instant::now(),
-            Phase::Iae(q) => q.shown = Instant::now(),
+            Phase::Gae(q) => q.seen = Seen::now(),
+            Phase::Iae(q) => q.seen = Seen::now(),
             _ => return Notice::None,
         }
+        self.options_scroll = 0;
         match self.driver.present(recorder) {
             Ok(()) => Notice::None,
             Err(e) => Notice::Error(driver_error(&e)),

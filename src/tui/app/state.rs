@@ -25,6 +25,10 @@ use crate::tui::theme::Theme;
 use crate::tui::views::home::Home;
 use crate::tui::views::{self, Ctx};
 
+/// The smallest terminal the screens are drawn in (smaller shows a message).
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
 mod home;
 mod overlay;
 mod play;
@@ -179,6 +183,11 @@ impl State {
     }
 
     fn handle(&mut self, msg: Msg) {
+        self.handle_msg(msg);
+        self.sync_play();
+    }
+
+    fn handle_msg(&mut self, msg: Msg) {
         match msg {
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Mouse(m) => self.mouse(m),
@@ -337,13 +346,22 @@ impl State {
                 h
             }
             Screen::Play(p) => match p.play.phase {
-                Phase::Gae(_) | Phase::Iae(_) => vec![
-                    Action::Pick(1),
-                    Action::Confirm,
-                    Action::PageUp,
-                    Action::Help,
-                    Action::Quit,
-                ],
+                Phase::Gae(_) | Phase::Iae(_) => {
+                    // Options that do not fit are scrolled with PgDn (the story otherwise).
+                    let overflow = self.play_geometry().is_some_and(|g| g.options_overflow());
+                    let scroll = if overflow {
+                        Action::PageDown
+                    } else {
+                        Action::PageUp
+                    };
+                    vec![
+                        Action::Pick(1),
+                        Action::Confirm,
+                        scroll,
+                        Action::Help,
+                        Action::Quit,
+                    ]
+                }
                 Phase::Over => vec![Action::Back, Action::Quit],
                 _ => vec![
                     Action::Confirm,
@@ -375,7 +393,7 @@ impl State {
         let t = &self.theme;
         let s = ctx.s;
         frame.render_widget(Paragraph::new("").style(t.text), area);
-        if area.width < 40 || area.height < 12 {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             frame.render_widget(Paragraph::new(Span::styled(s.too_small, t.warning)), area);
             return;
         }

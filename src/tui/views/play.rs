@@ -332,9 +332,66 @@ fn option_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> (Vec<Line<'static>>, Ve
     (out, ranges)
 }
 
-/// Draw the play screen into `area`.
-pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
-    let t = ctx.theme;
+/// Rows kept for the story above the options when the options need the room.
+const MIN_STORY_ROWS: u16 = 3;
+
+/// Where everything of the play screen goes in an area: computed the same way for drawing and
+/// for the state (which needs to know whether every option is on screen, and how far the
+/// transcript and the options can scroll).
+#[derive(Debug, Clone)]
+pub struct Geometry {
+    /// The character panel (wide terminals).
+    pub side: Option<Rect>,
+    /// The transcript, and its "press Enter to begin" line pinned below it in the intro.
+    pub text: Rect,
+    pub pinned: Option<Rect>,
+    /// Lines of the transcript at the text's width.
+    pub text_lines: usize,
+    /// The options box (borders included); `None` when no question is asked.
+    pub options: Option<Rect>,
+    /// Lines of the options pane (question included) and each option's first and last line.
+    pub option_lines: usize,
+    pub option_ranges: Vec<(usize, usize)>,
+}
+
+impl Geometry {
+    /// Rows inside the options box.
+    #[must_use]
+    pub fn options_height(&self) -> usize {
+        self.options
+            .map_or(0, |r| usize::from(r.height.saturating_sub(2)))
+    }
+
+    /// The options do not all fit in their box.
+    #[must_use]
+    pub fn options_overflow(&self) -> bool {
+        self.option_lines > self.options_height()
+    }
+
+    /// The furthest the options pane scrolls.
+    #[must_use]
+    pub fn max_options_scroll(&self) -> usize {
+        self.option_lines.saturating_sub(self.options_height())
+    }
+
+    /// The furthest the transcript scrolls back.
+    #[must_use]
+    pub fn max_text_scroll(&self) -> usize {
+        self.text_lines
+            .saturating_sub(usize::from(self.text.height))
+    }
+
+    /// With the options scrolled by `scroll`: whether the last option's last line is visible.
+    #[must_use]
+    pub fn last_option_visible(&self, scroll: usize) -> bool {
+        let h = self.options_height();
+        h > 0 && self.option_lines <= scroll + h
+    }
+}
+
+/// Lay out the play screen in `area`.
+#[must_use]
+pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
     let wide = area.width >= WIDE;
     let (main, side) = if wide {
         let cols = Layout::default()
@@ -345,7 +402,63 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
     } else {
         (area, None)
     };
-    if let Some(side) = side {
+    let inner_w = usize::from(main.width.saturating_sub(2)).max(8);
+    let (opts, option_ranges) = option_lines(ctx, play, inner_w);
+    // The options come first: they take what they need, leaving the story a few rows.
+    let opts_h = if opts.is_empty() {
+        0
+    } else {
+        let want = u16::try_from(opts.len() + 2).unwrap_or(u16::MAX);
+        want.min(main.height.saturating_sub(MIN_STORY_ROWS)).max(3)
+    };
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(opts_h)])
+        .split(main);
+    // The introduction keeps its "press Enter" line pinned below it, since it is read from
+    // the top.
+    let (text, pinned) = if matches!(play.phase, Phase::Intro) && rows[0].height > 2 {
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Min(1), Constraint::Length(1)])
+            .split(rows[0]);
+        (parts[0], Some(parts[1]))
+    } else {
+        (rows[0], None)
+    };
+    let tw = usize::from(text.width.saturating_sub(1)).max(8);
+    let mut text_lines = transcript_lines(ctx, play, tw, !wide).len();
+    if pinned.is_some() {
+        text_lines = text_lines.saturating_sub(1);
+    }
+    Geometry {
+        side,
+        text,
+        pinned,
+        text_lines,
+        options: (opts_h > 0).then_some(rows[1]),
+        option_lines: opts.len(),
+        option_ranges,
+    }
+}
+
+/// The options pane's scroll that shows the option at `position` whole (as near to `scroll` as
+/// possible).
+#[must_use]
+pub fn scroll_to_option(g: &Geometry, scroll: usize, position: usize) -> usize {
+    let h = g.options_height().max(1);
+    match g.option_ranges.get(position) {
+        Some(&(start, end)) if end >= scroll + h => (end + 1).saturating_sub(h).min(start),
+        Some(&(start, _)) if start < scroll => start,
+        _ => scroll,
+    }
+}
+
+/// Draw the play screen into `area`.
+pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
+    let t = ctx.theme;
+    let g = geometry(ctx, play, area);
+    if let Some(side) = g.side {
         let block = Block::default()
             .borders(Borders::LEFT)
             .border_style(t.border);
@@ -360,30 +473,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
         );
         frame.render_widget(Paragraph::new(lines), inner);
     }
-    let inner_w = usize::from(main.width.saturating_sub(2)).max(8);
-    let (opts, ranges) = option_lines(ctx, play, inner_w);
-    let opts_h = if opts.is_empty() {
-        0
-    } else {
-        let want = u16::try_from(opts.len() + 2).unwrap_or(u16::MAX);
-        want.min(main.height.saturating_mul(3) / 5).max(3)
-    };
-    let rows = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Min(1), Constraint::Length(opts_h)])
-        .split(main);
-    // Transcript, following the bottom unless scrolled back. The introduction keeps its
-    // "press Enter" line pinned below it, since it is read from the top.
-    let (text_area, pinned) = if matches!(play.phase, Phase::Intro) && rows[0].height > 2 {
-        let parts = Layout::default()
-            .direction(Direction::Vertical)
-            .constraints([Constraint::Min(1), Constraint::Length(1)])
-            .split(rows[0]);
-        (parts[0], Some(parts[1]))
-    } else {
-        (rows[0], None)
-    };
-    if let Some(pin) = pinned {
+    if let Some(pin) = g.pinned {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("▶ {}", ctx.s.press_enter_begin),
@@ -392,63 +482,70 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
             pin,
         );
     }
-    let tw = usize::from(text_area.width.saturating_sub(1)).max(8);
-    let mut lines = transcript_lines(ctx, play, tw, !wide);
-    if pinned.is_some() {
+    let tw = usize::from(g.text.width.saturating_sub(1)).max(8);
+    let mut lines = transcript_lines(ctx, play, tw, g.side.is_none());
+    if g.pinned.is_some() {
         // The pinned line says it already.
         lines.pop();
     }
-    let h = usize::from(text_area.height);
-    let max_off = lines.len().saturating_sub(h);
+    // Following the bottom unless scrolled back.
+    let max_off = g.max_text_scroll();
     let off = max_off.saturating_sub(play.scroll.min(max_off));
     let para = Paragraph::new(lines).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0));
-    frame.render_widget(para, text_area);
-    if opts_h > 0 {
-        let title = match &play.phase {
-            Phase::Gae(_) => format!(
-                " {} · {} {} ",
-                ctx.s.your_reply,
-                ctx.s.choice_point,
-                play.transcript
-                    .iter()
-                    .filter(|e| matches!(e, Entry::Chosen { .. }))
-                    .count()
-                    + 1
-            ),
-            Phase::Iae(q) => format!(
-                " {} · {} {}/{} ",
-                ctx.s.question,
-                ctx.s.item,
-                q.index + 1,
-                q.total
-            ),
-            _ => String::new(),
-        };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border_focus)
-            .title(Span::styled(title, t.heading));
-        let inner = block.inner(rows[1]);
-        frame.render_widget(block, rows[1]);
-        let vh = usize::from(inner.height);
-        // Keep the selected option wholly visible.
-        let off = match play.selected().and_then(|s| ranges.get(s)) {
-            Some(&(_, end)) if end >= vh => end + 1 - vh,
-            _ => 0,
-        };
-        let more_below = opts.len() > off + vh;
-        frame.render_widget(
-            Paragraph::new(opts).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0)),
-            inner,
-        );
-        if more_below && inner.width > 4 {
-            let mark = Rect::new(
-                inner.x + inner.width - 3,
-                rows[1].y + rows[1].height - 1,
-                3,
-                1,
-            );
-            frame.render_widget(Paragraph::new(Span::styled("▼", t.accent)), mark);
+    frame.render_widget(para, g.text);
+    let Some(area) = g.options else {
+        return;
+    };
+    let n = play.option_count();
+    let count = if n == 1 {
+        ctx.s.one_option.to_owned()
+    } else {
+        ctx.s.n_options.replace("{n}", &n.to_string())
+    };
+    let title = match &play.phase {
+        Phase::Gae(_) => format!(
+            " {} · {} {} · {count} ",
+            ctx.s.your_reply,
+            ctx.s.choice_point,
+            play.transcript
+                .iter()
+                .filter(|e| matches!(e, Entry::Chosen { .. }))
+                .count()
+                + 1
+        ),
+        Phase::Iae(q) => format!(
+            " {} · {} {}/{} · {count} ",
+            ctx.s.question,
+            ctx.s.item,
+            q.index + 1,
+            q.total
+        ),
+        _ => String::new(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(title, t.heading));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (opts, _) = option_lines(ctx, play, usize::from(area.width.saturating_sub(2)).max(8));
+    let off = play.options_scroll.min(g.max_options_scroll());
+    let more_below = g.option_lines > off + g.options_height();
+    frame.render_widget(
+        Paragraph::new(opts).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
+    if area.width > 8 {
+        let marks = [
+            (off > 0, area.y, "▲ PgUp"),
+            (more_below, area.y + area.height - 1, "▼ PgDn"),
+        ];
+        for (show, y, text) in marks {
+            if show {
+                let w = u16::try_from(width(text)).unwrap_or(6);
+                let mark = Rect::new(area.x + area.width - w - 2, y, w, 1);
+                frame.render_widget(Paragraph::new(Span::styled(text, t.accent)), mark);
+            }
         }
     }
 }

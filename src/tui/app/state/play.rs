@@ -1,23 +1,86 @@
 //! The play screen: a person's keys on a session, each step shown once it is stored.
 
+use ratatui::layout::Rect;
+
 use super::{Overlay, PlayScreen, Screen, State};
 use crate::tui::app::{Cmd, Collect, OpenFailure, Opened};
 use crate::tui::keymap::Action;
 use crate::tui::play::Notice;
+use crate::tui::views::play::{Geometry, geometry, scroll_to_option};
+use crate::tui::views::with_status;
 
 impl State {
-    /// A key's action on the play screen.
-    pub(super) fn play_action(&mut self, action: Action, page: usize) {
+    /// Where the play screen's parts are at the current size (`None`: no play screen, or a
+    /// terminal too small to show it).
+    pub(super) fn play_geometry(&self) -> Option<Geometry> {
+        let Screen::Play(p) = &self.screen else {
+            return None;
+        };
+        let (w, h) = self.size;
+        if w < super::MIN_WIDTH || h < super::MIN_HEIGHT {
+            return None;
+        }
+        let (_, body, _) = with_status(Rect::new(0, 0, w, h));
+        Some(geometry(&self.ctx(), &p.play, body))
+    }
+
+    /// After every message on the play screen: keep the scrolls in range, and tell the session
+    /// how its options have been seen (the clock starts once the last one was on screen).
+    pub(super) fn sync_play(&mut self) {
+        let Some(g) = self.play_geometry() else {
+            return;
+        };
+        let covered = self.overlay.is_some();
         let Screen::Play(p) = &mut self.screen else {
             return;
         };
         let play = &mut p.play;
+        play.scroll = play.scroll.min(g.max_text_scroll());
+        play.options_scroll = play.options_scroll.min(g.max_options_scroll());
+        if g.options.is_some() && !covered {
+            play.saw_options(
+                g.options_overflow(),
+                g.last_option_visible(play.options_scroll),
+            );
+        }
+    }
+
+    /// A key's action on the play screen.
+    pub(super) fn play_action(&mut self, action: Action, page: usize) {
+        let g = self.play_geometry();
+        let Screen::Play(p) = &mut self.screen else {
+            return;
+        };
+        let play = &mut p.play;
+        let overflow = g.as_ref().is_some_and(Geometry::options_overflow);
+        let options_page = g
+            .as_ref()
+            .map_or(1, |g| g.options_height().saturating_sub(1).max(1));
+        let follow = |play: &mut crate::tui::play::Play| {
+            if let (Some(g), Some(sel)) = (&g, play.selected()) {
+                play.options_scroll = scroll_to_option(g, play.options_scroll, sel);
+            }
+        };
         match action {
-            Action::Pick(n) => play.select(usize::from(n) - 1),
-            Action::Up if play.option_count() > 0 => play.move_selection(false),
-            Action::Down if play.option_count() > 0 => play.move_selection(true),
+            Action::Pick(n) => {
+                play.select(usize::from(n) - 1);
+                follow(play);
+            }
+            Action::Up if play.option_count() > 0 => {
+                play.move_selection(false);
+                follow(play);
+            }
+            Action::Down if play.option_count() > 0 => {
+                play.move_selection(true);
+                follow(play);
+            }
             Action::Up => play.scroll += 1,
             Action::Down => play.scroll = play.scroll.saturating_sub(1),
+            // Options that do not fit scroll first; the story otherwise.
+            Action::PageDown if overflow => play.options_scroll += options_page,
+            Action::PageUp if overflow && play.options_scroll > 0 => {
+                play.options_scroll = play.options_scroll.saturating_sub(options_page);
+            }
             Action::PageUp => play.scroll += page,
             Action::PageDown => play.scroll = play.scroll.saturating_sub(page),
             Action::Confirm | Action::RevealAll => self.step(action),
