@@ -126,6 +126,22 @@ pub fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
 }
 
+/// `text` cut to at most `max` display columns at a word boundary, ending in `…` when cut. A
+/// text without spaces (Chinese) is cut between characters.
+#[must_use]
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let cut = truncate(text, max);
+    let body = cut.strip_suffix('…').unwrap_or(&cut);
+    // Back to the last space, unless that leaves less than half the room (a long word).
+    match body.rfind(' ') {
+        Some(i) if width(&body[..i]) * 2 >= max => format!("{}…", body[..i].trim_end()),
+        _ => cut,
+    }
+}
+
 /// Print cleaned text on stdout. A closed pipe (`socius … | head`) is not an error: the rest
 /// is dropped quietly instead of panicking like `print!`.
 pub fn out(text: &str) {
@@ -177,6 +193,17 @@ macro_rules! errln {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_cut_between_words() {
+        let msg = "store error: the store at /tmp/x cannot be written";
+        assert_eq!(truncate_words(msg, 80), msg);
+        assert_eq!(truncate_words(msg, 30), "store error: the store at…");
+        assert!(width(&truncate_words(msg, 30)) <= 30);
+        // One long word: cut inside it rather than leave almost nothing.
+        assert_eq!(truncate_words("a supercalifragilistic", 12), "a supercali…");
+        assert_eq!(truncate_words("存储错误：无法写入存储", 9), "存储错误…");
+    }
 
     #[test]
     fn controls_become_visible_escapes() {

@@ -299,7 +299,7 @@ fn kill_9_mid_tree_then_resume_from_the_library() {
     // last pane): the session is offered for resuming.
     let tmux = Tmux::new("kill-resume");
     tmux.open(dir.path(), "", false);
-    tmux.wait_for("In progress");
+    tmux.wait_for("in progress");
     tmux.keys(&["Tab"]);
     tmux.keys(&["Enter"]);
     let resumed = tmux.wait_for("Resumed where you left off");
@@ -371,4 +371,26 @@ fn a_signal_from_outside_gives_the_terminal_back() {
             "SIG{sig} left the alternate screen or mouse capture on"
         );
     }
+}
+
+#[test]
+fn closing_the_terminal_ends_socius_and_frees_the_store() {
+    let Some((tmux, dir)) = setup("closed") else {
+        return;
+    };
+    let args = format!("play {} --as closer", script("en-salary-talk.yaml"));
+    tmux.open(dir.path(), &args, true);
+    tmux.wait_for("Press Enter to begin");
+    tmux.keys(&["Enter"]);
+    let pid = tmux
+        .run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+        .trim()
+        .to_owned();
+    assert!(!pid.is_empty());
+    // The window goes away with its terminal (as when a terminal emulator is closed).
+    tmux.run(&["kill-server"]);
+    // socius notices, restores and exits; it had spun on the dead terminal before.
+    wait_gone(&pid);
+    let store = socius::store::Store::open(dir.path().join("store"));
+    assert!(store.is_ok(), "the store is free again: {:?}", store.err());
 }

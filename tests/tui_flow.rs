@@ -81,7 +81,10 @@ fn a_gae_walk_is_stored_decision_by_decision() {
     ));
     // Back home, the finished session is listed; Enter on it opens its transcript.
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Esc)]);
-    assert!(screen.contains("The raise conversation · gae"), "{screen}");
+    assert!(
+        screen.contains("✓ done · The raise conversation · GAE"),
+        "{screen}"
+    );
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab), enter()]);
     assert!(screen.contains("#0 options"), "{screen}");
     assert!(screen.contains("#1 decision"), "{screen}");

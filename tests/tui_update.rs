@@ -24,7 +24,7 @@ fn state() -> State {
         None,
         (80, 24),
     );
-    assert!(matches!(cmds[..], [Cmd::LoadSessions]), "{cmds:?}");
+    assert!(matches!(cmds[..], [Cmd::LoadSessions { .. }]), "{cmds:?}");
     state
 }
 
@@ -121,7 +121,7 @@ fn leaving_a_finished_session_lets_it_go_and_lists_the_sessions_again() {
     assert!(!s.play().expect("play").is_open(), "the walk ended");
     let cmds = s.update(code(crossterm::event::KeyCode::Esc));
     assert!(
-        matches!(cmds[..], [Cmd::CloseSession, Cmd::LoadSessions]),
+        matches!(cmds[..], [Cmd::CloseSession, Cmd::LoadSessions { .. }]),
         "{cmds:?}"
     );
     assert!(s.play().is_none());

@@ -12,7 +12,7 @@
 //! what it shows has been written: an answer is shown as taken only once the store has flushed
 //! it (a failed write leaves the screen where it was).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -54,6 +54,8 @@ pub enum Msg {
     /// A terminating signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) came from outside: end as a
     /// quit does, without asking (everything answered is already stored).
     Signal(i32),
+    /// The terminal went away (its window closed): end as a quit does.
+    InputClosed,
     /// A scripted source has nothing more (tests): the loop draws once more and returns. The
     /// number is the loop's, so an end left over from an earlier loop is ignored.
     End(u64),
@@ -64,7 +66,8 @@ pub enum Msg {
 /// The answer to a [`Cmd`].
 #[derive(Debug)]
 pub enum Done {
-    Sessions(Result<Vec<SessionRow>, PortError>),
+    /// The sessions pane's rows, and the scripts the annotator has played.
+    Sessions(Result<(Vec<SessionRow>, HashSet<String>), PortError>),
     Detail(Result<Detail, PortError>),
     /// A session opened for play (started or resumed).
     Opened(Result<Box<Opened>, OpenFailure>),
@@ -92,8 +95,10 @@ pub enum Done {
 /// What `update` asks the loop to do.
 #[derive(Debug)]
 pub enum Cmd {
-    /// List the sessions for the home screen.
-    LoadSessions,
+    /// List the sessions for the home screen, and the scripts `annotator` has played.
+    LoadSessions {
+        annotator: Option<String>,
+    },
     /// Read one session for the transcript screen.
     LoadDetail(String),
     /// Parse library entry `entry` and start a session on it.
@@ -249,6 +254,15 @@ pub trait SessionPort {
     fn launch(&mut self, req: LaunchRequest) -> Result<BackgroundRun, PortError> {
         let _ = req;
         Err(PortError::NoStore)
+    }
+
+    /// The ids of the scripts `annotator` has a session of (the library marks them).
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn played(&self, annotator: &str) -> Result<HashSet<String>, PortError> {
+        let _ = annotator;
+        Ok(HashSet::new())
     }
 
     /// Every model run in the store, the most recent first.

@@ -93,6 +93,18 @@ pub struct Strings {
     pub finished_hint: &'static str,
     pub items_done: &'static str,
     pub quit_confirm: &'static str,
+    pub quit_title: &'static str,
+    pub leave_title: &'static str,
+    pub leave_confirm: &'static str,
+    pub leave_keys: &'static str,
+    /// The sessions pane's title.
+    pub sessions_title: &'static str,
+    /// Labels of a session row: its state and when it was last written.
+    pub row_in_progress: &'static str,
+    pub row_done: &'static str,
+    pub last_saved: &'static str,
+    /// "Terminal too small": `{w}×{h}` is the size now.
+    pub too_small_now: &'static str,
     pub yes_no: &'static str,
     pub ask_name: &'static str,
     pub ask_name_hint: &'static str,
@@ -195,8 +207,17 @@ pub static EN: Strings = Strings {
     dead_end: "the script has no option here (a dead end)",
     finished_hint: "The session is complete and saved. Esc returns to the library.",
     items_done: "All items answered.",
-    quit_confirm: "Quit? Everything confirmed is saved; you can resume later.",
-    yes_no: "y: quit   n: stay",
+    quit_confirm: "Quit socius? Everything confirmed is saved; you can resume later.",
+    yes_no: "y/Enter/q: quit   n/Esc: stay",
+    quit_title: "Quit socius",
+    leave_title: "Leave this session",
+    leave_confirm: "Back to the library? This session is saved and stays in progress: Enter on it under Sessions resumes it.",
+    leave_keys: "y/Enter: leave   n/Esc: stay",
+    sessions_title: "Sessions — Enter resumes or opens",
+    row_in_progress: "in progress",
+    row_done: "done",
+    last_saved: "saved",
+    too_small_now: "This terminal is {w}×{h}.",
     ask_name: "Your annotator id",
     ask_name_hint: "Asked once and remembered. Enter to save.",
     help_title: "Keys",
@@ -298,8 +319,17 @@ pub static ZH: Strings = Strings {
     dead_end: "剧本在此处没有选项（死路）",
     finished_hint: "会话已完成并保存。Esc 返回剧本库。",
     items_done: "所有题目已作答。",
-    quit_confirm: "退出？已确认的内容都已保存，之后可以继续。",
-    yes_no: "y：退出   n：留下",
+    quit_confirm: "退出 socius？已确认的内容都已保存，之后可以继续。",
+    yes_no: "y/Enter/q：退出   n/Esc：留下",
+    quit_title: "退出 socius",
+    leave_title: "离开本会话",
+    leave_confirm: "回到剧本库？本会话已保存并保持进行中：在“会话”中按 Enter 即可继续。",
+    leave_keys: "y/Enter：离开   n/Esc：留下",
+    sessions_title: "会话（Enter 继续或查看）",
+    row_in_progress: "进行中",
+    row_done: "已完成",
+    last_saved: "保存于",
+    too_small_now: "当前终端为 {w}×{h}。",
     ask_name: "你的标注者 ID",
     ask_name_hint: "只问一次，会被记住。按 Enter 保存。",
     help_title: "按键",
@@ -364,6 +394,8 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::En, Action::Down) => "move down / scroll down",
         (Lang::En, Action::PageUp) => "scroll a page up",
         (Lang::En, Action::PageDown) => "scroll a page down",
+        (Lang::En, Action::Top) => "first entry / top",
+        (Lang::En, Action::Bottom) => "last entry / bottom",
         (Lang::En, Action::Help) => "show or hide this help",
         (Lang::En, Action::Quit) => "quit (asks first during a session)",
         (Lang::En, Action::Back) => "back / close / clear search",
@@ -382,6 +414,8 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::Down) => "下移 / 向下滚动",
         (Lang::Zh, Action::PageUp) => "向上翻页",
         (Lang::Zh, Action::PageDown) => "向下翻页",
+        (Lang::Zh, Action::Top) => "第一项 / 顶部",
+        (Lang::Zh, Action::Bottom) => "最后一项 / 底部",
         (Lang::Zh, Action::Help) => "显示或隐藏帮助",
         (Lang::Zh, Action::Quit) => "退出（会话中会先确认）",
         (Lang::Zh, Action::Back) => "返回 / 关闭 / 清除搜索",
@@ -405,6 +439,8 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::En, Action::Confirm) => "confirm",
         (Lang::En, Action::Up | Action::Down) => "move",
         (Lang::En, Action::PageUp | Action::PageDown) => "scroll",
+        (Lang::En, Action::Top) => "first",
+        (Lang::En, Action::Bottom) => "last",
         (Lang::En, Action::Help) => "help",
         (Lang::En, Action::Quit) => "quit",
         (Lang::En, Action::Back) => "back",
@@ -421,6 +457,8 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::Confirm) => "确认",
         (Lang::Zh, Action::Up | Action::Down) => "移动",
         (Lang::Zh, Action::PageUp | Action::PageDown) => "滚动",
+        (Lang::Zh, Action::Top) => "首项",
+        (Lang::Zh, Action::Bottom) => "末项",
         (Lang::Zh, Action::Help) => "帮助",
         (Lang::Zh, Action::Quit) => "退出",
         (Lang::Zh, Action::Back) => "返回",
@@ -433,6 +471,39 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::RunModel) => "模型",
         (Lang::Zh, Action::Runs) => "运行",
         (Lang::Zh, Action::StopRun) => "停止",
+    }
+}
+
+/// A play mode's short name (`gae`, `iae`, `both` as stored) in the interface language.
+#[must_use]
+pub fn mode_label(lang: Lang, name: &str) -> &str {
+    match (lang, name) {
+        (Lang::En, "gae") => "GAE",
+        (Lang::En, "iae") => "IAE",
+        (Lang::En, "both") => "GAE+IAE",
+        (Lang::Zh, "gae") => "目标达成",
+        (Lang::Zh, "iae") => "人际能力",
+        (Lang::Zh, "both") => "目标+能力",
+        (_, other) => other,
+    }
+}
+
+/// A social orientation's name (as stored: `cooperation`, `conflict`, …) in the interface
+/// language.
+#[must_use]
+pub fn orientation_label(lang: Lang, name: &str) -> &str {
+    if lang == Lang::En {
+        return name;
+    }
+    match name {
+        "cooperation" => "合作",
+        "negotiation" => "协商",
+        "assistance" => "协助",
+        "altruism" => "利他",
+        "competition" => "竞争",
+        "induction" => "诱导",
+        "conflict" => "冲突",
+        other => other,
     }
 }
 

@@ -15,6 +15,10 @@ pub enum Action {
     Down,
     PageUp,
     PageDown,
+    /// To the first entry (or the top).
+    Top,
+    /// To the last entry (or the bottom).
+    Bottom,
     Help,
     Quit,
     Back,
@@ -90,6 +94,16 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::PageDown,
         keys: "PgDn",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Top,
+        keys: "Home g",
+        section: Section::Global,
+    },
+    Binding {
+        action: Action::Bottom,
+        keys: "End G",
         section: Section::Global,
     },
     Binding {
@@ -188,6 +202,8 @@ pub fn keys_of(label: &str) -> Vec<KeyEvent> {
             "Tab" => Some(KeyCode::Tab),
             "PgUp" => Some(KeyCode::PageUp),
             "PgDn" => Some(KeyCode::PageDown),
+            "Home" => Some(KeyCode::Home),
+            "End" => Some(KeyCode::End),
             "↑" => Some(KeyCode::Up),
             "↓" => Some(KeyCode::Down),
             "↑↓" => {
@@ -235,6 +251,8 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::PageUp => Action::PageUp,
         KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::Top,
+        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::Back,
@@ -268,6 +286,8 @@ mod tests {
             KeyCode::Down,
             KeyCode::PageUp,
             KeyCode::PageDown,
+            KeyCode::Home,
+            KeyCode::End,
             KeyCode::Char('?'),
             KeyCode::Char('q'),
             KeyCode::Esc,

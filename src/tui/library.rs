@@ -90,7 +90,38 @@ impl ScriptEntry {
     }
 }
 
-/// All scripts, sorted by language, then title.
+/// One piece of a natural sort key: numbers compare as numbers (`example_2` before
+/// `example_10`), text as text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Piece {
+    Number(u128, usize),
+    Text(String),
+}
+
+/// The natural sort key of `text`.
+fn natural_key(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        let digits = c.is_ascii_digit();
+        let mut run = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_ascii_digit() != digits {
+                break;
+            }
+            run.push(c);
+            chars.next();
+        }
+        out.push(match run.parse::<u128>() {
+            // The length breaks ties (`007` after `7`) and keeps over-long numbers ordered.
+            Ok(n) if digits => Piece::Number(n, run.len()),
+            _ => Piece::Text(run),
+        });
+    }
+    out
+}
+
+/// All scripts, sorted by language, then title (numbers in titles in numeric order).
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     pub entries: Vec<ScriptEntry>,
@@ -165,12 +196,12 @@ impl Library {
         let fresh = load_parallel(&misses);
         let changed = !fresh.is_empty() || cache.entries.len() != entries.len();
         entries.extend(fresh);
-        entries.sort_by(|a, b| {
-            (a.language, a.title.to_lowercase(), &a.path).cmp(&(
-                b.language,
-                b.title.to_lowercase(),
-                &b.path,
-            ))
+        entries.sort_by_cached_key(|e| {
+            (
+                e.language,
+                natural_key(&e.title.to_lowercase()),
+                natural_key(&e.path.to_string_lossy()),
+            )
         });
         let lib = Self { entries };
         if changed && let Some(dir) = cache_dir {
@@ -301,6 +332,28 @@ fn entry(path: &Path) -> ScriptEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_sort_naturally() {
+        let mut titles = vec![
+            "example_10",
+            "example_2",
+            "example_1",
+            "Example_02",
+            "alpha",
+        ];
+        titles.sort_by_cached_key(|t| natural_key(&t.to_lowercase()));
+        assert_eq!(
+            titles,
+            [
+                "alpha",
+                "example_1",
+                "example_2",
+                "Example_02",
+                "example_10"
+            ]
+        );
+    }
 
     fn bundled() -> PathBuf {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts"))

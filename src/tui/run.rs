@@ -48,14 +48,25 @@ impl EventSource for Scripted {
     }
 }
 
-/// The real terminal, read on a thread of its own. It also watches for SIGTERM, SIGINT, SIGHUP
-/// and SIGQUIT sent from outside and sends [`Msg::Signal`]: the loop then ends like a quit, so
-/// the terminal is restored (everything answered is already in the store). A second such
+/// The real terminal, read on a thread of its own. A second thread watches for SIGTERM,
+/// SIGINT, SIGHUP and SIGQUIT sent from outside and for the terminal going away (its window
+/// closed), and sends [`Msg::Signal`] or [`Msg::InputClosed`]: the loop then ends like a quit,
+/// so the terminal is restored (everything answered is already in the store). A second such
 /// signal while it shuts down ends the process at once.
 #[derive(Debug, Default)]
 pub struct Crossterm {
     signals: Option<Arc<Signals>>,
-    reader: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    threads: Option<Threads>,
+    /// The terminal went away while attached.
+    closed: Arc<AtomicBool>,
+}
+
+/// The reader and the watcher, and the flag that stops both.
+#[derive(Debug)]
+struct Threads {
+    stop: Arc<AtomicBool>,
+    reader: JoinHandle<()>,
+    watcher: JoinHandle<()>,
 }
 
 /// The signals that end the UI, each with the flag its handler sets.
@@ -64,7 +75,8 @@ struct Signals {
     flags: Vec<(i32, Arc<AtomicBool>)>,
 }
 
-/// How often the reader looks at the signal flags (and whether to stop) while no input comes.
+/// How often the watcher looks at the signal flags and the terminal, and the reader at the
+/// stop flag while no input comes.
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
 impl Signals {
@@ -97,7 +109,8 @@ impl Crossterm {
     pub fn with_signals() -> io::Result<Self> {
         Ok(Self {
             signals: Some(Arc::new(Signals::install()?)),
-            reader: None,
+            threads: None,
+            closed: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -105,6 +118,12 @@ impl Crossterm {
     #[must_use]
     pub fn signal(&self) -> Option<i32> {
         self.signals.as_ref().and_then(|s| s.received())
+    }
+
+    /// Whether the terminal went away while the loop ran.
+    #[must_use]
+    pub fn closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 }
 
@@ -118,33 +137,60 @@ fn translate(ev: Event) -> Option<Msg> {
     }
 }
 
-/// The reader thread: terminal events and signals into the channel until told to stop, the
-/// channel closes, or a signal came.
-fn read_terminal(events: &Sender<Msg>, stop: &AtomicBool, signals: Option<&Signals>) {
+/// Whether the process's controlling terminal can be opened (it cannot once it hung up).
+fn controlling_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+/// The reader thread: terminal events into the channel until told to stop, the channel
+/// closes, or reading fails.
+fn read_terminal(events: &Sender<Msg>, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) {
-        if let Some(sig) = signals.and_then(Signals::received) {
-            let _ = events.send(Msg::Signal(sig));
-            return;
-        }
         let msg = match event::poll(SIGNAL_POLL) {
             Ok(false) => continue,
             Ok(true) => match event::read() {
                 Ok(ev) => translate(ev),
-                Err(e) => {
-                    tracing::error!(error = %e, "reading the terminal");
-                    return;
-                }
+                Err(e) => Some(read_failed(&e)),
             },
-            Err(e) => {
-                tracing::error!(error = %e, "reading the terminal");
+            Err(e) => Some(read_failed(&e)),
+        };
+        if let Some(msg) = msg {
+            let last = matches!(msg, Msg::InputClosed);
+            if events.send(msg).is_err() || last {
                 return;
             }
-        };
-        if let Some(msg) = msg
-            && events.send(msg).is_err()
-        {
+        }
+    }
+}
+
+fn read_failed(e: &io::Error) -> Msg {
+    tracing::error!(error = %e, "reading the terminal");
+    Msg::InputClosed
+}
+
+/// The watcher thread: signals from outside, and the terminal going away. (A hung-up
+/// terminal can keep crossterm's reader busy inside `poll`, so the reader cannot tell.)
+fn watch(events: &Sender<Msg>, stop: &AtomicBool, signals: Option<&Signals>, closed: &AtomicBool) {
+    let had_tty = controlling_terminal();
+    while !stop.load(Ordering::SeqCst) {
+        if let Some(sig) = signals.and_then(Signals::received) {
+            // A hang-up often comes with the terminal gone; the reader may be stuck then.
+            if had_tty && !controlling_terminal() {
+                closed.store(true, Ordering::SeqCst);
+            }
+            let _ = events.send(Msg::Signal(sig));
             return;
         }
+        if had_tty && !controlling_terminal() {
+            tracing::error!("the terminal went away");
+            closed.store(true, Ordering::SeqCst);
+            let _ = events.send(Msg::InputClosed);
+            return;
+        }
+        std::thread::park_timeout(SIGNAL_POLL);
     }
 }
 
@@ -152,19 +198,36 @@ impl EventSource for Crossterm {
     fn attach(&mut self, events: Sender<Msg>, _end: u64) -> io::Result<()> {
         self.detach();
         let stop = Arc::new(AtomicBool::new(false));
-        let signals = self.signals.clone();
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
+        let (flag, tx) = (Arc::clone(&stop), events.clone());
+        let reader = std::thread::Builder::new()
             .name("terminal input".to_owned())
-            .spawn(move || read_terminal(&events, &flag, signals.as_deref()))?;
-        self.reader = Some((stop, thread));
+            .spawn(move || read_terminal(&tx, &flag))?;
+        let (flag, signals, closed) = (
+            Arc::clone(&stop),
+            self.signals.clone(),
+            Arc::clone(&self.closed),
+        );
+        let watcher = std::thread::Builder::new()
+            .name("terminal watch".to_owned())
+            .spawn(move || watch(&events, &flag, signals.as_deref(), &closed))?;
+        self.threads = Some(Threads {
+            stop,
+            reader,
+            watcher,
+        });
         Ok(())
     }
 
     fn detach(&mut self) {
-        if let Some((stop, thread)) = self.reader.take() {
-            stop.store(true, Ordering::SeqCst);
-            let _ = thread.join();
+        if let Some(t) = self.threads.take() {
+            t.stop.store(true, Ordering::SeqCst);
+            t.watcher.thread().unpark();
+            let _ = t.watcher.join();
+            // A reader stuck on a terminal that went away is left behind (the process is
+            // about to end); otherwise it stops within one poll.
+            if !self.closed() && controlling_terminal() {
+                let _ = t.reader.join();
+            }
         }
     }
 }
@@ -242,5 +305,11 @@ pub fn run_terminal(app: &mut App) -> io::Result<Option<i32>> {
     restore_extras();
     ratatui::restore();
     let _ = std::panic::take_hook();
-    result.map(|()| source.signal())
+    result?;
+    if source.closed() {
+        return Err(io::Error::other(
+            "the terminal went away; everything answered is saved",
+        ));
+    }
+    Ok(source.signal())
 }

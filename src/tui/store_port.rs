@@ -110,10 +110,30 @@ impl SessionPort for StorePort {
                     .and_then(|t| t.as_str())
                     .map_or_else(|| s.script.id.clone(), str::to_owned),
                 mode: mode_of(&s.kind).map_or("?", Mode::name).to_owned(),
-                who: s.who.to_string(),
-                when: s.updated.format("%Y-%m-%d %H:%M").to_string(),
+                who: match &s.who {
+                    Who::Annotator { id } => id.clone(),
+                    other => other.to_string(),
+                },
+                // In the user's time zone: this is when the session was last written.
+                when: s
+                    .updated
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
                 in_progress: s.status == Status::InProgress,
             })
+            .collect())
+    }
+
+    fn played(&self, annotator: &str) -> Result<std::collections::HashSet<String>, PortError> {
+        let mine = self.store.list(&Filter {
+            who: Some(format!("annotator:{annotator}")),
+            ..Filter::default()
+        })?;
+        Ok(mine
+            .into_iter()
+            .filter(|s| mode_of(&s.kind).is_some())
+            .map(|s| s.script.id)
             .collect())
     }
 

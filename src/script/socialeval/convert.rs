@@ -175,7 +175,7 @@ pub(super) fn convert(value: &Value, meta: &SourceMeta) -> Result<Converted, Imp
         .collect();
     flags.sort();
     flags.dedup();
-    let title = format!("SocialEval {}: {}", meta.stem, ctx.protagonist);
+    let title = readable_title(&scenario, &ctx.protagonist, &meta.stem);
     let tree = WorldTree {
         span: Span::default(),
         id: meta.id.clone(),
@@ -376,4 +376,23 @@ impl Ctx {
 /// Compact JSON of an optional value, for report details.
 pub(super) fn json(v: Option<&Value>) -> String {
     v.map_or_else(|| "null".to_owned(), |v| snippet(&v.to_string(), 80))
+}
+
+/// Display columns a title from the scenario may take.
+const TITLE_COLUMNS: usize = 48;
+
+/// A title people can tell apart in a list: the first words of the scenario's first sentence
+/// (the orientation and the language have columns of their own). Without a scenario: the
+/// protagonist and the source file's name.
+fn readable_title(scenario: &str, protagonist: &str, stem: &str) -> String {
+    let text = scenario.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The first sentence with words in it (a scenario may open with stray punctuation).
+    let sentence = text
+        .split_inclusive(['.', '!', '?', '。', '！', '？'])
+        .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '.' || c == '。'))
+        .find(|s| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
+    match sentence {
+        Some(s) => crate::term::truncate_words(s, TITLE_COLUMNS),
+        None => format!("{protagonist} ({stem})"),
+    }
 }

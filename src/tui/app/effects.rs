@@ -51,7 +51,13 @@ impl Effects {
     /// Run one command; its answer, if it has one.
     pub fn run(&mut self, cmd: Cmd) -> Option<Msg> {
         let done = match cmd {
-            Cmd::LoadSessions => Done::Sessions(self.port.rows()),
+            Cmd::LoadSessions { annotator } => Done::Sessions(self.port.rows().and_then(|rows| {
+                let played = match annotator {
+                    Some(a) => self.port.played(&a)?,
+                    None => HashSet::new(),
+                };
+                Ok((rows, played))
+            })),
             Cmd::LoadDetail(id) => Done::Detail(self.port.detail(&id)),
             Cmd::Start {
                 entry,

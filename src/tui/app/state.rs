@@ -133,7 +133,8 @@ impl State {
             back: Vec::new(),
             out: Vec::new(),
         };
-        (state, vec![Cmd::LoadSessions])
+        let cmds = vec![state.load_sessions()];
+        (state, cmds)
     }
 
     /// Whether a session is open (quitting asks first).
@@ -171,6 +172,13 @@ impl State {
         self.status = Some((format!("{}: {e}", self.lang.strings().store_error), true));
     }
 
+    /// The command that lists the sessions (and what the annotator has played).
+    pub(super) fn load_sessions(&self) -> Cmd {
+        Cmd::LoadSessions {
+            annotator: self.annotator.clone(),
+        }
+    }
+
     /// Ask the loop for `cmd` (run after this message is handled).
     pub(super) fn ask(&mut self, cmd: Cmd) {
         self.out.push(cmd);
@@ -185,6 +193,26 @@ impl State {
     fn handle(&mut self, msg: Msg) {
         self.handle_msg(msg);
         self.sync_play();
+        self.sync_detail();
+    }
+
+    /// Keep the transcript screen's scroll within its text (so a key back up moves at once).
+    fn sync_detail(&mut self) {
+        let (w, h) = self.size;
+        if w < MIN_WIDTH || h < MIN_HEIGHT {
+            return;
+        }
+        let (_, body, _) = views::with_status(ratatui::layout::Rect::new(0, 0, w, h));
+        let ctx = self.ctx();
+        let max = match &self.screen {
+            Screen::Detail(d) => views::detail::lines(&ctx, d, usize::from(body.width))
+                .len()
+                .saturating_sub(usize::from(body.height)),
+            _ => return,
+        };
+        if let Screen::Detail(d) = &mut self.screen {
+            d.scroll = d.scroll.min(max);
+        }
     }
 
     fn handle_msg(&mut self, msg: Msg) {
@@ -193,7 +221,7 @@ impl State {
             Msg::Mouse(m) => self.mouse(m),
             Msg::Paste(text) => self.paste(&text),
             Msg::Tick => self.tick(),
-            Msg::Signal(_) => self.quit = true,
+            Msg::Signal(_) | Msg::InputClosed => self.quit = true,
             Msg::End(_) => {}
             Msg::Done(done) => self.done(*done),
             Msg::Key(key) => {
@@ -260,7 +288,8 @@ impl State {
     /// What a command did.
     fn done(&mut self, done: Done) {
         match done {
-            Done::Sessions(Ok(rows)) => {
+            Done::Sessions(Ok((rows, played))) => {
+                self.home.played = played;
                 self.home.session_selected =
                     self.home.session_selected.min(rows.len().saturating_sub(1));
                 self.home.sessions = rows;
@@ -308,6 +337,8 @@ impl State {
                 Action::Down => d.scroll += 1,
                 Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
                 Action::PageDown => d.scroll += page,
+                Action::Top => d.scroll = 0,
+                Action::Bottom => d.scroll = usize::MAX / 4,
                 Action::Back | Action::Confirm => self.go_back(),
                 _ => {}
             },
@@ -394,7 +425,18 @@ impl State {
         let s = ctx.s;
         frame.render_widget(Paragraph::new("").style(t.text), area);
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            frame.render_widget(Paragraph::new(Span::styled(s.too_small, t.warning)), area);
+            let now = s
+                .too_small_now
+                .replace("{w}", &area.width.to_string())
+                .replace("{h}", &area.height.to_string());
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from(Span::styled(s.too_small, t.warning)),
+                    Line::from(Span::styled(now, t.muted)),
+                ])
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+                area,
+            );
             return;
         }
         let (top, body, bottom) = views::with_status(area);

@@ -11,10 +11,14 @@ use crate::tui::keymap::{Action, BINDINGS, Section};
 use crate::tui::wrap::width;
 
 /// Actions whose help row is merged into the previous one (↑ with ↓, PgUp with PgDn).
-const MERGED: [(Action, Action); 2] = [
+const MERGED: [(Action, Action); 3] = [
     (Action::Up, Action::Down),
     (Action::PageUp, Action::PageDown),
+    (Action::Top, Action::Bottom),
 ];
+
+/// Columns for the keys (the widest: `Home g End G`, and a space).
+const KEYS_COLUMN: usize = 13;
 
 /// Help as lines (also used by tests to check every action is listed).
 #[must_use]
@@ -47,7 +51,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
                 }
                 None => (b.keys.to_owned(), describe(ctx.lang, b.action).to_owned()),
             };
-            let pad = 11usize.saturating_sub(width(&keys));
+            let pad = KEYS_COLUMN.saturating_sub(width(&keys));
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys}{}", " ".repeat(pad)), t.accent),
                 Span::styled(text, t.text),

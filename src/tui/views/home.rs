@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Ctx;
 use crate::script::model::{Language, Orientation};
+use crate::tui::i18n::{mode_label, orientation_label};
 use crate::tui::library::{Library, ScriptEntry};
 use crate::tui::wrap::width;
 
@@ -33,6 +34,8 @@ pub struct SessionRow {
 /// The home screen's state.
 #[derive(Debug, Clone, Default)]
 pub struct Home {
+    /// Ids of the scripts the annotator has a session of (marked in the library).
+    pub played: std::collections::HashSet<String>,
     pub search: String,
     pub searching: bool,
     pub language: Option<Language>,
@@ -100,10 +103,18 @@ impl Home {
 
 pub(crate) use crate::term::{pad as pad_to, truncate};
 
-fn entry_line(ctx: &Ctx<'_>, e: &ScriptEntry, w: usize, selected: bool) -> Line<'static> {
+fn entry_line(
+    ctx: &Ctx<'_>,
+    e: &ScriptEntry,
+    w: usize,
+    selected: bool,
+    played: bool,
+) -> Line<'static> {
     let t = ctx.theme;
     let lang = e.language.map_or("??", Language::code);
-    let orient = e.orientation.map_or("", |o| o.name());
+    let orient = e
+        .orientation
+        .map_or("", |o| orientation_label(ctx.lang, o.name()));
     // The widest layout that leaves the title at least 24 columns: labelled counts, bare
     // counts, or none.
     let metas: Vec<String> = match (&e.summary, e.errors) {
@@ -127,7 +138,9 @@ fn entry_line(ctx: &Ctx<'_>, e: &ScriptEntry, w: usize, selected: bool) -> Line<
         .find(|r| w.saturating_sub(width(r)) >= 24)
         .unwrap_or_else(|| format!(" {lang}"));
     let left_w = w.saturating_sub(width(&right)).max(8);
-    let title = pad_to(&truncate(&e.title, left_w), left_w);
+    // A script the annotator has a session of is marked, so work is not done twice.
+    let mark = if played { "✓ " } else { "  " };
+    let title = pad_to(&truncate(&format!("{mark}{}", e.title), left_w), left_w);
     let text = format!("{title}{right}");
     let text = pad_to(&truncate(&text, w), w);
     let style = if selected {
@@ -165,10 +178,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, home: &Home, lib
     };
     // Library.
     let focus = home.pane == Pane::Library;
+    let visible = home.visible(lib);
+    // How many scripts there are, and how many the filters leave.
+    let count = if visible.len() == lib.entries.len() {
+        lib.entries.len().to_string()
+    } else {
+        format!("{}/{}", visible.len(), lib.entries.len())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focus { t.border_focus } else { t.border })
-        .title(Span::styled(format!(" {} ", s.library), t.heading));
+        .title(Span::styled(
+            format!(" {} · {count} ", s.library),
+            t.heading,
+        ));
     let inner = block.inner(lib_area);
     frame.render_widget(block, lib_area);
     let w = usize::from(inner.width);
@@ -181,7 +204,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, home: &Home, lib
         s.language,
         home.language.map_or(all, Language::code),
         s.orientation,
-        home.orientation.map_or(all, |o| o.name()),
+        home.orientation
+            .map_or(all, |o| orientation_label(ctx.lang, o.name())),
         s.kind,
         home.kind.unwrap_or(all),
     );
@@ -189,7 +213,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, home: &Home, lib
         truncate(&filters, w),
         if home.searching { t.accent } else { t.muted },
     ))];
-    let visible = home.visible(lib);
     let list_h = usize::from(inner.height).saturating_sub(1);
     if visible.is_empty() {
         lines.push(Line::from(Span::styled(s.no_scripts.to_owned(), t.muted)));
@@ -201,17 +224,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, home: &Home, lib
             sel.saturating_sub(list_h - 1)
         };
         for (row, &i) in visible.iter().enumerate().skip(off).take(list_h) {
-            lines.push(entry_line(ctx, &lib.entries[i], w, focus && row == sel));
+            let e = &lib.entries[i];
+            let played = home.played.contains(&e.id);
+            lines.push(entry_line(ctx, e, w, focus && row == sel, played));
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
     // Sessions.
     let focus = home.pane == Pane::Sessions;
-    let title = if home.sessions.iter().any(|r| r.in_progress) {
-        s.in_progress
-    } else {
-        s.recent
-    };
+    let title = s.sessions_title;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focus { t.border_focus } else { t.border })
@@ -233,8 +254,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, home: &Home, lib
         sel.saturating_sub(h.saturating_sub(1))
     };
     for (i, r) in home.sessions.iter().enumerate().skip(off).take(h) {
-        let mark = if r.in_progress { "▶" } else { "✓" };
-        let text = format!("{mark} {} · {} · {} · {}", r.title, r.mode, r.who, r.when);
+        let (mark, state) = if r.in_progress {
+            ("▶", s.row_in_progress)
+        } else {
+            ("✓", s.row_done)
+        };
+        let text = format!(
+            "{mark} {state} · {} · {} · {} · {} {}",
+            r.title,
+            mode_label(ctx.lang, &r.mode),
+            r.who,
+            s.last_saved,
+            r.when
+        );
         let style = if focus && i == sel {
             t.selection
         } else if r.in_progress {

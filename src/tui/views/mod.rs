@@ -16,6 +16,7 @@ use super::i18n::{Lang, Strings, hint};
 use super::keymap::Action;
 use super::theme::Theme;
 use super::wrap::wrap;
+use crate::term::truncate_words;
 
 /// What every view needs besides its own state.
 #[derive(Debug, Clone, Copy)]
@@ -58,20 +59,29 @@ pub fn status_bar(
     message: Option<(&str, bool)>,
 ) {
     let t = ctx.theme;
+    let room = usize::from(area.width);
     let mut spans = Vec::new();
+    let mut used = 0;
     if let Some((msg, is_error)) = message {
+        // A message is never cut mid-word; the hints follow only where they fit whole.
+        let text = format!(" {} ", truncate_words(msg, room.saturating_sub(2)));
+        used += crate::term::width(&text) + 1;
         spans.push(Span::styled(
-            format!(" {msg} "),
+            text,
             if is_error { t.error } else { t.accent },
         ));
         spans.push(Span::raw(" "));
     }
     for (key, action) in hints {
-        spans.push(Span::styled(format!(" {key} "), t.key));
-        spans.push(Span::styled(
-            format!(" {}  ", hint(ctx.lang, *action)),
-            t.status_bar,
-        ));
+        let key = format!(" {key} ");
+        let label = format!(" {}  ", hint(ctx.lang, *action));
+        let w = crate::term::width(&key) + crate::term::width(&label);
+        if message.is_some() && used + w > room {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, t.key));
+        spans.push(Span::styled(label, t.status_bar));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
 }

@@ -301,10 +301,12 @@ fn option_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> (Vec<Line<'static>>, Ve
     };
     let selected = play.selected();
     for (i, text) in texts.iter().enumerate() {
-        let number = format!("{}. ", i + 1);
+        let is_sel = selected == Some(i);
+        // The selection is marked by a sign as well as by colour (some terminals show no
+        // background colours).
+        let number = format!("{}{}. ", if is_sel { "▶ " } else { "  " }, i + 1);
         let nw = width(&number);
         let start = out.len();
-        let is_sel = selected == Some(i);
         let text_style = if is_sel { t.selection } else { t.text };
         let num_style = if is_sel { t.selection } else { t.option_number };
         for (k, l) in wrap(text, w.saturating_sub(nw).max(4))

@@ -46,6 +46,12 @@ impl State {
                 home.selected = (home.selected + 10).min(visible.len().saturating_sub(1));
             }
             (Action::PageUp, Pane::Library) => home.selected = home.selected.saturating_sub(10),
+            (Action::Top, Pane::Library) => home.selected = 0,
+            (Action::Bottom, Pane::Library) => home.selected = visible.len().saturating_sub(1),
+            (Action::Top, Pane::Sessions) => home.session_selected = 0,
+            (Action::Bottom, Pane::Sessions) => {
+                home.session_selected = home.sessions.len().saturating_sub(1);
+            }
             (Action::Search, _) => {
                 home.pane = Pane::Library;
                 home.searching = true;

@@ -41,8 +41,11 @@ impl State {
                 }
                 _ => self.overlay = Some(Overlay::Help { scroll }),
             },
+            // Leaving a session (Esc) and quitting socius (q) ask different questions; in
+            // both, y or Enter says yes and n or Esc says no. q a second time quits.
             Overlay::ConfirmQuit { to_home } => match key.code {
-                KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => {
+                KeyCode::Char('q') if !to_home => self.quit = true,
+                KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                     if to_home {
                         self.leave_play();
                     } else {
@@ -105,26 +108,27 @@ impl State {
             Some(Overlay::Help { scroll }) => {
                 views::help::render(frame, frame.area(), ctx, *scroll);
             }
-            Some(Overlay::ConfirmQuit { to_home }) => views::popup(
-                frame,
-                area,
-                ctx,
-                "socius",
-                &[
-                    (
-                        if self.run_going() && !to_home {
-                            s.run_quit_confirm
-                        } else {
-                            s.quit_confirm
-                        }
-                        .to_owned(),
-                        t.text,
-                    ),
-                    (String::new(), t.text),
-                    (s.yes_no.to_owned(), t.accent),
-                ],
-                50,
-            ),
+            Some(Overlay::ConfirmQuit { to_home }) => {
+                let (title, question, keys) = if *to_home {
+                    (s.leave_title, s.leave_confirm, s.leave_keys)
+                } else if self.run_going() {
+                    (s.quit_title, s.run_quit_confirm, s.yes_no)
+                } else {
+                    (s.quit_title, s.quit_confirm, s.yes_no)
+                };
+                views::popup(
+                    frame,
+                    area,
+                    ctx,
+                    title,
+                    &[
+                        (question.to_owned(), t.text),
+                        (String::new(), t.text),
+                        (keys.to_owned(), t.accent),
+                    ],
+                    50,
+                );
+            }
             Some(Overlay::Launch(form)) => views::runs::render_form(frame, area, ctx, form),
             Some(Overlay::AskName { input, .. }) => views::popup(
                 frame,

@@ -81,6 +81,8 @@ impl State {
             Action::PageUp if overflow && play.options_scroll > 0 => {
                 play.options_scroll = play.options_scroll.saturating_sub(options_page);
             }
+            Action::Top => play.scroll = usize::MAX / 4,
+            Action::Bottom => play.scroll = 0,
             Action::PageUp => play.scroll += page,
             Action::PageDown => play.scroll = play.scroll.saturating_sub(page),
             Action::Confirm | Action::RevealAll => self.step(action),
@@ -125,7 +127,7 @@ impl State {
     pub(super) fn leave_play(&mut self) {
         self.screen = Screen::Home;
         self.ask(Cmd::CloseSession);
-        self.ask(Cmd::LoadSessions);
+        self.ask(self.load_sessions());
     }
 
     /// The step being saved was written: show it. Or it was not: stay where the screen was.

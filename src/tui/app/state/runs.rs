@@ -46,7 +46,7 @@ impl State {
     pub(super) fn go_back(&mut self) {
         self.screen = self.back.pop().unwrap_or(Screen::Home);
         match &mut self.screen {
-            Screen::Home => self.ask(Cmd::LoadSessions),
+            Screen::Home => self.ask(self.load_sessions()),
             Screen::Runs(_) => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
             Screen::Play(_) | Screen::Detail(_) => {}
@@ -310,6 +310,8 @@ impl State {
                 Action::PageDown => {
                     list.selected = (list.selected + page).min(list.rows.len().saturating_sub(1));
                 }
+                Action::Top => list.selected = 0,
+                Action::Bottom => list.selected = list.rows.len().saturating_sub(1),
                 Action::Confirm => open = list.rows.get(list.selected).map(|r| r.id.clone()),
                 Action::Back => back = true,
                 _ => {}
@@ -333,6 +335,11 @@ impl State {
                     view.selected =
                         (view.selected + page).min(view.data.episodes.len().saturating_sub(1));
                 }
+                (Action::Top, RunPane::Episodes) => view.selected = 0,
+                (Action::Bottom, RunPane::Episodes) => {
+                    view.selected = view.data.episodes.len().saturating_sub(1);
+                }
+                (Action::Top, RunPane::Results) => view.results_scroll = 0,
                 (Action::Up, RunPane::Results) => {
                     view.results_scroll = view.results_scroll.saturating_sub(1);
                 }
