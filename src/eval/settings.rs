@@ -71,7 +71,8 @@ pub struct RunSettings {
     /// GAE options shuffled (socius protocol only).
     #[serde(default)]
     pub shuffle: bool,
-    /// Base seed: episode and item seeds derive from it.
+    /// Base seed: episode and item seeds derive from it (a string in JSON).
+    #[serde(with = "crate::session::seed_text")]
     pub seed: u64,
     /// sha256 of the `--prompt-template` file; `None`: the built-in prompts.
     #[serde(default)]

@@ -261,6 +261,22 @@ macro_rules! decode_known {
 }
 
 impl EventBody {
+    /// The schema this body needs: 2 when it uses a field schema 2 added, else 1.
+    #[must_use]
+    pub const fn schema(&self) -> u32 {
+        match self {
+            Self::Decision(Decision {
+                options_scrolled: true,
+                ..
+            })
+            | Self::IaeAnswer(IaeAnswer {
+                options_scrolled: true,
+                ..
+            }) => 2,
+            _ => 1,
+        }
+    }
+
     /// The body's `type` name.
     #[must_use]
     pub fn type_name(&self) -> &str {

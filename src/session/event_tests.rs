@@ -11,7 +11,7 @@ fn event(seq: u64, body: EventBody) -> Event {
     Event {
         seq,
         at: at(),
-        schema: EVENT_SCHEMA,
+        schema: body.schema(),
         body,
     }
 }
@@ -32,6 +32,22 @@ fn decision_has_a_stable_shape() {
         serde_json::to_string(&e).unwrap(),
         r#"{"seq":3,"at":"2025-03-01T12:00:00Z","schema":1,"body":{"type":"decision","node":"n2","option_index":1,"option_id":"b","latency_ms":1834}}"#
     );
+}
+
+#[test]
+fn a_scrolled_answer_is_schema_2_and_others_stay_schema_1() {
+    let scrolled = EventBody::Decision(Decision {
+        node: None,
+        option_index: 0,
+        option_id: "a".into(),
+        latency_ms: 5,
+        options_scrolled: true,
+    });
+    assert_eq!(scrolled.schema(), 2);
+    let e = event(0, scrolled);
+    let text = serde_json::to_string(&e).unwrap();
+    assert!(text.contains(r#""schema":2"#) && text.contains(r#""options_scrolled":true"#));
+    assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e);
 }
 
 #[test]

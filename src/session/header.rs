@@ -182,6 +182,8 @@ pub struct Session {
     pub kind: SessionKind,
     pub script: ScriptRef,
     pub who: Who,
+    /// Written as a string (JSON readers that use doubles would round it); read from either.
+    #[serde(with = "super::seed_text")]
     pub seed: u64,
     pub run_id: Option<RunId>,
     pub started: DateTime<Utc>,

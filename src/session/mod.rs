@@ -106,6 +106,7 @@ mod event;
 mod header;
 mod id;
 mod secrets;
+pub mod seed_text;
 mod vocab;
 
 pub use describe::{Line, describe, header_fields};
@@ -123,7 +124,10 @@ pub use vocab::{
 
 /// Schema of the session header written by this version.
 pub const SESSION_SCHEMA: u32 = 1;
-/// Schema of event bodies written by this version.
-pub const EVENT_SCHEMA: u32 = 1;
+/// The newest schema of event bodies this version reads and writes. Schema 2 added
+/// `options_scrolled` to `decision` and `iae_answer`; an event is written with the lowest schema
+/// that holds it ([`EventBody::schema`]), so older binaries still read every event that does not
+/// use the new field.
+pub const EVENT_SCHEMA: u32 = 2;
 /// Schema of the `SessionRecord` export line and of `--json` outputs.
 pub const RECORD_SCHEMA: u32 = 1;

@@ -9,8 +9,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use super::keys::{encode, event_key, session_key, split_event_key};
 use super::{Result, Store, StoreError};
 use crate::session::{
-    EVENT_SCHEMA, EventBody, NewSession, SESSION_SCHEMA, Session, SessionId, Status, StatusChange,
-    StatusReason, Who, find_secret,
+    EventBody, NewSession, SESSION_SCHEMA, Session, SessionId, Status, StatusChange, StatusReason,
+    Who, find_secret,
 };
 
 /// The current time at the store's resolution (milliseconds).
@@ -53,6 +53,9 @@ pub(super) fn check_body_secrets(body: &EventBody) -> Result<()> {
     }
     Ok(())
 }
+
+/// An event body encoded for the log, with the schema it is written under.
+type Prepared = (u32, Vec<u8>);
 
 impl Store {
     /// Start a session: assign its id and start time, store the header, flush.
@@ -129,7 +132,7 @@ impl Store {
             if let EventBody::SessionStatus(change) = &body {
                 status = Some(change.status.clone());
             }
-            prepared.push(encode("an event", &body)?);
+            prepared.push((body.schema(), encode("an event", &body)?));
         }
         let mut seqs = self.lock_seqs();
         let start = match seqs.get(&id) {
@@ -146,7 +149,8 @@ impl Store {
             }
         };
         let end = start + prepared.len() as u64;
-        let stored = |seq: u64, body: &[u8]| event_bytes(seq, &at_json, EVENT_SCHEMA, body);
+        let stored =
+            |seq: u64, (schema, body): &(u32, Vec<u8>)| event_bytes(seq, &at_json, *schema, body);
         match (status, prepared.as_slice()) {
             (_, []) => {}
             (None, [body]) => {
@@ -177,8 +181,8 @@ impl Store {
         &self,
         id: SessionId,
         start: u64,
-        bodies: &[Vec<u8>],
-        stored: &dyn Fn(u64, &[u8]) -> Vec<u8>,
+        bodies: &[Prepared],
+        stored: &dyn Fn(u64, &Prepared) -> Vec<u8>,
         at: DateTime<Utc>,
         status: &Status,
     ) -> Result<()> {
