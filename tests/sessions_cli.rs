@@ -197,10 +197,10 @@ fn list_prints_a_table_and_stable_json_and_filters() {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     assert_eq!(ids(&["--since", &today, "--until", &today]).len(), 3);
 
-    fails(
-        &socius(&store, &["sessions", "list", "--since", "yesterday"]),
-        "--since `yesterday`: expected a date",
-    );
+    // A value no file can make right is a usage error (exit 2).
+    let out = socius(&store, &["sessions", "list", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--since `yesterday`: expected a date"));
     let out = socius(&store, &["sessions", "list", "--kind", "nonsense"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a kind this socius knows"));
     assert!(ok(&out).ends_with("0 sessions\n"));

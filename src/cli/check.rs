@@ -138,7 +138,7 @@ fn describe(script: &Script, s: &Summary) -> String {
 }
 
 pub fn run(_globals: &Globals, args: &CheckArgs) -> CmdResult {
-    let (report, text) = check_paths(&args.paths).map_err(Failure)?;
+    let (report, text) = check_paths(&args.paths).map_err(Failure::Error)?;
     if args.json {
         let json = crate::term::to_json_pretty(&report)?;
         outln!("{json}");

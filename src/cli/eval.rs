@@ -21,7 +21,6 @@ mod drive;
 mod load;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{CmdResult, Failure, Globals};
@@ -136,8 +135,7 @@ pub struct CommonArgs {
 
 /// Exit code 2 with a message: a usage error found after parsing.
 fn usage(msg: &str) -> CmdResult {
-    errln!("socius: error: {msg}");
-    Ok(ExitCode::from(2))
+    Err(Failure::Usage(msg.to_owned()))
 }
 
 pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
@@ -164,7 +162,7 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         Some(path) => {
             let set = PromptSet::from_file(kind.prompt_kind(), path).map_err(Failure::from)?;
             let bytes = std::fs::read(path)
-                .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+                .map_err(|e| Failure::Error(format!("cannot read {}: {e}", path.display())))?;
             Some((set, content_hash(&bytes)))
         }
         None => None,
@@ -225,16 +223,18 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         (Some(fresh), _) => fresh,
         (None, Some(id)) => {
             let stored = stored_settings(&store, id)
-                .map_err(Failure)?
+                .map_err(Failure::Error)?
                 .ok_or_else(|| {
-                    Failure(format!(
+                    Failure::Error(format!(
                         "the store {} holds no session of run {id}",
                         store_dir.display()
                     ))
                 })?;
             (
                 id.clone(),
-                requested.resume(kind, &stored, id).map_err(Failure)?,
+                requested
+                    .resume(kind, &stored, id)
+                    .map_err(Failure::Error)?,
             )
         }
         (None, None) => return usage("--resume or a new run"),
@@ -247,7 +247,7 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
     config.extra = settings.extra_body.clone().unwrap_or_default();
     config.timeout = Duration::from_secs_f64(common.timeout);
     config.retry.max_attempts = common.max_attempts;
-    let client = LlmClient::new(config).map_err(|e| Failure(format!("--endpoint: {e}")))?;
+    let client = LlmClient::new(config).map_err(|e| Failure::Error(format!("--endpoint: {e}")))?;
     let endpoint = client.endpoint().to_owned();
     let concurrency = usize::try_from(common.concurrency).unwrap_or(8);
     let pool = Pool::new(client, concurrency);

@@ -55,17 +55,17 @@ fn socialeval(args: &SocialevalArgs) -> CmdResult {
         if reasons.is_empty() {
             reasons.push("no SocialEval JSON files found".to_owned());
         }
-        return Err(Failure(reasons.join("; ")));
+        return Err(Failure::Error(reasons.join("; ")));
     }
     if report.ok() {
         Ok(ExitCode::SUCCESS)
     } else if report.written.is_empty() {
-        Err(Failure(format!(
+        Err(Failure::Error(format!(
             "no tree was imported ({} failed)",
             report.failed.len()
         )))
     } else {
-        Err(Failure(format!(
+        Err(Failure::Error(format!(
             "{} source(s) failed; the other trees were written",
             report.failed.len()
         )))

@@ -84,18 +84,58 @@ pub enum Command {
     Eval(eval::EvalCommand),
 }
 
-/// A user-facing failure: printed as `socius: error: …`, exit code 1.
+/// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
+/// flag's value that cannot be right, whatever the files say).
 #[derive(Debug)]
-pub struct Failure(pub String);
+pub enum Failure {
+    Error(String),
+    Usage(String),
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Self(e.to_string())
+        Self::Error(e.to_string())
     }
 }
 
 /// What a subcommand returns.
 pub type CmdResult = Result<ExitCode, Failure>;
+
+/// The subcommands, for suggestions.
+const SUBCOMMANDS: [&str; 5] = ["check", "play", "import", "sessions", "eval"];
+
+/// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
+/// says so. (Words are script paths when no subcommand is given.)
+fn mistyped_subcommand(scripts: &[PathBuf]) -> Option<String> {
+    let first = scripts.first()?;
+    let word = first.to_str()?;
+    if first.exists() || word.contains(['/', '.']) {
+        return None;
+    }
+    let near = SUBCOMMANDS
+        .into_iter()
+        .filter(|s| edit_distance(word, s) <= 2)
+        .min_by_key(|s| edit_distance(word, s))?;
+    Some(format!(
+        "unrecognized subcommand '{word}' (and no such file)\n\n  tip: a similar subcommand exists: '{near}'"
+    ))
+}
+
+/// Levenshtein distance between two short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
 
 /// Parse the command line and run it.
 #[must_use]
@@ -115,14 +155,22 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => sessions::run(&cli.globals, cmd),
         Some(Command::Eval(cmd)) => eval::run(&cli.globals, cmd),
-        None => play::home(&cli.globals, &cli.scripts),
+        None => match mistyped_subcommand(&cli.scripts) {
+            Some(msg) => Err(Failure::Usage(msg)),
+            None => play::home(&cli.globals, &cli.scripts),
+        },
     };
     match result {
         Ok(code) => code,
-        Err(Failure(msg)) => {
+        Err(Failure::Error(msg)) => {
             tracing::info!(error = %msg, "command failed");
             errln!("socius: error: {msg}");
             ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            tracing::info!(error = %msg, "usage error");
+            errln!("socius: error: {msg}\n\nFor more information, try '--help'.");
+            ExitCode::from(2)
         }
     }
 }

@@ -48,23 +48,40 @@ fn options(
     seed: u64,
 ) -> Result<Options, Failure> {
     let dir = config_dir();
-    let config = match &dir {
+    let mut config = match &dir {
         Some(d) => Config::load(d)?,
         None => Config::default(),
     };
     let theme_name = globals
         .theme
         .clone()
-        .or(config.theme)
+        .or_else(|| config.theme.clone())
         .unwrap_or_else(|| "default".to_owned());
     let theme = Theme::load(
         &theme_name,
         dir.as_ref().map(|d| d.join("themes")).as_deref(),
-    )?;
+    )
+    .map_err(|e| match e {
+        // A name that is neither built in nor a file: the flag is wrong, not a file.
+        e @ crate::tui::theme::ThemeError::Unknown { .. } => Failure::Usage(e.to_string()),
+        e => Failure::Error(e.to_string()),
+    })?;
     if let Some(lang) = globals.lang.as_deref()
         && !matches!(lang, "en" | "zh")
     {
-        return Err(Failure(format!("--lang must be en or zh, not `{lang}`")));
+        return Err(Failure::Usage(format!(
+            "--lang must be en or zh, not `{lang}`"
+        )));
+    }
+    // `--as NAME` is remembered for the next time (as the name typed in the TUI is).
+    if let (Some(name), Some(d)) = (&annotator, &dir)
+        && config.annotator.as_ref() != Some(name)
+    {
+        config.annotator = Some(name.clone());
+        if let Err(e) = config.save(d) {
+            tracing::warn!(error = %e, "--as was not remembered");
+            errln!("socius: warning: --as {name} is not remembered: {e}");
+        }
     }
     Ok(Options {
         lang: Lang::pick(globals.lang.as_deref()),
@@ -81,7 +98,7 @@ fn options(
 
 fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> CmdResult {
     let store_dir = globals.store_dir();
-    let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure)?;
+    let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure::Error)?;
     let mut app = App::new(opts, Box::new(port), (80, 24));
     if let Some((path, mode)) = play {
         app.open_play(path, mode)?;
@@ -94,7 +111,7 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
              `socius eval gae|iae --resume {id} --scripts ... --endpoint ... --model ...`"
         );
     }
-    let signal = result.map_err(|e| Failure(format!("terminal: {e}")))?;
+    let signal = result.map_err(|e| Failure::Error(format!("terminal: {e}")))?;
     if let Some(sig) = signal {
         let name = match sig {
             1 => "SIGHUP",
@@ -117,7 +134,10 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
 pub fn home(globals: &Globals, scripts: &[PathBuf]) -> CmdResult {
     for p in scripts {
         if !p.exists() {
-            return Err(Failure(format!("{}: no such file or folder", p.display())));
+            return Err(Failure::Error(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
     }
     let opts = options(globals, false, library_paths(scripts), None, 0)?;
@@ -137,7 +157,7 @@ pub fn play(globals: &Globals, args: &PlayArgs) -> CmdResult {
         if loaded.script.is_some() && !loaded.has_errors() {
             msg.push_str(" it is not a world tree");
         }
-        return Err(Failure(msg));
+        return Err(Failure::Error(msg));
     }
     let mode = Mode::parse(&args.mode).unwrap_or(Mode::Gae);
     let mut scripts = library_paths(&[]);

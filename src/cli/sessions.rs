@@ -185,17 +185,20 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
             let report = if name == "-" {
                 store.import_jsonl_until(io::stdin().lock(), "stdin", &stop)?
             } else {
-                let file = File::open(&args.file).map_err(|e| Failure(format!("{name}: {e}")))?;
+                let file =
+                    File::open(&args.file).map_err(|e| Failure::Error(format!("{name}: {e}")))?;
                 store.import_jsonl_until(BufReader::new(file), &name, &stop)?
             };
             report_merge(&format!("imported {name}"), &report, args.json, "imported")
         }
         SessionsCommand::Merge(args) => {
             if same_dir(&dir, &args.other) {
-                return Err(Failure("cannot merge a store into itself".to_owned()));
+                return Err(Failure::Error(
+                    "cannot merge a store into itself".to_owned(),
+                ));
             }
             if !args.other.is_dir() {
-                return Err(Failure(format!(
+                return Err(Failure::Error(format!(
                     "{} is not a socius store: no such directory",
                     args.other.display()
                 )));
@@ -286,7 +289,7 @@ fn refuse_inside_store(store_dir: &Path, out: &Path) -> Result<(), Failure> {
         None => parent,
     };
     if target.starts_with(&store) {
-        return Err(Failure(format!(
+        return Err(Failure::Error(format!(
             "refusing to write the export to {}: it is inside the store directory {}; \
              choose a path outside it",
             out.display(),
@@ -310,7 +313,7 @@ fn stop_on_signals() -> Result<Arc<AtomicBool>, Failure> {
     };
     register(SIGINT)
         .and_then(|()| register(SIGTERM))
-        .map_err(|e| Failure(format!("cannot watch for Ctrl-C: {e}")))?;
+        .map_err(|e| Failure::Error(format!("cannot watch for Ctrl-C: {e}")))?;
     Ok(stop)
 }
 
@@ -380,7 +383,7 @@ fn emit(text: &str) -> CmdResult {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(Failure(format!("cannot write to stdout: {e}"))),
+        Err(e) => Err(Failure::Error(format!("cannot write to stdout: {e}"))),
     }
 }
 
@@ -442,7 +445,7 @@ fn parse_time(text: &str, until: bool, flag: &str) -> Result<DateTime<Utc>, Fail
         });
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        Failure(format!(
+        Failure::Usage(format!(
             "{flag} `{text}`: expected a date like 2025-03-01 or a time like 2025-03-01T12:00:00Z"
         ))
     })?;

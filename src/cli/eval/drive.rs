@@ -31,7 +31,7 @@ pub(super) fn execute(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::Error(format!("cannot start the async runtime: {e}")))?;
     let unit = unit(kind);
     runtime.block_on(async move {
         let cancel = Cancel::new();
@@ -211,7 +211,7 @@ pub(super) fn finish(
         .unwrap_or("(no error recorded)");
     match outcome.stop {
         Some(StopReason::Interrupted) => {
-            return Err(Failure(format!(
+            return Err(Failure::Error(format!(
                 "interrupted: {} of {} {unit} of run {run_id} are finished ({} abandoned just \
                  now). Resume with:\n  {}",
                 t.finished,
@@ -221,7 +221,7 @@ pub(super) fn finish(
             )));
         }
         Some(StopReason::EndpointFailing { consecutive }) => {
-            return Err(Failure(format!(
+            return Err(Failure::Error(format!(
                 "stopped after {consecutive} {unit} in a row failed at {endpoint}: \
                  {last_error}\nOnce the endpoint works, resume with:\n  {}",
                 resume_hint(common, kind, run_id, store)
@@ -234,7 +234,7 @@ pub(super) fn finish(
         if !last_error.contains(endpoint) {
             msg.push_str(&format!(" (endpoint {endpoint})"));
         }
-        return Err(Failure(msg));
+        return Err(Failure::Error(msg));
     }
     if t.failed > 0 {
         errln!(

@@ -15,7 +15,7 @@ pub(super) fn load_trees(
     paths: &[PathBuf],
     settings: &RunSettings,
 ) -> Result<Vec<EvalTree>, Failure> {
-    let walk = collect_paths(paths).map_err(Failure)?;
+    let walk = collect_paths(paths).map_err(Failure::Error)?;
     for (path, why) in &walk.skipped {
         errln!("socius: warning: skipping {}: {why}", path.display());
     }
@@ -66,7 +66,7 @@ pub(super) fn load_trees(
         if other_lang > 0 {
             msg.push_str(&format!(" ({other_lang} in another language than --lang)"));
         }
-        return Err(Failure(msg));
+        return Err(Failure::Error(msg));
     }
     Ok(trees)
 }

@@ -1,0 +1,63 @@
+//! Usage errors exit 2 with the usage hint, a mistyped subcommand gets a suggestion, and
+//! `play --as NAME` remembers the name as its help says.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn socius(args: &[&str], config: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SOCIUS_CONFIG_DIR", config)
+        .env("SOCIUS_STATE_DIR", config.join("state"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("socius runs")
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_where_help_is() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store");
+    let store = store.to_str().expect("utf-8");
+    for args in [
+        vec!["--lang", "fr"],
+        vec!["--theme", "neon", "--store", store],
+        vec!["sessions", "list", "--since", "yesterday", "--store", store],
+        vec!["sessions", "export", "--until", "soon", "--store", store],
+        vec!["sesions"],
+    ] {
+        let out = socius(&args, dir.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--help"), "{args:?}: {err}");
+    }
+    let out = socius(&["sesions"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'sessions'"), "{err}");
+    // A path that does not exist and is no typo is an error about the file (exit 1).
+    let out = socius(&["no-such-script-folder"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn play_as_name_is_remembered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("store");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/en-salary-talk.yaml");
+    // No terminal here, so the TUI does not start; the name is remembered before that.
+    let out = socius(
+        &[
+            "play",
+            script.to_str().expect("utf-8"),
+            "--as",
+            "remembered-7",
+            "--store",
+            store.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let config = std::fs::read_to_string(dir.path().join("config.yaml")).expect("settings written");
+    assert!(config.contains("remembered-7"), "{config}");
+}
