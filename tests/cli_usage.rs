@@ -61,3 +61,45 @@ fn play_as_name_is_remembered() {
     let config = std::fs::read_to_string(dir.path().join("config.yaml")).expect("settings written");
     assert!(config.contains("remembered-7"), "{config}");
 }
+
+#[test]
+fn sessions_abandon_marks_one_in_progress_and_refuses_an_ended_one() {
+    use socius::session::{NewSession, ScriptRef, SessionKind, Status, Who};
+    let dir = tempfile::tempdir().expect("tmp");
+    let store_dir = dir.path().join("store");
+    let id = {
+        let store = socius::store::Store::open(&store_dir).expect("store");
+        let s = store
+            .create(NewSession::new(
+                SessionKind::WorldTreeGae,
+                ScriptRef::new("kitchen", b"kitchen"),
+                Who::annotator("ann"),
+                1,
+            ))
+            .expect("create");
+        s.id.to_string()
+    };
+    let store_arg = store_dir.to_str().expect("utf-8");
+    let out = socius(
+        &["sessions", "abandon", &id, "--store", store_arg],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = socius::store::Store::open(&store_dir).expect("store");
+    assert_eq!(
+        store.resolve(&id).expect("session").status,
+        Status::Abandoned
+    );
+    drop(store);
+    let out = socius(
+        &["sessions", "abandon", &id, "--store", store_arg],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only a session in progress"));
+}

@@ -246,3 +246,84 @@ fn a_store_that_fails_is_reported_not_shown_as_empty() {
     let screen = drive(&mut a, &mut term, vec![]);
     assert!(screen.contains("disk unplugged"), "{screen}");
 }
+
+#[test]
+fn a_session_starts_with_its_first_question_and_reopening_offers_to_resume_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let path = repo().join("scripts/en-shared-kitchen.yaml");
+    let mut a = app_on(&store, Lang::En);
+    let mut term = terminal(80, 24);
+    // Opened and left at the introduction: nothing is stored.
+    a.open_play(&path, Mode::Gae).expect("open");
+    drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('y')]);
+    assert!(a.play().is_none());
+    assert!(store.list(&Filter::default()).expect("list").is_empty());
+    // Played to the first question: one session, with the screen it was played on.
+    a.open_play(&path, Mode::Gae).expect("open");
+    for _ in 0..50 {
+        if a.play().expect("playing").option_count() > 0 {
+            break;
+        }
+        drive(&mut a, &mut term, vec![enter()]);
+    }
+    let sessions = store.list(&Filter::default()).expect("list");
+    assert_eq!(sessions.len(), 1);
+    let meta = &sessions[0].meta;
+    assert_eq!(meta["terminal"], "80x24");
+    assert_eq!(meta["interface_lang"], "en");
+    assert_eq!(meta["theme"], "default");
+    assert_eq!(meta["socius_version"], env!("CARGO_PKG_VERSION"));
+    drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('y')]);
+    // Opening the same tree in the same mode offers the session in progress.
+    a.open_play(&path, Mode::Gae).expect("open");
+    let screen = drive(&mut a, &mut term, vec![]);
+    assert!(screen.contains("Resume it where you left off"), "{screen}");
+    let screen = drive(&mut a, &mut term, vec![key('y')]);
+    assert!(screen.contains("Resumed"), "{screen}");
+    drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('y')]);
+    assert_eq!(store.list(&Filter::default()).expect("list").len(), 1);
+    // n starts a second one (the first stays in progress).
+    a.open_play(&path, Mode::Gae).expect("open");
+    drive(&mut a, &mut term, vec![key('n')]);
+    for _ in 0..50 {
+        if a.play().expect("playing").option_count() > 0 {
+            break;
+        }
+        drive(&mut a, &mut term, vec![enter()]);
+    }
+    assert_eq!(store.list(&Filter::default()).expect("list").len(), 2);
+}
+
+#[test]
+fn d_abandons_a_session_in_progress_after_asking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let path = repo().join("scripts/en-shared-kitchen.yaml");
+    let mut a = app_on(&store, Lang::En);
+    let mut term = terminal(80, 24);
+    a.open_play(&path, Mode::Gae).expect("open");
+    for _ in 0..50 {
+        if a.play().expect("playing").option_count() > 0 {
+            break;
+        }
+        drive(&mut a, &mut term, vec![enter()]);
+    }
+    drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('y')]);
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab)]);
+    assert!(screen.contains("d  abandon"), "{screen}");
+    let screen = drive(&mut a, &mut term, vec![key('d')]);
+    assert!(screen.contains("Mark it abandoned?"), "{screen}");
+    drive(&mut a, &mut term, vec![key('n')]);
+    assert_eq!(
+        store.list(&Filter::default()).expect("list")[0].status,
+        Status::InProgress
+    );
+    let screen = drive(&mut a, &mut term, vec![key('d'), key('y')]);
+    assert!(screen.contains("Session abandoned"), "{screen}");
+    assert!(screen.contains("✓ done"), "listed as ended: {screen}");
+    assert_eq!(
+        store.list(&Filter::default()).expect("list")[0].status,
+        Status::Abandoned
+    );
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::*;
 use socius::script::load::load_file;
 use socius::store::StoreError;
-use socius::tui::app::{Cmd, Done, Msg, Opened, State};
+use socius::tui::app::{Cmd, Done, Msg, Opened, PortError, State};
 use socius::tui::config::Config;
 use socius::tui::i18n::Lang;
 use socius::tui::library::Library;
@@ -40,10 +40,10 @@ fn opened(state: &mut State, mode: Mode) {
 }
 
 fn failed_write() -> Msg {
-    Msg::Done(Box::new(Done::Recorded(Err(StoreError::Io {
+    Msg::Done(Box::new(Done::Recorded(Err(PortError::Store(StoreError::Io {
         path: "store".into(),
         source: std::io::Error::other("disk full"),
-    }))))
+    })))))
 }
 
 fn written() -> Msg {

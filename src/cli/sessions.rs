@@ -38,6 +38,8 @@ pub enum SessionsCommand {
     Import(ImportArgs),
     /// Add the sessions of another store to this one (merging twice changes nothing)
     Merge(MergeArgs),
+    /// Mark a session in progress abandoned: it is kept, but never resumed or scored
+    Abandon(AbandonArgs),
     /// Test support: append sessions, printing `ID SEQ` after each flushed decision
     #[command(hide = true)]
     DebugAppend(DebugAppendArgs),
@@ -80,6 +82,12 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Clone, clap::Args)]
+pub struct AbandonArgs {
+    /// Session id, or a unique prefix of it
+    pub id: String,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ShowArgs {
     /// Session id, or a unique prefix of it
     pub id: String,
@@ -215,6 +223,26 @@ pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
                 args.json,
                 "merged",
             )
+        }
+        SessionsCommand::Abandon(args) => {
+            let store = Store::open(&dir)?;
+            let session = store.resolve(&args.id)?;
+            if session.status != Status::InProgress {
+                return Err(Failure::Error(format!(
+                    "session {} is {}; only a session in progress can be abandoned",
+                    session.id, session.status
+                )));
+            }
+            store.set_status(
+                session.id,
+                Status::Abandoned,
+                Some(crate::session::StatusReason::Abandoned),
+            )?;
+            outln!(
+                "session {} abandoned (kept; never resumed or scored)",
+                session.id
+            );
+            Ok(ExitCode::SUCCESS)
         }
         SessionsCommand::DebugAppend(args) => debug_append(&dir, &args),
     }

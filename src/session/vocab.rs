@@ -154,6 +154,8 @@ pub enum StatusReason {
     Reopened,
     /// Abandoned because its run was interrupted.
     Interrupted,
+    /// Abandoned on request (`sessions abandon`, or the key in the TUI): kept, never scored.
+    Abandoned,
     /// Anything else: the error a failed session ended with, or a reason a later version wrote.
     Other(String),
 }
@@ -161,6 +163,7 @@ pub enum StatusReason {
 impl StatusReason {
     const REOPENED: &'static str = "left in progress by an interrupted run; redone on resume";
     const INTERRUPTED: &'static str = "interrupted; resume the run to redo it";
+    const ABANDONED: &'static str = "abandoned on request";
 
     /// The stored text.
     #[must_use]
@@ -169,6 +172,7 @@ impl StatusReason {
             Self::Dropped(d) => d.name(),
             Self::Reopened => Self::REOPENED,
             Self::Interrupted => Self::INTERRUPTED,
+            Self::Abandoned => Self::ABANDONED,
             Self::Other(s) => s,
         }
     }
@@ -179,6 +183,7 @@ impl StatusReason {
         match text {
             Self::REOPENED => Self::Reopened,
             Self::INTERRUPTED => Self::Interrupted,
+            Self::ABANDONED => Self::Abandoned,
             _ => crate::engine::DropReason::from_name(text)
                 .map_or_else(|| Self::Other(text.to_owned()), Self::Dropped),
         }

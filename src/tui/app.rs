@@ -72,8 +72,15 @@ pub enum Done {
     /// A session opened for play (started or resumed).
     Opened(Result<Box<Opened>, OpenFailure>),
     /// The events of the last step were written (and flushed), or not.
-    Recorded(Result<(), StoreError>),
+    Recorded(Result<(), PortError>),
+    /// The annotator already has this tree in progress in this mode: resume it?
+    ResumeOffer {
+        id: String,
+        entry: usize,
+        mode: Mode,
+    },
     ConfigSaved(Result<(), ConfigError>),
+    Abandoned(Result<(), PortError>),
     /// The runs list; `open` pushes its screen.
     Runs {
         open: bool,
@@ -101,15 +108,22 @@ pub enum Cmd {
     },
     /// Read one session for the transcript screen.
     LoadDetail(String),
-    /// Parse library entry `entry` and start a session on it.
+    /// Parse library entry `entry` and open a session on it (stored from its first presented
+    /// question). Unless `fresh`, a session of the same tree, annotator and mode still in
+    /// progress is offered for resuming instead.
     Start {
         entry: usize,
         mode: Mode,
         annotator: String,
         training: bool,
+        fresh: bool,
+        /// What the session records about the screen it was played on.
+        context: serde_json::Map<String, serde_json::Value>,
     },
     /// Reopen a session in progress.
     Resume(String),
+    /// Mark a session in progress abandoned.
+    Abandon(String),
     /// Write (and flush) the events of the step just taken in the open session.
     Record(Vec<EventBody>),
     /// The play screen was left: let go of its session.
@@ -198,6 +212,8 @@ pub struct StartRequest<'a> {
     pub seed: u64,
     /// Training mode: right/wrong shown after IAE answers (recorded with the session).
     pub training: bool,
+    /// The screen it is played on (terminal size, interface language, theme), for the record.
+    pub context: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// A session to continue.
@@ -228,6 +244,28 @@ pub trait SessionPort {
     /// # Errors
     /// The store refused (message for the status bar).
     fn start(&mut self, req: &StartRequest<'_>) -> Result<Box<dyn Recorder>, PortError>;
+
+    /// The most recent session of `script_id` by `annotator` in `mode` still in progress.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn in_progress(
+        &self,
+        script_id: &str,
+        annotator: &str,
+        mode: Mode,
+    ) -> Result<Option<String>, PortError> {
+        let _ = (script_id, annotator, mode);
+        Ok(None)
+    }
+
+    /// Mark a session in progress abandoned: kept, never resumed or scored.
+    ///
+    /// # Errors
+    /// Unknown id, a session that is not in progress, or the store failed.
+    fn abandon(&mut self, id: &str) -> Result<(), PortError> {
+        Err(PortError::NoSession(id.to_owned()))
+    }
 
     /// Sessions for the home screen: in progress first, then recent.
     ///

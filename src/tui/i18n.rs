@@ -9,6 +9,15 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's code, as `--lang` takes it.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Zh => "zh",
+        }
+    }
+
     /// `--lang`, else `$LANG`/`$LC_ALL` starting with `zh`, else English.
     #[must_use]
     pub fn pick(flag: Option<&str>) -> Self {
@@ -94,6 +103,13 @@ pub struct Strings {
     pub items_done: &'static str,
     pub quit_confirm: &'static str,
     pub quit_title: &'static str,
+    pub resume_title: &'static str,
+    pub abandon_title: &'static str,
+    pub abandon_confirm: &'static str,
+    pub abandon_keys: &'static str,
+    pub abandoned: &'static str,
+    pub resume_offer: &'static str,
+    pub resume_keys: &'static str,
     pub leave_title: &'static str,
     pub leave_confirm: &'static str,
     pub leave_keys: &'static str,
@@ -210,6 +226,13 @@ pub static EN: Strings = Strings {
     quit_confirm: "Quit socius? Everything confirmed is saved; you can resume later.",
     yes_no: "y/Enter/q: quit   n/Esc: stay",
     quit_title: "Quit socius",
+    resume_title: "In progress",
+    abandon_title: "Abandon this session",
+    abandon_confirm: "Mark it abandoned? It stays in the store but is never resumed or scored.",
+    abandon_keys: "y: abandon   n/Esc: keep",
+    abandoned: "Session abandoned",
+    resume_offer: "You have a session of this tree in this mode in progress. Resume it where you left off, or start a new one (the old one stays in progress)?",
+    resume_keys: "y/Enter: resume   n: start anew   Esc: back",
     leave_title: "Leave this session",
     leave_confirm: "Back to the library? This session is saved and stays in progress: Enter on it under Sessions resumes it.",
     leave_keys: "y/Enter: leave   n/Esc: stay",
@@ -322,6 +345,13 @@ pub static ZH: Strings = Strings {
     quit_confirm: "退出 socius？已确认的内容都已保存，之后可以继续。",
     yes_no: "y/Enter/q：退出   n/Esc：留下",
     quit_title: "退出 socius",
+    resume_title: "进行中",
+    abandon_title: "放弃本会话",
+    abandon_confirm: "标记为已放弃？会话仍保存在存储中，但不会再继续，也不计分。",
+    abandon_keys: "y：放弃   n/Esc：保留",
+    abandoned: "会话已放弃",
+    resume_offer: "你在这个模式下有一个未完成的本剧本会话。从上次离开的地方继续，还是开始新的会话（旧会话保持进行中）？",
+    resume_keys: "y/Enter：继续   n：新开   Esc：返回",
     leave_title: "离开本会话",
     leave_confirm: "回到剧本库？本会话已保存并保持进行中：在“会话”中按 Enter 即可继续。",
     leave_keys: "y/Enter：离开   n/Esc：留下",
@@ -408,6 +438,7 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::En, Action::RunModel) => "run a model on the listed scripts",
         (Lang::En, Action::Runs) => "model runs: progress, results, episodes",
         (Lang::En, Action::StopRun) => "stop the running model run",
+        (Lang::En, Action::Abandon) => "abandon the selected session (kept, never scored)",
         (Lang::Zh, Action::Pick(_)) => "选择选项 1–9",
         (Lang::Zh, Action::Confirm) => "确认 / 打开 / 下一句",
         (Lang::Zh, Action::Up) => "上移 / 向上滚动",
@@ -428,6 +459,7 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::RunModel) => "对列出的剧本运行模型",
         (Lang::Zh, Action::Runs) => "模型运行：进度、结果、回合",
         (Lang::Zh, Action::StopRun) => "停止正在进行的模型运行",
+        (Lang::Zh, Action::Abandon) => "放弃选中的会话（保留，但不计分）",
     }
 }
 
@@ -453,6 +485,7 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::En, Action::RunModel) => "model",
         (Lang::En, Action::Runs) => "runs",
         (Lang::En, Action::StopRun) => "stop",
+        (Lang::En, Action::Abandon) => "abandon",
         (Lang::Zh, Action::Pick(_)) => "选择",
         (Lang::Zh, Action::Confirm) => "确认",
         (Lang::Zh, Action::Up | Action::Down) => "移动",
@@ -471,6 +504,7 @@ pub const fn hint(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::RunModel) => "模型",
         (Lang::Zh, Action::Runs) => "运行",
         (Lang::Zh, Action::StopRun) => "停止",
+        (Lang::Zh, Action::Abandon) => "放弃",
     }
 }
 

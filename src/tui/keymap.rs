@@ -40,6 +40,8 @@ pub enum Action {
     Runs,
     /// Stop the model run on screen (finished episodes stay).
     StopRun,
+    /// Mark the selected session in progress abandoned (kept, never resumed or scored).
+    Abandon,
 }
 
 /// Where an action applies (sections of the help screen).
@@ -95,6 +97,11 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::PageDown,
         keys: "PgDn",
         section: Section::Global,
+    },
+    Binding {
+        action: Action::Abandon,
+        keys: "d",
+        section: Section::Home,
     },
     Binding {
         action: Action::Top,
@@ -264,6 +271,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('m') => Action::RunModel,
         KeyCode::Char('r') => Action::Runs,
         KeyCode::Char('x') => Action::StopRun,
+        KeyCode::Char('d') => Action::Abandon,
         KeyCode::Tab | KeyCode::BackTab => Action::SwitchPane,
         _ => return None,
     })
@@ -299,6 +307,7 @@ mod tests {
             KeyCode::Char('m'),
             KeyCode::Char('r'),
             KeyCode::Char('x'),
+            KeyCode::Char('d'),
             KeyCode::Tab,
         ];
         let reachable: Vec<Action> = codes.iter().filter_map(|c| action_for(&key(*c))).collect();

@@ -75,17 +75,54 @@ impl SessionPort for StorePort {
             Who::annotator(req.annotator),
             req.seed,
         );
-        new.meta = serde_json::json!({
+        let mut meta = serde_json::json!({
             "mode": req.mode.name(),
             "title": req.entry.title,
             "training": req.training,
+            "socius_version": env!("CARGO_PKG_VERSION"),
         });
+        if let Some(m) = meta.as_object_mut() {
+            m.extend(req.context.clone());
+        }
+        new.meta = meta;
         let session = self.store.create(new)?;
         Ok(Box::new(StoreRecorder::new(
             self.store.clone(),
             session.id,
             true,
         )))
+    }
+
+    fn in_progress(
+        &self,
+        script_id: &str,
+        annotator: &str,
+        mode: Mode,
+    ) -> Result<Option<String>, PortError> {
+        let mut open = self
+            .store
+            .resumable(Some(script_id), Some(&Who::annotator(annotator)))?;
+        open.retain(|s| s.kind == kind_of(mode));
+        Ok(open
+            .into_iter()
+            .max_by_key(|s| s.updated)
+            .map(|s| s.id.to_string()))
+    }
+
+    fn abandon(&mut self, id: &str) -> Result<(), PortError> {
+        let session = self.store.resolve(id)?;
+        if session.status != Status::InProgress {
+            return Err(PortError::NotInProgress {
+                id: session.id.to_string(),
+                status: session.status.to_string(),
+            });
+        }
+        self.store.set_status(
+            session.id,
+            Status::Abandoned,
+            Some(crate::session::StatusReason::Abandoned),
+        )?;
+        Ok(())
     }
 
     fn rows(&self) -> Result<Vec<SessionRow>, PortError> {

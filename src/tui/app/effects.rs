@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Cmd, Done, LaunchError, Msg, OpenFailure, Opened, SessionPort, StartRequest};
+use super::{
+    Cmd, Done, LaunchError, Msg, OpenFailure, Opened, PortError, SessionPort, StartRequest,
+};
 use crate::driver::Recorder;
 use crate::engine::derive_seed;
 use crate::eval::{EvalKind, EvalTree};
@@ -21,6 +23,20 @@ pub struct Effects {
     base_seed: u64,
     /// The open session's recorder (while the play screen shows one).
     recorder: Option<Box<dyn Recorder>>,
+    /// A session opened but not stored yet: it is created with its first presented question,
+    /// so opening a tree and leaving leaves nothing behind.
+    pending: Option<PendingStart>,
+}
+
+/// What creating the session needs, kept until its first events.
+#[derive(Debug)]
+struct PendingStart {
+    entry: usize,
+    mode: crate::tui::play::Mode,
+    annotator: String,
+    seed: u64,
+    training: bool,
+    context: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for Effects {
@@ -45,6 +61,7 @@ impl Effects {
             config_dir,
             base_seed,
             recorder: None,
+            pending: None,
         }
     }
 
@@ -64,15 +81,25 @@ impl Effects {
                 mode,
                 annotator,
                 training,
-            } => Done::Opened(self.start(entry, mode, &annotator, training)),
+                fresh,
+                context,
+            } => {
+                let req = PendingStart {
+                    entry,
+                    mode,
+                    annotator,
+                    seed: 0,
+                    training,
+                    context,
+                };
+                self.start(req, fresh)
+            }
             Cmd::Resume(id) => Done::Opened(self.resume(&id)),
-            Cmd::Record(events) => Done::Recorded(match self.recorder.as_mut() {
-                Some(r) => r.record(events),
-                // No session open: nothing can be lost, as nothing is on screen to record.
-                None => Ok(()),
-            }),
+            Cmd::Abandon(id) => Done::Abandoned(self.port.abandon(&id)),
+            Cmd::Record(events) => Done::Recorded(self.record(events)),
             Cmd::CloseSession => {
                 self.recorder = None;
+                self.pending = None;
                 return None;
             }
             Cmd::SaveConfig(config) => match &self.config_dir {
@@ -110,36 +137,81 @@ impl Effects {
         Some(Msg::Done(Box::new(done)))
     }
 
-    fn start(
-        &mut self,
-        idx: usize,
-        mode: crate::tui::play::Mode,
-        annotator: &str,
-        training: bool,
-    ) -> Result<Box<Opened>, OpenFailure> {
+    /// Open a session for play, or offer the one already in progress.
+    fn start(&mut self, mut req: PendingStart, fresh: bool) -> Done {
         let library = Arc::clone(&self.library);
-        let Some(entry) = library.entries.get(idx) else {
-            return Err(OpenFailure::NotInLibrary(format!("#{idx}")));
+        let Some(entry) = library.entries.get(req.entry) else {
+            return Done::Opened(Err(OpenFailure::NotInLibrary(format!("#{}", req.entry))));
         };
-        let tree = entry.tree()?;
-        let seed = derive_seed(self.base_seed, &format!("{annotator}\u{1f}{}", tree.id));
-        let req = StartRequest {
-            entry,
-            tree: &tree,
-            mode,
-            annotator,
-            seed,
-            training,
+        let tree = match entry.tree() {
+            Ok(t) => t,
+            Err(e) => return Done::Opened(Err(e.into())),
         };
-        let recorder = self.port.start(&req)?;
-        self.recorder = Some(recorder);
-        let mut play = Play::new(tree, mode, seed);
-        play.training = training;
-        Ok(Box::new(Opened {
+        if !fresh {
+            match self.port.in_progress(&tree.id, &req.annotator, req.mode) {
+                Ok(Some(id)) => {
+                    return Done::ResumeOffer {
+                        id,
+                        entry: req.entry,
+                        mode: req.mode,
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => return Done::Opened(Err(e.into())),
+            }
+        }
+        req.seed = derive_seed(
+            self.base_seed,
+            &format!("{}\u{1f}{}", req.annotator, tree.id),
+        );
+        let mut play = Play::new(tree, req.mode, req.seed);
+        play.training = req.training;
+        self.recorder = None;
+        let title = entry.title.clone();
+        self.pending = Some(req);
+        Done::Opened(Ok(Box::new(Opened {
             play,
-            title: entry.title.clone(),
+            title,
             resumed: false,
-        }))
+        })))
+    }
+
+    /// Write a step's events, creating the session first if this is its first step.
+    fn record(&mut self, events: Vec<crate::session::EventBody>) -> Result<(), PortError> {
+        if self.recorder.is_none()
+            && let Some(p) = self.pending.take()
+        {
+            let library = Arc::clone(&self.library);
+            let created = library
+                .entries
+                .get(p.entry)
+                .ok_or_else(|| PortError::NoSession(format!("library entry #{}", p.entry)))
+                .and_then(|entry| {
+                    let tree = entry.tree().map_err(|e| PortError::Run(e.to_string()))?;
+                    self.port.start(&StartRequest {
+                        entry,
+                        tree: &tree,
+                        mode: p.mode,
+                        annotator: &p.annotator,
+                        seed: p.seed,
+                        training: p.training,
+                        context: &p.context,
+                    })
+                });
+            match created {
+                Ok(recorder) => self.recorder = Some(recorder),
+                Err(e) => {
+                    // Kept: the next try creates it.
+                    self.pending = Some(p);
+                    return Err(e);
+                }
+            }
+        }
+        match self.recorder.as_mut() {
+            Some(r) => Ok(r.record(events)?),
+            // No session open: nothing can be lost, as nothing is on screen to record.
+            None => Ok(()),
+        }
     }
 
     fn resume(&mut self, id: &str) -> Result<Box<Opened>, OpenFailure> {

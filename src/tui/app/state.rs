@@ -22,7 +22,7 @@ use crate::tui::library::Library;
 use crate::tui::play::{Mode, Notice, Phase, Play};
 use crate::tui::runs::{Live, RunForm, RunView, RunsList};
 use crate::tui::theme::Theme;
-use crate::tui::views::home::Home;
+use crate::tui::views::home::{Home, Pane};
 use crate::tui::views::{self, Ctx};
 
 /// The smallest terminal the screens are drawn in (smaller shows a message).
@@ -47,6 +47,16 @@ pub(super) enum Overlay {
     },
     ChooseMode {
         entry: usize,
+    },
+    /// Abandon this session (by id)?
+    ConfirmAbandon {
+        id: String,
+    },
+    /// The tree is in progress in this mode already: resume it, or start anew?
+    OfferResume {
+        id: String,
+        entry: usize,
+        mode: Mode,
     },
     Launch(Box<RunForm>),
 }
@@ -298,7 +308,15 @@ impl State {
             Done::Detail(Ok(d)) => self.push_screen(Screen::Detail(Box::new(d))),
             Done::Opened(result) => self.opened(result),
             Done::Recorded(result) => self.recorded(result),
+            Done::ResumeOffer { id, entry, mode } => {
+                self.overlay = Some(Overlay::OfferResume { id, entry, mode });
+            }
             Done::ConfigSaved(Ok(())) => {}
+            Done::Abandoned(Ok(())) => {
+                self.status = Some((self.lang.strings().abandoned.to_owned(), false));
+                self.ask(self.load_sessions());
+            }
+            Done::Abandoned(Err(e)) => self.store_failed(&e),
             Done::ConfigSaved(Err(e)) => {
                 tracing::warn!(error = %e, "settings not saved");
                 self.status = Some((e.to_string(), true));
@@ -353,14 +371,19 @@ impl State {
     pub fn hints(&self) -> Vec<(String, Action)> {
         let actions: Vec<Action> = match &self.screen {
             // `/ Search` is on the filter line already.
-            Screen::Home => vec![
-                Action::Confirm,
-                Action::SwitchPane,
-                Action::RunModel,
-                Action::Runs,
-                Action::Help,
-                Action::Quit,
-            ],
+            Screen::Home => {
+                let mut h = vec![Action::Confirm, Action::SwitchPane];
+                let open_row = self
+                    .home
+                    .sessions
+                    .get(self.home.session_selected)
+                    .is_some_and(|r| r.in_progress);
+                if self.home.pane == Pane::Sessions && open_row {
+                    h.push(Action::Abandon);
+                }
+                h.extend([Action::RunModel, Action::Runs, Action::Help, Action::Quit]);
+                h
+            }
             Screen::Runs(_) => vec![Action::Confirm, Action::Back, Action::Help, Action::Quit],
             Screen::Run(v) => {
                 let mut h = vec![Action::Confirm, Action::SwitchPane];

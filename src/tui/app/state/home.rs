@@ -93,6 +93,13 @@ impl State {
                     }
                 }
             }
+            (Action::Abandon, Pane::Sessions) => {
+                if let Some(row) = home.sessions.get(home.session_selected)
+                    && row.in_progress
+                {
+                    self.overlay = Some(Overlay::ConfirmAbandon { id: row.id.clone() });
+                }
+            }
             (Action::Confirm, Pane::Sessions) => {
                 if let Some(row) = home.sessions.get(home.session_selected).cloned() {
                     if row.in_progress {
@@ -121,11 +128,23 @@ impl State {
     }
 
     pub(super) fn start(&mut self, entry: usize, mode: Mode) {
+        self.start_session(entry, mode, false);
+    }
+
+    /// Open a session on `entry`; `fresh` skips the offer to resume one in progress.
+    pub(super) fn start_session(&mut self, entry: usize, mode: Mode, fresh: bool) {
+        let (w, h) = self.size;
+        let mut context = serde_json::Map::new();
+        context.insert("terminal".into(), format!("{w}x{h}").into());
+        context.insert("interface_lang".into(), self.lang.code().into());
+        context.insert("theme".into(), self.theme.name.clone().into());
         self.ask(Cmd::Start {
             entry,
             mode,
             annotator: self.annotator.clone().unwrap_or_default(),
             training: self.training,
+            fresh,
+            context,
         });
     }
 }

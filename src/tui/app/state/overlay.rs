@@ -91,6 +91,17 @@ impl State {
                 Some(Action::Back | Action::Quit) => {}
                 _ => self.overlay = Some(Overlay::ChooseMode { entry }),
             },
+            Overlay::ConfirmAbandon { id } => match key.code {
+                KeyCode::Char('y' | 'Y') => self.ask(Cmd::Abandon(id)),
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
+                _ => self.overlay = Some(Overlay::ConfirmAbandon { id }),
+            },
+            Overlay::OfferResume { id, entry, mode } => match key.code {
+                KeyCode::Char('y' | 'Y' | 'r') | KeyCode::Enter => self.ask(Cmd::Resume(id)),
+                KeyCode::Char('n' | 'N') => self.start_session(entry, mode, true),
+                KeyCode::Esc => {}
+                _ => self.overlay = Some(Overlay::OfferResume { id, entry, mode }),
+            },
             Overlay::Launch(mut form) => match form.key(key) {
                 FormKey::Cancel => {}
                 FormKey::Stay => self.overlay = Some(Overlay::Launch(form)),
@@ -130,6 +141,38 @@ impl State {
                 );
             }
             Some(Overlay::Launch(form)) => views::runs::render_form(frame, area, ctx, form),
+            Some(Overlay::ConfirmAbandon { .. }) => views::popup(
+                frame,
+                area,
+                ctx,
+                s.abandon_title,
+                &[
+                    (s.abandon_confirm.to_owned(), t.text),
+                    (String::new(), t.text),
+                    (s.abandon_keys.to_owned(), t.accent),
+                ],
+                50,
+            ),
+            Some(Overlay::OfferResume { entry, .. }) => {
+                let title = self
+                    .library
+                    .entries
+                    .get(*entry)
+                    .map_or("", |e| e.title.as_str());
+                views::popup(
+                    frame,
+                    area,
+                    ctx,
+                    s.resume_title,
+                    &[
+                        (title.to_owned(), t.heading),
+                        (s.resume_offer.to_owned(), t.text),
+                        (String::new(), t.text),
+                        (s.resume_keys.to_owned(), t.accent),
+                    ],
+                    56,
+                );
+            }
             Some(Overlay::AskName { input, .. }) => views::popup(
                 frame,
                 area,

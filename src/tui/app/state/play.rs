@@ -131,7 +131,7 @@ impl State {
     }
 
     /// The step being saved was written: show it. Or it was not: stay where the screen was.
-    pub(super) fn recorded(&mut self, result: Result<(), crate::store::StoreError>) {
+    pub(super) fn recorded(&mut self, result: Result<(), crate::tui::app::PortError>) {
         let Screen::Play(p) = &mut self.screen else {
             return;
         };
