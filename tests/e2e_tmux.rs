@@ -394,3 +394,40 @@ fn closing_the_terminal_ends_socius_and_frees_the_store() {
     let store = socius::store::Store::open(dir.path().join("store"));
     assert!(store.is_ok(), "the store is free again: {:?}", store.err());
 }
+
+#[test]
+fn from_an_empty_folder_the_bundled_scripts_are_there_and_the_store_is_the_users() {
+    let Some((tmux, dir)) = setup("empty") else {
+        return;
+    };
+    let home = dir.path().join("home");
+    let cwd = dir.path().join("empty");
+    std::fs::create_dir_all(&cwd).expect("mkdir");
+    let cmd = format!(
+        "env -u SOCIUS_STORE -u XDG_DATA_HOME -u SOCIUS_DATA_DIR HOME={} {}; echo EXITED:$?; sleep 30",
+        home.display(),
+        binary().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-c",
+        cwd.to_str().expect("utf-8"),
+        &cmd,
+    ]);
+    let screen = tmux.wait_for("The raise conversation");
+    assert!(screen.contains("Library · 4"), "{screen}");
+    assert!(screen.contains("小组作业"), "{screen}");
+    assert!(screen.contains(".local/share/socius/sessions"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED:0");
+    // Nothing was written into the folder socius was started from.
+    assert_eq!(std::fs::read_dir(&cwd).expect("read").count(), 0);
+    assert!(home.join(".local/share/socius/sessions").is_dir());
+}

@@ -40,10 +40,12 @@ fn opened(state: &mut State, mode: Mode) {
 }
 
 fn failed_write() -> Msg {
-    Msg::Done(Box::new(Done::Recorded(Err(PortError::Store(StoreError::Io {
-        path: "store".into(),
-        source: std::io::Error::other("disk full"),
-    })))))
+    Msg::Done(Box::new(Done::Recorded(Err(PortError::Store(
+        StoreError::Io {
+            path: "store".into(),
+            source: std::io::Error::other("disk full"),
+        },
+    )))))
 }
 
 fn written() -> Msg {

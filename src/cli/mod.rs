@@ -21,7 +21,8 @@ pub const DEFAULT_STORE: &str = "sessions";
 /// Options every subcommand sees.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Globals {
-    /// Session store directory [default: $SOCIUS_STORE, else ./sessions]
+    /// Session store directory [default: $SOCIUS_STORE, else ./sessions if that folder exists,
+    /// else sessions/ in the data folder, ~/.local/share/socius]
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// Colour theme (built-in: default, light, high-contrast; or a file name in the user theme dir)
@@ -36,7 +37,10 @@ pub struct Globals {
 }
 
 impl Globals {
-    /// The store directory: `--store`, else `$SOCIUS_STORE`, else `./sessions`.
+    /// The store directory: `--store`, else `$SOCIUS_STORE`, else `./sessions` when that
+    /// folder exists (a project's store, as in socius's own repository), else `sessions` in the
+    /// user's data folder — one place for one user's sessions, whatever folder socius is
+    /// started from.
     #[must_use]
     pub fn store_dir(&self) -> PathBuf {
         if let Some(dir) = &self.store {
@@ -44,7 +48,13 @@ impl Globals {
         }
         match std::env::var_os("SOCIUS_STORE") {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => PathBuf::from(DEFAULT_STORE),
+            _ => {
+                let here = PathBuf::from(DEFAULT_STORE);
+                if here.is_dir() {
+                    return here;
+                }
+                crate::tui::config::data_dir().map_or(here, |d| d.join(DEFAULT_STORE))
+            }
         }
     }
 }

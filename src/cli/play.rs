@@ -32,9 +32,23 @@ pub struct PlayArgs {
 /// Library folders: the bundled `scripts/` (when run from the project) plus what was given.
 fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    let bundled = Path::new("scripts");
-    if bundled.is_dir() {
-        paths.push(bundled.to_path_buf());
+    let here = Path::new("scripts");
+    if here.is_dir() {
+        paths.push(here.to_path_buf());
+    }
+    // The bundled scripts are always in the library: from the binary, written to the data
+    // folder, unless ./scripts holds them already (socius's own repository).
+    if !crate::script::bundled::all_in(here) {
+        let dir = crate::tui::config::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join(format!("bundled-{}", env!("CARGO_PKG_VERSION")));
+        match crate::script::bundled::write_into(&dir) {
+            Ok(dir) => paths.push(dir),
+            Err(e) => {
+                tracing::warn!(error = %e, "the bundled scripts could not be written");
+                errln!("socius: warning: the bundled scripts are not in the library: {e}");
+            }
+        }
     }
     paths.extend(extra.iter().cloned());
     paths

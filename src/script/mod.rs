@@ -4,6 +4,7 @@
 //! YAML crates.
 
 pub mod bessi;
+pub mod bundled;
 pub mod decode;
 pub mod diag;
 pub mod load;

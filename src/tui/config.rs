@@ -37,6 +37,20 @@ pub fn config_dir() -> Option<PathBuf> {
         .or_else(|| non_empty("HOME").map(|h| h.join(".config").join("socius")))
 }
 
+/// The data folder (the default session store, the bundled scripts' copies):
+/// `$SOCIUS_DATA_DIR`, else `$XDG_DATA_HOME/socius`, else `~/.local/share/socius`.
+#[must_use]
+pub fn data_dir() -> Option<PathBuf> {
+    let non_empty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    non_empty("SOCIUS_DATA_DIR")
+        .or_else(|| non_empty("XDG_DATA_HOME").map(|d| d.join("socius")))
+        .or_else(|| non_empty("HOME").map(|h| h.join(".local").join("share").join("socius")))
+}
+
 /// The cache folder (library summaries): `$SOCIUS_CACHE_DIR`, else `$XDG_CACHE_HOME/socius`,
 /// else `~/.cache/socius`.
 #[must_use]
