@@ -161,11 +161,34 @@ fn training_mode_shows_right_and_wrong_and_is_recorded() {
     let mut term = terminal(80, 24);
     a.open_play(&repo().join("scripts/en-shared-kitchen.yaml"), Mode::Iae)
         .expect("open");
-    let screen = drive(&mut a, &mut term, vec![enter(), key('1'), enter()]);
+    drive(&mut a, &mut term, vec![enter()]);
+    // The reply that shows the item's ability, to be shown after the answer.
+    let (right, ability) = {
+        let p = a.play().expect("playing");
+        let socius::tui::play::Phase::Iae(q) = &p.phase else {
+            panic!("an IAE question")
+        };
+        let tree = &p.tree;
+        let choice = &tree.nodes[q.item.node].choices[q.item.choice];
+        let words: Vec<&str> = choice.say.text.split_whitespace().take(4).collect();
+        let ability = socius::driver::records::item_abilities(tree, &q.item)[0].clone();
+        (words.join(" "), ability)
+    };
+    let screen = drive(&mut a, &mut term, vec![key('1'), enter()]);
     assert!(
         screen.contains("✓ correct") || screen.contains("✗ incorrect"),
         "{screen}"
     );
+    assert!(
+        screen.contains("✓ Right.") || screen.contains("✗ Not this one."),
+        "{screen}"
+    );
+    assert!(screen.contains(&ability), "{ability}: {screen}");
+    assert!(screen.contains(&right), "{right}: {screen}");
+    // The feedback stays until Enter; then the next item is asked.
+    assert_eq!(a.play().expect("playing").option_count(), 0);
+    drive(&mut a, &mut term, vec![enter()]);
+    assert!(a.play().expect("playing").option_count() > 0);
     let s = &store.list(&Filter::default()).expect("list")[0];
     assert_eq!(s.meta["training"], true);
 }

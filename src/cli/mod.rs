@@ -124,27 +124,11 @@ fn mistyped_subcommand(scripts: &[PathBuf]) -> Option<String> {
     }
     let near = SUBCOMMANDS
         .into_iter()
-        .filter(|s| edit_distance(word, s) <= 2)
-        .min_by_key(|s| edit_distance(word, s))?;
+        .filter(|s| crate::script::bessi::edit_distance(word, s) <= 2)
+        .min_by_key(|s| crate::script::bessi::edit_distance(word, s))?;
     Some(format!(
         "unrecognized subcommand '{word}' (and no such file)\n\n  tip: a similar subcommand exists: '{near}'"
     ))
-}
-
-/// Levenshtein distance between two short words.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// Parse the command line and run it.

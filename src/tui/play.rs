@@ -53,6 +53,10 @@ pub enum Entry {
     },
     /// All IAE items answered.
     ItemsDone,
+    /// Training mode: after an IAE answer, the right reply and the ability it shows.
+    Feedback { item: ItemRef, correct: bool },
+    /// Nothing to show: holds the screen until Enter (after training feedback).
+    Hold,
 }
 
 /// A GAE question on screen.
@@ -454,12 +458,21 @@ impl Play {
                     }),
                     (_, correct) => {
                         let correct = correct.unwrap_or(false);
-                        if self.training && !self.replaying {
-                            self.feedback = Some(correct);
-                        }
                         self.transcript.push(Entry::Answered {
                             correct: self.training.then_some(correct),
                         });
+                        if self.training && !self.replaying {
+                            self.feedback = Some(correct);
+                            // Training: the right answer and the ability it shows stay on
+                            // screen until Enter.
+                            if let QuestionKind::Iae { item, .. } = &question.kind {
+                                self.transcript.push(Entry::Feedback {
+                                    item: item.clone(),
+                                    correct,
+                                });
+                                self.pending_lines.push_back(Entry::Hold);
+                            }
+                        }
                     }
                 },
                 EpisodeEffect::Skipped { .. } => {}

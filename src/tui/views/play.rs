@@ -148,6 +148,58 @@ fn outcome_text<'a>(
     }
 }
 
+/// Training feedback: whether the answer was right, the reply that shows the item's ability,
+/// and the ability with its category.
+fn push_feedback(
+    out: &mut Vec<Line<'static>>,
+    ctx: &Ctx<'_>,
+    tree: &WorldTree,
+    item: &crate::engine::iae::ItemRef,
+    correct: bool,
+    w: usize,
+) {
+    let t = ctx.theme;
+    let s = ctx.s;
+    let abilities = crate::driver::records::item_abilities(tree, item);
+    let named: Vec<String> = abilities
+        .iter()
+        .map(|a| match crate::script::bessi::category_of(a) {
+            Some(c) => format!("{a} ({c})"),
+            None => a.clone(),
+        })
+        .collect();
+    let ability = if named.is_empty() {
+        s.feedback_no_ability.to_owned()
+    } else {
+        named.join(", ")
+    };
+    let (head, style) = if correct {
+        (s.feedback_right, t.success)
+    } else {
+        (s.feedback_wrong, t.failure)
+    };
+    push_wrapped(out, &head.replace("{ability}", &ability), w, 0, style);
+    if let Some(c) = tree
+        .nodes
+        .get(item.node)
+        .and_then(|n| n.choices.get(item.choice))
+    {
+        let colon = match tree.language {
+            model::Language::Zh => "：",
+            model::Language::En => ": ",
+        };
+        push_speech(
+            out,
+            colon,
+            &c.say.speaker,
+            &c.say.text,
+            w,
+            (t.protagonist, t.text),
+            "✓ ",
+        );
+    }
+}
+
 /// The transcript as styled, wrapped lines.
 #[must_use]
 pub fn transcript_lines(
@@ -241,6 +293,10 @@ pub fn transcript_lines(
                     Span::styled(text.to_owned(), style),
                 ]));
             }
+            Entry::Feedback { item, correct } => {
+                push_feedback(&mut out, ctx, tree, item, *correct, w);
+            }
+            Entry::Hold => {}
             Entry::ItemsDone => {
                 out.push(Line::default());
                 let (n, _) = play.item_score();
