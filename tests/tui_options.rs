@@ -136,3 +136,29 @@ fn the_introduction_scrolls_to_its_last_card() {
     }
     assert!(back, "Up never came back to the top");
 }
+
+#[test]
+fn a_tree_whose_options_are_not_sentences_is_badged_and_warned_about() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("store");
+    let flagged = repo().join("tests/fixtures/tui/not-text.yaml");
+    let mut a = App::new(
+        options(Lang::En, vec![flagged.clone(), fixture()]),
+        Box::new(StorePort::new(store)),
+        (80, 24),
+    );
+    let mut term = terminal(80, 24);
+    let screen = drive(&mut a, &mut term, vec![]);
+    let badged: Vec<&str> = screen.lines().filter(|l| l.contains("⚠ ")).collect();
+    assert_eq!(badged.len(), 1, "{screen}");
+    assert!(badged[0].contains("A tree with moves"), "{screen}");
+    // Enter on it (it sorts first): the mode chooser warns.
+    let screen = drive(&mut a, &mut term, vec![enter()]);
+    assert!(screen.contains("not sentences"), "{screen}");
+    // Opened directly (`socius play`), the status bar warns.
+    let screen = drive(&mut a, &mut term, vec![code(KeyCode::Esc)]);
+    assert!(!screen.contains("not sentences"), "{screen}");
+    a.open_play(&flagged, Mode::Gae).expect("opens");
+    let screen = drive(&mut a, &mut term, vec![]);
+    assert!(screen.contains("⚠ Some options"), "{screen}");
+}

@@ -35,6 +35,7 @@ fn opened(state: &mut State, mode: Mode) {
         play: Play::new(tree, mode, 7),
         title: "kitchen".to_owned(),
         resumed: false,
+        not_text: false,
     })));
     assert!(state.update(Msg::Done(Box::new(done))).is_empty());
 }

@@ -153,6 +153,8 @@ pub struct Opened {
     pub play: Play,
     pub title: String,
     pub resumed: bool,
+    /// The tree is flagged `not_playable_as_text` (the screen warns).
+    pub not_text: bool,
 }
 
 /// Why a session could not be opened for play.

@@ -104,6 +104,7 @@ pub struct Strings {
     pub quit_confirm: &'static str,
     pub quit_title: &'static str,
     pub resume_title: &'static str,
+    pub not_text_warning: &'static str,
     /// Training feedback; `{ability}` is the ability (and its category) the item asks about.
     pub feedback_right: &'static str,
     pub feedback_wrong: &'static str,
@@ -231,6 +232,7 @@ pub static EN: Strings = Strings {
     yes_no: "y/Enter/q: quit   n/Esc: stay",
     quit_title: "Quit socius",
     resume_title: "In progress",
+    not_text_warning: "Some options in this tree are not sentences (game moves or states, kept as imported): it is not a fair test of a person.",
     feedback_right: "✓ Right. This reply shows {ability}:",
     feedback_wrong: "✗ Not this one. The reply that shows {ability} is:",
     feedback_no_ability: "the ability the question names",
@@ -353,6 +355,7 @@ pub static ZH: Strings = Strings {
     yes_no: "y/Enter/q：退出   n/Esc：留下",
     quit_title: "退出 socius",
     resume_title: "进行中",
+    not_text_warning: "本剧本中有些选项不是句子（导入时保留的游戏步骤或状态）：用来测试人并不公平。",
     feedback_right: "✓ 答对了。这句回应体现了 {ability}：",
     feedback_wrong: "✗ 不是这一句。体现 {ability} 的回应是：",
     feedback_no_ability: "题目所问的能力",

@@ -19,8 +19,8 @@ use crate::script::model::{Language, Orientation, WorldTree};
 use crate::script::validate::Summary;
 
 /// Cache layout version; a different number means the cache is ignored.
-const CACHE_VERSION: u32 = 1;
-const CACHE_FILE: &str = "library-v1.json";
+const CACHE_VERSION: u32 = 2;
+const CACHE_FILE: &str = "library-v2.json";
 
 /// One script in the library.
 #[derive(Debug, Clone)]
@@ -37,6 +37,9 @@ pub struct ScriptEntry {
     pub hash: String,
     /// Lower-cased title, id and scenario, for the search box.
     haystack: String,
+    /// Flagged `not_playable_as_text` by its importer: some options are not utterances (game
+    /// moves, state triples); people are warned before playing it.
+    pub not_text: bool,
     /// The parsed tree, once loaded.
     tree: Arc<OnceLock<Arc<WorldTree>>>,
 }
@@ -141,6 +144,8 @@ struct Cached {
     summary: Option<Summary>,
     hash: String,
     haystack: String,
+    #[serde(default)]
+    not_text: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -240,6 +245,7 @@ impl Library {
                         summary: e.summary.clone(),
                         hash: e.hash.clone(),
                         haystack: e.haystack.clone(),
+                        not_text: e.not_text,
                     },
                 );
             }
@@ -276,6 +282,7 @@ fn from_cache(path: &Path, c: &Cached) -> ScriptEntry {
         summary: c.summary.clone(),
         hash: c.hash.clone(),
         haystack: c.haystack.clone(),
+        not_text: c.not_text,
         tree: Arc::new(OnceLock::new()),
     }
 }
@@ -314,7 +321,11 @@ fn entry(path: &Path) -> ScriptEntry {
         }
     };
     let haystack = format!("{title}\n{id}\n{scenario}").to_lowercase();
+    let not_text = loaded
+        .world_tree()
+        .is_some_and(|t| t.has_flag(crate::script::model::FLAG_NOT_PLAYABLE_AS_TEXT));
     ScriptEntry {
+        not_text,
         path: path.to_path_buf(),
         id,
         title,

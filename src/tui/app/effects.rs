@@ -173,6 +173,7 @@ impl Effects {
             play,
             title,
             resumed: false,
+            not_text: entry.not_text,
         })))
     }
 
@@ -229,6 +230,7 @@ impl Effects {
             play,
             title: entry.title.clone(),
             resumed: true,
+            not_text: entry.not_text,
         }))
     }
 

@@ -139,7 +139,13 @@ fn entry_line(
         .unwrap_or_else(|| format!(" {lang}"));
     let left_w = w.saturating_sub(width(&right)).max(8);
     // A script the annotator has a session of is marked, so work is not done twice.
-    let mark = if played { "✓ " } else { "  " };
+    // ✓ played by this annotator; ⚠ some options are not sentences (flagged on import).
+    let mark = match (played, e.not_text) {
+        (true, true) => "✓⚠",
+        (true, false) => "✓ ",
+        (false, true) => "⚠ ",
+        (false, false) => "  ",
+    };
     let title = pad_to(&truncate(&format!("{mark}{}", e.title), left_w), left_w);
     let text = format!("{title}{right}");
     let text = pad_to(&truncate(&text, w), w);

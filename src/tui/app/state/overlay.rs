@@ -185,24 +185,18 @@ impl State {
                 50,
             ),
             Some(Overlay::ChooseMode { entry }) => {
-                let title = self
-                    .library
-                    .entries
-                    .get(*entry)
-                    .map_or("", |e| e.title.as_str());
-                views::popup(
-                    frame,
-                    area,
-                    ctx,
-                    s.choose_mode,
-                    &[
-                        (title.to_owned(), t.heading),
-                        (format!("1. {}", s.mode_gae), t.text),
-                        (format!("2. {}", s.mode_iae), t.text),
-                        (format!("3. {}", s.mode_both), t.text),
-                    ],
-                    56,
-                );
+                let e = self.library.entries.get(*entry);
+                let title = e.map_or("", |e| e.title.as_str());
+                let mut body = vec![(title.to_owned(), t.heading)];
+                if e.is_some_and(|e| e.not_text) {
+                    body.push((format!("⚠ {}", s.not_text_warning), t.warning));
+                }
+                body.extend([
+                    (format!("1. {}", s.mode_gae), t.text),
+                    (format!("2. {}", s.mode_iae), t.text),
+                    (format!("3. {}", s.mode_both), t.text),
+                ]);
+                views::popup(frame, area, ctx, s.choose_mode, &body, 56);
             }
         }
     }

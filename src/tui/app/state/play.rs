@@ -105,6 +105,9 @@ impl State {
                 if o.resumed {
                     self.status = Some((s.resumed.to_owned(), false));
                 }
+                if o.not_text {
+                    self.status = Some((format!("⚠ {}", s.not_text_warning), true));
+                }
                 let Opened { play, title, .. } = *o;
                 self.screen = Screen::Play(Box::new(PlayScreen {
                     play,
