@@ -24,7 +24,7 @@ use crate::session::{
     Decision, EventBody, NewSession, OptionsPresented, PresentedOption, RECORD_SCHEMA, ScriptRef,
     SessionKind, Status, Who,
 };
-use crate::store::{ExportFormat, ExportOptions, Filter, MergeReport, Store};
+use crate::store::{CsvRows, ExportFormat, ExportOptions, Filter, MergeReport, Store};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SessionsCommand {
@@ -70,6 +70,9 @@ pub struct FilterArgs {
     /// Started on or before (YYYY-MM-DD includes the whole day, UTC; or an RFC 3339 time)
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// Only training sessions (yes), or none of them (no)
+    #[arg(long, value_name = "yes|no", value_parser = ["yes", "no"])]
+    pub training: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -102,6 +105,16 @@ pub struct ShowArgs {
     pub prompts: bool,
 }
 
+/// What a CSV row is (`--per`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PerArg {
+    /// One row per GAE decision or IAE answer
+    #[default]
+    Decision,
+    /// One summary row per session
+    Session,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum FormatArg {
     #[default]
@@ -117,6 +130,9 @@ pub struct ExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     pub format: FormatArg,
+    /// CSV rows: one per decision or answer, or one summary per session
+    #[arg(long, value_enum, default_value_t = PerArg::Decision)]
+    pub per: PerArg,
     /// Replace annotator ids with pseudonyms that are stable within this store
     #[arg(long)]
     pub anonymize: bool,
@@ -271,7 +287,16 @@ fn export(dir: &Path, args: &ExportArgs) -> CmdResult {
         },
         anonymize: args.anonymize,
         filter: build_filter(&args.filter)?,
+        per: match args.per {
+            PerArg::Decision => CsvRows::Decision,
+            PerArg::Session => CsvRows::Session,
+        },
     };
+    if args.per == PerArg::Session && args.format != FormatArg::Csv {
+        return Err(Failure::Usage(
+            "--per session is a CSV layout; add --format csv".to_owned(),
+        ));
+    }
     let Some(out) = &args.out else {
         let stdout = io::stdout();
         let mut lock = BufWriter::new(stdout.lock());
@@ -457,6 +482,7 @@ pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
             .as_deref()
             .map(|s| parse_time(s, true, "--until"))
             .transpose()?,
+        training: args.training.as_deref().map(|t| t == "yes"),
     })
 }
 

@@ -200,6 +200,27 @@ pub struct Session {
 }
 
 impl Session {
+    /// A training session (`--training`): right and wrong were shown. Kept and listed, but left
+    /// out of every score unless asked for.
+    #[must_use]
+    pub fn is_training(&self) -> bool {
+        self.meta
+            .get("training")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The play mode of a world-tree session (`gae`, `iae`, `both`), else the kind's name.
+    #[must_use]
+    pub fn mode_name(&self) -> String {
+        match &self.kind {
+            SessionKind::WorldTreeGae => "gae".to_owned(),
+            SessionKind::WorldTreeIae => "iae".to_owned(),
+            SessionKind::WorldTreeBoth => "both".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// Recompute the derived fields from `events` (which must be the session's whole log, in
     /// order).
     pub fn derive_from(&mut self, events: &[Event]) {

@@ -37,7 +37,37 @@ pub struct ExportOptions {
     pub format: ExportFormat,
     pub anonymize: bool,
     pub filter: Filter,
+    /// CSV: a row per decision or answer, or one per session.
+    pub per: CsvRows,
 }
+
+/// What a CSV row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvRows {
+    /// One per GAE decision or IAE answer ([`CSV_COLUMNS`]).
+    #[default]
+    Decision,
+    /// One per session, a summary ([`CSV_SESSION_COLUMNS`]).
+    Session,
+}
+
+/// The per-session CSV's columns, in order.
+pub const CSV_SESSION_COLUMNS: &[&str] = &[
+    "session",
+    "who",
+    "script",
+    "kind",
+    "mode",
+    "status",
+    "outcome",
+    "path_length",
+    "iae_correct",
+    "iae_total",
+    "started",
+    "finished",
+    "duration_s",
+    "training",
+];
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -79,7 +109,66 @@ pub const CSV_COLUMNS: &[&str] = &[
     "ability",
     "correct",
     "latency_ms",
+    "mode",
+    "ending",
+    "training",
+    "options_scrolled",
 ];
+
+/// The outcome of the session's ending, if it reached one.
+fn ending_of(record: &SessionRecord) -> String {
+    record
+        .events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.body {
+            EventBody::Ending(end) => Some(
+                end.outcome
+                    .as_ref()
+                    .map_or_else(|| "unlabelled".to_owned(), ToString::to_string),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The summary row of one session.
+fn csv_session_row(record: &SessionRecord) -> String {
+    let s = &record.session;
+    let mut decisions = 0usize;
+    let (mut correct, mut answered) = (0usize, 0usize);
+    for e in &record.events {
+        match &e.body {
+            EventBody::Decision(_) => decisions += 1,
+            EventBody::IaeAnswer(a) => {
+                answered += 1;
+                correct += usize::from(a.correct == Some(true));
+            }
+            _ => {}
+        }
+    }
+    let time =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let duration = s.finished.map_or_else(String::new, |f| {
+        format!("{:.3}", (f - s.started).num_milliseconds() as f64 / 1000.0)
+    });
+    csv_row(&[
+        s.id.to_string(),
+        s.who.to_string(),
+        s.script.id.clone(),
+        s.kind.to_string(),
+        s.mode_name(),
+        s.status.to_string(),
+        ending_of(record),
+        decisions.to_string(),
+        correct.to_string(),
+        answered.to_string(),
+        time(&s.started),
+        s.finished.as_ref().map(time).unwrap_or_default(),
+        duration,
+        s.is_training().to_string(),
+    ])
+}
 
 /// One CSV field: control characters other than line feeds shown as escapes (the data stays
 /// readable and cannot drive a terminal that prints the file), quoted when needed.
@@ -109,11 +198,17 @@ fn csv_row(fields: &[String]) -> String {
 /// The CSV rows of one session.
 fn csv_rows(record: &SessionRecord) -> Vec<String> {
     let s = &record.session;
+    let (mode, ending, training) = (
+        s.mode_name(),
+        ending_of(record),
+        s.is_training().to_string(),
+    );
     let mut shown: &[PresentedOption] = &[];
     let mut shown_node: Option<String> = None;
     let mut rows = Vec::new();
     for event in &record.events {
-        let (node, item, index, option_id, ability, correct, latency) = match &event.body {
+        let (node, item, index, option_id, ability, correct, latency, scrolled) = match &event.body
+        {
             EventBody::OptionsPresented(o) => {
                 shown = &o.options;
                 shown_node.clone_from(&o.node);
@@ -127,6 +222,7 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
                 None,
                 None,
                 d.latency_ms,
+                d.options_scrolled,
             ),
             EventBody::IaeAnswer(a) => (
                 shown_node.clone(),
@@ -136,6 +232,7 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
                 a.ability.clone(),
                 a.correct,
                 a.latency_ms,
+                a.options_scrolled,
             ),
             _ => continue,
         };
@@ -169,6 +266,10 @@ fn csv_rows(record: &SessionRecord) -> Vec<String> {
             ability.unwrap_or_default(),
             correct.map(|c| c.to_string()).unwrap_or_default(),
             latency.to_string(),
+            mode.clone(),
+            ending.clone(),
+            training.clone(),
+            scrolled.to_string(),
         ]));
     }
     rows
@@ -223,7 +324,11 @@ impl Store {
     pub fn export(&self, options: &ExportOptions, out: &mut dyn Write) -> Result<ExportSummary> {
         let mut summary = ExportSummary::default();
         if options.format == ExportFormat::Csv {
-            let header: Vec<String> = CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+            let columns = match options.per {
+                CsvRows::Decision => CSV_COLUMNS,
+                CsvRows::Session => CSV_SESSION_COLUMNS,
+            };
+            let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
             out.write_all(csv_row(&header).as_bytes())
                 .map_err(StoreError::Write)?;
         }
@@ -245,6 +350,10 @@ impl Store {
                         })?;
                     line.push('\n');
                     line
+                }
+                ExportFormat::Csv if options.per == CsvRows::Session => {
+                    summary.rows += 1;
+                    csv_session_row(&record)
                 }
                 ExportFormat::Csv => {
                     let rows = csv_rows(&record);

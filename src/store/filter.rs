@@ -20,6 +20,8 @@ pub struct Filter {
     pub since: Option<DateTime<Utc>>,
     /// Started before.
     pub until: Option<DateTime<Utc>>,
+    /// Only training sessions (`Some(true)`) or none of them (`Some(false)`).
+    pub training: Option<bool>,
 }
 
 impl Filter {
@@ -39,5 +41,6 @@ impl Filter {
                 .is_none_or(|r| session.run_id.as_ref() == Some(r))
             && self.since.is_none_or(|t| session.started >= t)
             && self.until.is_none_or(|t| session.started < t)
+            && self.training.is_none_or(|t| session.is_training() == t)
     }
 }

@@ -66,7 +66,7 @@ use std::time::{Duration, Instant};
 use rand::RngCore;
 
 pub use error::{Result, StoreError};
-pub use export::{ExportFormat, ExportOptions, ExportSummary, pseudonym};
+pub use export::{CsvRows, ExportFormat, ExportOptions, ExportSummary, pseudonym};
 pub use filter::Filter;
 pub use merge::{MergeProblem, MergeReport};
 

@@ -37,7 +37,14 @@ pub fn render_table(sessions: &[Session]) -> String {
                 truncate(&s.kind.to_string(), MAX_FREE),
                 truncate(&s.script.id, MAX_FREE),
                 truncate(&s.who.to_string(), MAX_FREE),
-                truncate(&s.status.to_string(), MAX_FREE),
+                truncate(
+                    &if s.is_training() {
+                        format!("{} (training)", s.status)
+                    } else {
+                        s.status.to_string()
+                    },
+                    MAX_FREE,
+                ),
                 s.events.to_string(),
                 s.started.format("%Y-%m-%d %H:%M").to_string(),
             ]
