@@ -134,6 +134,7 @@ fn a_damaged_event_is_reported_not_returned() {
         .append(session.id, EventBody::Note(Note { text: "ok".into() }))
         .unwrap();
     store
+        .local()
         .events
         .insert(keys::event_key(session.id, 0), &b"{\"seq\":0,"[..])
         .unwrap();
@@ -162,7 +163,8 @@ fn merging_a_session_header_of_a_newer_schema_is_refused() {
     // What a newer socius would have stored: a header with a schema this one does not know.
     let mut header = one.get(session.id).unwrap();
     header.schema = 99;
-    one.sessions
+    one.local()
+        .sessions
         .insert(
             keys::session_key(session.id),
             serde_json::to_vec(&header).unwrap(),
