@@ -270,24 +270,25 @@ impl Handle {
         let bodies = Arc::new(bodies);
         let tried = Cell::new(false);
         let too_much = Cell::new(false);
+        // A repeated request (the first went to an owner that went away) looks for its events
+        // from where this handle's previous append to the session ended, on whichever side
+        // it now runs.
+        let retry_from = || {
+            tried
+                .replace(true)
+                .then(|| self.writes().ends.get(&id).copied().unwrap_or(0))
+        };
         let seqs = self.run(
             |local| {
-                let seqs = local.append_at(id, at, &bodies, None)?;
+                let seqs = local.append_at(id, at, &bodies, retry_from())?;
                 if flush {
                     local.flush()?;
                 }
                 Ok(seqs)
             },
             |client| {
-                let (mark, retry_from) = {
-                    let writes = self.writes();
-                    // A repeated request looks for its events from where this handle's
-                    // previous append to the session ended.
-                    let retry_from = tried
-                        .replace(true)
-                        .then(|| writes.ends.get(&id).copied().unwrap_or(0));
-                    (writes.mark(), retry_from)
-                };
+                let retry_from = retry_from();
+                let mark = self.writes().mark();
                 let seqs = client.append(id, at, &bodies, flush, retry_from)?;
                 let mut writes = self.writes();
                 writes.ended_at(id, seqs.end);

@@ -209,17 +209,23 @@ fn refuse(stream: &mut UnixStream, detail: String) {
     }
 }
 
-/// Answer the requests of one connection until it closes, breaks a rule, or the server stops.
+/// Answer the requests of one connection until it closes, breaks a rule, or the server stops;
+/// then close it (the server's second handle on it would keep it open otherwise).
 fn serve(shared: &Shared, mut stream: UnixStream) {
+    answer_all(shared, &mut stream);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn answer_all(shared: &Shared, stream: &mut UnixStream) {
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut greeted = false;
     loop {
-        let body = match wire::read_frame(&mut stream) {
+        let body = match wire::read_frame(stream) {
             Ok(body) => body,
             Err(FrameError::Closed | FrameError::Io(_)) => return,
             Err(FrameError::TooLarge(len)) => {
                 refuse(
-                    &mut stream,
+                    stream,
                     format!("a message of {len} bytes is over the limit of {FRAME_MAX}"),
                 );
                 return;
@@ -228,7 +234,7 @@ fn serve(shared: &Shared, mut stream: UnixStream) {
         let request: Request<'static> = match serde_json::from_slice(&body) {
             Ok(request) => request,
             Err(e) => {
-                refuse(&mut stream, format!("not a request: {e}"));
+                refuse(stream, format!("not a request: {e}"));
                 return;
             }
         };
@@ -239,7 +245,7 @@ fn serve(shared: &Shared, mut stream: UnixStream) {
             } else {
                 "a request before `hello`"
             };
-            refuse(&mut stream, detail.to_owned());
+            refuse(stream, detail.to_owned());
             return;
         }
         let reply = {
@@ -255,13 +261,13 @@ fn serve(shared: &Shared, mut stream: UnixStream) {
                 let refused = matches!(error, WireError::Refused { .. });
                 let framed = encode(&Reply::<()>::Err(error));
                 if refused {
-                    let _ = wire::write_frame(&mut stream, &framed);
+                    let _ = wire::write_frame(stream, &framed);
                     return;
                 }
                 framed
             }
         };
-        if wire::write_frame(&mut stream, &framed).is_err() {
+        if wire::write_frame(stream, &framed).is_err() {
             return;
         }
         greeted = true;
