@@ -488,7 +488,11 @@ fn a_second_opener_in_the_same_process_shares_the_store_and_takes_it_over() {
     let (dir, first) = open();
     let path = dir.path().join("store");
     let s = first
-        .create(new_session(SessionKind::CrDialogue, "t", Who::annotator("a")))
+        .create(new_session(
+            SessionKind::CrDialogue,
+            "t",
+            Who::annotator("a"),
+        ))
         .unwrap();
     first.append(s.id, decision(0)).unwrap();
 

@@ -99,7 +99,14 @@ fn a_process_that_holds_the_store_without_sharing_it_is_named() {
     let store = dir.path().join("store");
     let out = socius(
         &store,
-        &["sessions", "debug-append", "--sessions", "1", "--events", "1"],
+        &[
+            "sessions",
+            "debug-append",
+            "--sessions",
+            "1",
+            "--events",
+            "1",
+        ],
     );
     assert!(out.status.success());
     // What an older socius does: keep sled's lock and serve nobody.

@@ -49,6 +49,9 @@ fn ok(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
+/// How a writer ended: its exit status, its stderr, and every acknowledgement it printed.
+type Ended = (std::process::ExitStatus, String, Vec<(SessionId, u64)>);
+
 /// A `sessions debug-append` process and the acknowledgements it printed so far.
 struct Writer {
     child: Child,
@@ -104,7 +107,7 @@ impl Writer {
 
     /// Read every acknowledgement until the writer ends, and return its exit status and
     /// stderr.
-    fn finish(mut self) -> (std::process::ExitStatus, String, Vec<(SessionId, u64)>) {
+    fn finish(mut self) -> Ended {
         while self.next().is_some() {}
         let status = self.child.wait().unwrap();
         let mut stderr = String::new();
@@ -115,9 +118,7 @@ impl Writer {
     }
 
     /// Read every acknowledgement on a thread of its own.
-    fn finish_in_background(
-        self,
-    ) -> JoinHandle<(std::process::ExitStatus, String, Vec<(SessionId, u64)>)> {
+    fn finish_in_background(self) -> JoinHandle<Ended> {
         std::thread::spawn(move || self.finish())
     }
 
@@ -141,7 +142,7 @@ impl Drop for Writer {
 /// its end: the options and the decision of step `i / 2`.
 fn expected_at(i: usize) -> (&'static str, Option<String>) {
     let node = Some(format!("n{}", i / 2));
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         ("options_presented", node)
     } else {
         ("decision", node)
@@ -170,7 +171,7 @@ fn check_logs(store: &Path) -> BTreeMap<SessionId, u64> {
             let got = (event.body.type_name(), node_of(&event.body));
             if got.0 == "session_status" {
                 assert!(
-                    i + 1 == log.len() && i % 2 == 0,
+                    i + 1 == log.len() && i.is_multiple_of(2),
                     "session {}: a status change at #{i}",
                     session.id
                 );
@@ -188,7 +189,10 @@ fn check_logs(store: &Path) -> BTreeMap<SessionId, u64> {
 fn assert_all_present(counts: &BTreeMap<SessionId, u64>, acked: &[(SessionId, u64)]) {
     for (id, seq) in acked {
         let held = counts.get(id).copied().unwrap_or(0);
-        assert!(held > *seq, "acknowledged {id}#{seq} is lost (store holds {held})");
+        assert!(
+            held > *seq,
+            "acknowledged {id}#{seq} is lost (store holds {held})"
+        );
     }
 }
 
@@ -200,28 +204,41 @@ fn a_reader_sees_the_owners_session_in_progress_with_its_events_so_far() {
     owner.read_until(20);
     let (id, last) = owner.acked[19];
     let socket = store.join(".socius.sock");
-    assert!(std::fs::symlink_metadata(&socket).unwrap().file_type().is_socket());
+    assert!(
+        std::fs::symlink_metadata(&socket)
+            .unwrap()
+            .file_type()
+            .is_socket()
+    );
 
-    let list: Value = serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"])))
-        .unwrap();
+    let list: Value =
+        serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"]))).unwrap();
     let sessions = list["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0]["id"], id.to_string());
     assert_eq!(sessions[0]["status"], "in_progress");
     let listed = sessions[0]["events"].as_u64().unwrap();
-    assert!(listed > last, "the listing shows {listed} events, #{last} was acknowledged");
+    assert!(
+        listed > last,
+        "the listing shows {listed} events, #{last} was acknowledged"
+    );
 
     let prefix = &id.to_string()[..12];
-    let shown: Value =
-        serde_json::from_str(&ok(&socius(&store, &["sessions", "show", prefix, "--json"])))
-            .unwrap();
+    let shown: Value = serde_json::from_str(&ok(&socius(
+        &store,
+        &["sessions", "show", prefix, "--json"],
+    )))
+    .unwrap();
     assert_eq!(shown["session"]["status"], "in_progress");
     let events = shown["events"].as_array().unwrap();
     assert!(events.len() as u64 > last);
     for (i, event) in events.iter().enumerate() {
         assert_eq!(event["seq"], i as u64);
     }
-    let text = ok(&socius(&store, &["sessions", "show", prefix, "--width", "100"]));
+    let text = ok(&socius(
+        &store,
+        &["sessions", "show", prefix, "--width", "100"],
+    ));
     assert!(text.contains("n5"), "{text}");
     let csv = ok(&socius(&store, &["sessions", "export", "--format", "csv"]));
     assert!(csv.lines().count() > 20, "{csv}");
@@ -378,9 +395,7 @@ fn garbage_on_the_socket_gets_an_error_and_the_owner_carries_on() {
         .write_all(&frame(br#"{"op":"hello","protocol":1}"#))
         .unwrap();
     stream
-        .write_all(&frame(
-            br#"{"op":"session","id":"not an id at all"}"#,
-        ))
+        .write_all(&frame(br#"{"op":"session","id":"not an id at all"}"#))
         .unwrap();
     let mut replies = Vec::new();
     for _ in 0..2 {
@@ -398,8 +413,8 @@ fn garbage_on_the_socket_gets_an_error_and_the_owner_carries_on() {
     // The owner still writes and still serves.
     let before = owner.acked.len();
     owner.read_until(before + 10);
-    let list: Value = serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"])))
-        .unwrap();
+    let list: Value =
+        serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"]))).unwrap();
     assert_eq!(list["sessions"].as_array().unwrap().len(), 1);
     let acked = owner.kill();
     assert_all_present(&check_logs(&store), &acked);
@@ -413,9 +428,14 @@ fn a_stale_socket_is_replaced_and_a_link_there_is_not_followed() {
     owner.read_until(1);
     let acked = owner.kill();
     let socket = store.join(".socius.sock");
-    assert!(std::fs::symlink_metadata(&socket).unwrap().file_type().is_socket());
-    let list: Value = serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"])))
-        .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&socket)
+            .unwrap()
+            .file_type()
+            .is_socket()
+    );
+    let list: Value =
+        serde_json::from_str(&ok(&socius(&store, &["sessions", "list", "--json"]))).unwrap();
     assert_eq!(list["sessions"].as_array().unwrap().len(), 1);
     assert_all_present(&check_logs(&store), &acked);
     // The reader owned the store for a moment and removed its socket when it closed.

@@ -244,4 +244,3 @@ fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
         },
     }
 }
-

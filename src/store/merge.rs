@@ -20,8 +20,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::keys::{encode, event_key, session_key};
-use super::write::{check_body_secrets, check_secrets};
 use super::local::Local;
+use super::write::{check_body_secrets, check_secrets};
 use super::{Filter, Result, Store, StoreError};
 use crate::session::{RECORD_SCHEMA, SESSION_SCHEMA, Session, SessionId, SessionRecord};
 

@@ -134,9 +134,7 @@ enum Place {
         _owner: Option<OwnerLock>,
     },
     /// Held for its `Drop`, which removes the copy.
-    Copy {
-        _files: TempCopy,
-    },
+    Copy { _files: TempCopy },
 }
 
 impl Closing {

@@ -129,7 +129,10 @@ impl Local {
         };
         let mut out = Vec::new();
         let mut used = 0;
-        for item in self.sessions.range::<[u8; 16], _>((start, Bound::Unbounded)) {
+        for item in self
+            .sessions
+            .range::<[u8; 16], _>((start, Bound::Unbounded))
+        {
             let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
             let mut session = self.decode_session(&key, &bytes)?;
             if filter.matches(&session) {
@@ -226,7 +229,10 @@ impl Store {
     #[must_use]
     pub fn session_count(&self) -> usize {
         self.handle
-            .run(|local| Ok(local.session_count()), |client| client.session_count())
+            .run(
+                |local| Ok(local.session_count()),
+                |client| client.session_count(),
+            )
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "session count");
                 0

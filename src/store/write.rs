@@ -160,7 +160,11 @@ impl Local {
         let bytes = encode("session header", &session)?;
         let swapped = self
             .sessions
-            .compare_and_swap(session_key(session.id), None::<&[u8]>, Some(bytes.as_slice()))
+            .compare_and_swap(
+                session_key(session.id),
+                None::<&[u8]>,
+                Some(bytes.as_slice()),
+            )
             .map_err(|e| self.sled_error(e))?;
         if let Err(held) = swapped
             && held.current.as_deref() != Some(bytes.as_slice())

@@ -166,7 +166,10 @@ impl Client {
             after,
         })?;
         // Each page must move forward, or a listing could go round for ever.
-        if page.next.is_some_and(|next| after.is_some_and(|a| next <= a)) {
+        if page
+            .next
+            .is_some_and(|next| after.is_some_and(|a| next <= a))
+        {
             return Err(self.nonsense("a page of the listing that does not move forward"));
         }
         Ok((page.items, page.next))
@@ -214,13 +217,8 @@ fn dial(path: &Path, socket: &Path) -> Result<(UnixStream, [u8; 16]), Fail> {
         .set_read_timeout(Some(ANSWER_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(ANSWER_TIMEOUT)))
         .map_err(Fail::Gone)?;
-    let (greeting, _) = exchange::<Greeting>(
-        &mut stream,
-        path,
-        &Request::Hello {
-            protocol: PROTOCOL,
-        },
-    );
+    let (greeting, _) =
+        exchange::<Greeting>(&mut stream, path, &Request::Hello { protocol: PROTOCOL });
     let greeting = greeting?;
     let salt = wire::salt_from_hex(&greeting.salt).ok_or_else(|| {
         Fail::Store(StoreError::Share {
@@ -253,10 +251,7 @@ fn exchange<T: DeserializeOwned>(
     let body = match wire::read_frame(stream) {
         Ok(body) => body,
         Err(FrameError::Closed) => {
-            return (
-                Err(Fail::Gone(io::ErrorKind::UnexpectedEof.into())),
-                false,
-            );
+            return (Err(Fail::Gone(io::ErrorKind::UnexpectedEof.into())), false);
         }
         Err(FrameError::Io(e)) => return (Err(broken(path, e)), false),
         Err(FrameError::TooLarge(len)) => {
@@ -275,7 +270,9 @@ fn exchange<T: DeserializeOwned>(
             (Err(Fail::Store(error.into_store_error(path))), reusable)
         }
         Err(e) => (
-            Err(share(format!("it answered something that is not a reply: {e}"))),
+            Err(share(format!(
+                "it answered something that is not a reply: {e}"
+            ))),
             false,
         ),
     }
@@ -290,10 +287,7 @@ fn broken(path: &Path, error: io::Error) -> Fail {
     ) {
         Fail::Store(StoreError::Share {
             path: path.to_path_buf(),
-            detail: format!(
-                "it did not answer within {} s",
-                ANSWER_TIMEOUT.as_secs()
-            ),
+            detail: format!("it did not answer within {} s", ANSWER_TIMEOUT.as_secs()),
         })
     } else {
         Fail::Gone(error)

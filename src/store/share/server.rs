@@ -322,15 +322,17 @@ fn dispatch(local: &Local, request: Request<'static>) -> std::result::Result<Vec
             bodies,
             flush,
             retry_from,
-        } => ok(local.append_at(id, at, &bodies, retry_from).and_then(|seqs| {
-            if flush {
-                local.flush()?;
-            }
-            Ok(Seqs {
-                start: seqs.start,
-                end: seqs.end,
-            })
-        })),
+        } => ok(local
+            .append_at(id, at, &bodies, retry_from)
+            .and_then(|seqs| {
+                if flush {
+                    local.flush()?;
+                }
+                Ok(Seqs {
+                    start: seqs.start,
+                    end: seqs.end,
+                })
+            })),
         Request::Flush => ok(local.flush()),
         Request::Session { id } => ok(local.session(id)),
         Request::Resolve { text } => ok(local.resolve(&text)),

@@ -13,9 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::session::{
-    EventBody, RunId, Session, SessionId, SessionKind, SessionRecord, Status,
-};
+use crate::session::{EventBody, RunId, Session, SessionId, SessionKind, SessionRecord, Status};
 use crate::store::{Filter, StoreError};
 
 /// Bumped whenever a request or reply changes shape; both sides must agree.
@@ -93,11 +91,15 @@ pub(crate) fn write_frame(output: &mut impl Write, framed: &[u8]) -> io::Result<
 #[serde(tag = "op", rename_all = "snake_case")]
 pub(crate) enum Request<'a> {
     /// The first message of every connection.
-    Hello { protocol: u32 },
+    Hello {
+        protocol: u32,
+    },
     Format,
     /// Store a new session's header (made by the caller, so that repeating the request
     /// cannot create two sessions) and flush.
-    Create { session: Cow<'a, Session> },
+    Create {
+        session: Cow<'a, Session>,
+    },
     /// Append events at the caller's time `at`; see `Local::append_at` for `retry_from`.
     Append {
         id: SessionId,
@@ -107,8 +109,12 @@ pub(crate) enum Request<'a> {
         retry_from: Option<u64>,
     },
     Flush,
-    Session { id: SessionId },
-    Resolve { text: Cow<'a, str> },
+    Session {
+        id: SessionId,
+    },
+    Resolve {
+        text: Cow<'a, str>,
+    },
     /// One page of a listing, after the session `after`.
     List {
         filter: WireFilter,
@@ -116,7 +122,10 @@ pub(crate) enum Request<'a> {
     },
     Count,
     /// One page of a session's log, from seq `from`.
-    Events { id: SessionId, from: u64 },
+    Events {
+        id: SessionId,
+        from: u64,
+    },
     /// Merge one session with its log; `flush` when the caller wants it durable at once.
     Merge {
         record: Cow<'a, SessionRecord>,
@@ -199,17 +208,37 @@ impl From<WireFilter> for Filter {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum WireError {
-    NoSuchSession { id: SessionId },
-    UnknownId { text: String },
-    AmbiguousId { text: String },
-    NotResumable { id: SessionId, status: Status },
-    Secret { what: String },
-    IdTaken { id: SessionId },
-    Corrupt { what: String, detail: String },
+    NoSuchSession {
+        id: SessionId,
+    },
+    UnknownId {
+        text: String,
+    },
+    AmbiguousId {
+        text: String,
+    },
+    NotResumable {
+        id: SessionId,
+        status: Status,
+    },
+    Secret {
+        what: String,
+    },
+    IdTaken {
+        id: SessionId,
+    },
+    Corrupt {
+        what: String,
+        detail: String,
+    },
     /// The request itself was refused (not a request, too large, another protocol).
-    Refused { detail: String },
+    Refused {
+        detail: String,
+    },
     /// Any other failure, as the owner words it.
-    Other { detail: String },
+    Other {
+        detail: String,
+    },
 }
 
 impl From<StoreError> for WireError {
@@ -299,7 +328,9 @@ mod tests {
 
     #[test]
     fn the_salt_survives_hex() {
-        let salt = [0, 1, 2, 0xfe, 0xff, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+        let salt = [
+            0, 1, 2, 0xfe, 0xff, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+        ];
         assert_eq!(salt_from_hex(&salt_to_hex(&salt)), Some(salt));
         assert_eq!(salt_from_hex("zz"), None);
         assert_eq!(salt_from_hex(&"é".repeat(16)), None);
