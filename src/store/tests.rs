@@ -341,3 +341,37 @@ fn a_listing_and_a_log_longer_than_a_page_come_whole_through_the_owner() {
     assert_eq!(listed, owner.list(&Filter::default()).unwrap());
     assert_eq!(listed.len(), 26);
 }
+
+#[test]
+fn many_threads_of_a_client_share_its_connections_and_never_share_a_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = Store::open(dir.path()).unwrap();
+    let client = Store::open(dir.path()).unwrap();
+    let session = client.create(cr_session()).unwrap();
+    let threads: Vec<_> = (0..20)
+        .map(|t| {
+            let (owner, client) = (owner.clone(), client.clone());
+            std::thread::spawn(move || {
+                let mut seqs = Vec::new();
+                for i in 0..25 {
+                    // Half through the client's connections, half on the owner's files.
+                    let store = if t % 2 == 0 { &client } else { &owner };
+                    seqs.push(
+                        store
+                            .append_unflushed(session.id, note(&format!("{t}/{i}")))
+                            .unwrap(),
+                    );
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut all: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..500).collect::<Vec<u64>>());
+    client.flush().unwrap();
+    assert_eq!(client.get(session.id).unwrap().events, 500);
+}

@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,8 +24,9 @@ use crate::store::{Filter, StoreError};
 /// How long a request may wait for its answer. Long enough for a listing of a large store
 /// or a merge of a long session; an owner that takes longer is stuck (or suspended).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
-/// Idle connections kept for the next calls (one per thread that calls at the same time).
-const IDLE_MAX: usize = 4;
+/// The most connections one client has open to the owner: calls made by more threads at
+/// once wait for one of them (the owner serves a bounded number of connections in all).
+const CONNECTIONS: usize = 8;
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -52,7 +53,16 @@ pub(in crate::store) struct Client {
     path: PathBuf,
     socket: PathBuf,
     salt: [u8; 16],
-    idle: Mutex<Vec<UnixStream>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection is given back or closed.
+    returned: Condvar,
+}
+
+/// The connections of a client: those idle, and how many are open in all.
+#[derive(Debug)]
+struct Pool {
+    idle: Vec<UnixStream>,
+    open: usize,
 }
 
 impl Client {
@@ -68,7 +78,11 @@ impl Client {
                 path: path.to_path_buf(),
                 socket: socket.to_path_buf(),
                 salt,
-                idle: Mutex::new(vec![stream]),
+                pool: Mutex::new(Pool {
+                    idle: vec![stream],
+                    open: 1,
+                }),
+                returned: Condvar::new(),
             }),
             Err(Fail::Gone(_)) => Err(Connect::NoOwner),
             Err(Fail::Store(e)) => Err(Connect::Failed(e)),
@@ -79,31 +93,57 @@ impl Client {
         self.salt
     }
 
-    /// Send `request` and return the answer, on an idle connection or a new one.
-    fn call<T: DeserializeOwned>(&self, request: &Request<'_>) -> Result<T, Fail> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let mut stream = match idle {
-            Some(stream) => stream,
-            None => {
-                let (stream, salt) = dial(&self.path, &self.socket)?;
-                if salt != self.salt {
-                    // Another store now answers at this path: hand over, and find out.
-                    return Err(Fail::Gone(io::Error::other("the store was replaced")));
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An idle connection, or a new one while fewer than [`CONNECTIONS`] are open; else wait
+    /// for one to be given back.
+    fn take(&self) -> Result<UnixStream, Fail> {
+        let mut pool = self.pool();
+        loop {
+            if let Some(stream) = pool.idle.pop() {
+                return Ok(stream);
+            }
+            if pool.open < CONNECTIONS {
+                pool.open += 1;
+                drop(pool);
+                let dialed = dial(&self.path, &self.socket).and_then(|(stream, salt)| {
+                    if salt == self.salt {
+                        Ok(stream)
+                    } else {
+                        // Another store answers at this path now: hand over, and find out.
+                        Err(Fail::Gone(io::Error::other("the store was replaced")))
+                    }
+                });
+                if dialed.is_err() {
+                    self.give_back(None);
                 }
-                stream
+                return dialed;
             }
-        };
-        let (answer, reusable) = exchange(&mut stream, &self.path, request);
-        if reusable {
-            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < IDLE_MAX {
-                idle.push(stream);
-            }
+            pool = self
+                .returned
+                .wait(pool)
+                .unwrap_or_else(PoisonError::into_inner);
         }
+    }
+
+    /// Return a connection to the pool, or (`None`) count one as closed.
+    fn give_back(&self, stream: Option<UnixStream>) {
+        let mut pool = self.pool();
+        match stream {
+            Some(stream) => pool.idle.push(stream),
+            None => pool.open = pool.open.saturating_sub(1),
+        }
+        drop(pool);
+        self.returned.notify_one();
+    }
+
+    /// Send `request` and return the answer.
+    fn call<T: DeserializeOwned>(&self, request: &Request<'_>) -> Result<T, Fail> {
+        let mut stream = self.take()?;
+        let (answer, reusable) = exchange(&mut stream, &self.path, request);
+        self.give_back(reusable.then_some(stream));
         answer
     }
 

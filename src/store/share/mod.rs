@@ -127,7 +127,18 @@ pub(super) fn open(path: &Path, access: Access) -> Result<Backend> {
         }
         let Some(socket) = &socket else {
             // Nothing can be served: the store is used as it always was, by one process.
-            return own(path, access, None, false);
+            return own(path, access, None, false).map_err(|e| match e {
+                StoreError::Locked { path } => StoreError::Share {
+                    detail: format!(
+                        "another socius process has it open, and its path is too long for the \
+                         socket they would share it through ({} bytes); give the store a shorter \
+                         path",
+                        path.join(SOCKET).as_os_str().len()
+                    ),
+                    path,
+                },
+                other => other,
+            });
         };
         match OwnerLock::try_take(path) {
             Lock::Taken(lock) => return own(path, access, Some(lock), true),

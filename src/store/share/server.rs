@@ -27,7 +27,7 @@ use crate::store::local::Local;
 use crate::store::{Filter, Result};
 
 /// The most connections served at once; more are refused with an error.
-const MAX_CONNECTIONS: usize = 64;
+const MAX_CONNECTIONS: usize = 128;
 /// How long writing a reply may block (a peer that stopped reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
