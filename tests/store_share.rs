@@ -371,12 +371,14 @@ fn garbage_on_the_socket_gets_an_error_and_the_owner_carries_on() {
     owner.read_until(1);
     let socket = store.join(".socius.sock");
 
-    let refusals: [(Vec<u8>, &str); 5] = [
+    let refusals: [(Vec<u8>, &str); 6] = [
         (b"\xff\xff\xff\xffgarbage".to_vec(), "over the limit"),
         (frame(b"\x00\x01 not json"), "not a request"),
         (frame(br#"{"op":"drop_everything"}"#), "not a request"),
         (frame(br#"{"op":"flush"}"#), "before `hello`"),
         (frame(br#"{"op":"hello","protocol":999}"#), "protocol"),
+        // A socius that reads other records (here: none given) is not served.
+        (frame(br#"{"op":"hello","protocol":1}"#), "same version"),
     ];
     for (bytes, needle) in refusals {
         let reply = poke(&socket, &bytes).expect("a reply");
@@ -392,7 +394,15 @@ fn garbage_on_the_socket_gets_an_error_and_the_owner_carries_on() {
     // A request of a greeted connection that names no session.
     let mut stream = UnixStream::connect(&socket).unwrap();
     stream
-        .write_all(&frame(br#"{"op":"hello","protocol":1}"#))
+        .write_all(&frame(
+            format!(
+                r#"{{"op":"hello","protocol":1,"schemas":[{},{},{}]}}"#,
+                socius::session::SESSION_SCHEMA,
+                socius::session::EVENT_SCHEMA,
+                socius::session::RECORD_SCHEMA
+            )
+            .as_bytes(),
+        ))
         .unwrap();
     stream
         .write_all(&frame(br#"{"op":"session","id":"not an id at all"}"#))

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    self, FrameError, Greeting, PROTOCOL, Page, Reply, Request, Seqs, WireError, WireFilter,
+    self, FrameError, Greeting, PROTOCOL, Page, Reply, Request, SCHEMAS, Seqs, WireError,
+    WireFilter,
 };
 use crate::session::{Event, EventBody, Session, SessionId, SessionRecord};
 use crate::store::merge::Outcome;
@@ -257,8 +258,14 @@ fn dial(path: &Path, socket: &Path) -> Result<(UnixStream, [u8; 16]), Fail> {
         .set_read_timeout(Some(ANSWER_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(ANSWER_TIMEOUT)))
         .map_err(Fail::Gone)?;
-    let (greeting, _) =
-        exchange::<Greeting>(&mut stream, path, &Request::Hello { protocol: PROTOCOL });
+    let (greeting, _) = exchange::<Greeting>(
+        &mut stream,
+        path,
+        &Request::Hello {
+            protocol: PROTOCOL,
+            schemas: SCHEMAS,
+        },
+    );
     let greeting = greeting?;
     let salt = wire::salt_from_hex(&greeting.salt).ok_or_else(|| {
         Fail::Store(StoreError::Share {

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use super::SOCKET;
 use super::wire::{
-    self, FRAME_MAX, FrameError, Greeting, PAGE_BYTES, PROTOCOL, Page, Reply, Request, Seqs,
-    WireError,
+    self, FRAME_MAX, FrameError, Greeting, PAGE_BYTES, PROTOCOL, Page, Reply, Request, SCHEMAS,
+    Seqs, WireError,
 };
 use crate::store::local::Local;
 use crate::store::{Filter, Result};
@@ -300,12 +300,13 @@ fn ok<T: serde::Serialize>(value: Result<T>) -> std::result::Result<Vec<u8>, Wir
 
 fn dispatch(local: &Local, request: Request<'static>) -> std::result::Result<Vec<u8>, WireError> {
     match request {
-        Request::Hello { protocol } => {
-            if protocol != PROTOCOL {
+        Request::Hello { protocol, schemas } => {
+            if (protocol, schemas) != (PROTOCOL, SCHEMAS) {
                 return Err(WireError::Refused {
                     detail: format!(
-                        "it speaks protocol {PROTOCOL} and this process {protocol}; use the \
-                         same version of socius"
+                        "it speaks protocol {PROTOCOL} with record schemas {SCHEMAS:?}, and \
+                         this process protocol {protocol} with {schemas:?}; use the same version \
+                         of socius"
                     ),
                 });
             }

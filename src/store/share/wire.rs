@@ -13,11 +13,17 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::session::{EventBody, RunId, Session, SessionId, SessionKind, SessionRecord, Status};
+use crate::session::{
+    EVENT_SCHEMA, EventBody, RECORD_SCHEMA, RunId, SESSION_SCHEMA, Session, SessionId, SessionKind,
+    SessionRecord, Status,
+};
 use crate::store::{Filter, StoreError};
 
 /// Bumped whenever a request or reply changes shape; both sides must agree.
 pub(crate) const PROTOCOL: u32 = 1;
+/// The session, event and record schemas of this version: two processes exchange records
+/// only when they agree on them (an older owner would drop fields it does not know).
+pub(crate) const SCHEMAS: [u32; 3] = [SESSION_SCHEMA, EVENT_SCHEMA, RECORD_SCHEMA];
 /// The largest frame either side reads.
 pub(crate) const FRAME_MAX: u32 = 256 << 20;
 /// Roughly how many bytes of stored records one page of a listing or log carries.
@@ -90,9 +96,12 @@ pub(crate) fn write_frame(output: &mut impl Write, framed: &[u8]) -> io::Result<
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub(crate) enum Request<'a> {
-    /// The first message of every connection.
+    /// The first message of every connection: the protocol, and the record schemas the
+    /// sender reads and writes ([`SCHEMAS`]); the owner serves only its own.
     Hello {
         protocol: u32,
+        #[serde(default)]
+        schemas: [u32; 3],
     },
     Format,
     /// Store a new session's header (made by the caller, so that repeating the request
