@@ -51,9 +51,10 @@ use super::{Result, StoreError, dir};
 
 /// The owner's socket, in the store directory (a dotfile, so `dir` tolerates it).
 pub(super) const SOCKET: &str = ".socius.sock";
-/// How long opening waits for another process that is opening or closing the store before
-/// calling it locked.
-const OWNER_WAIT: Duration = Duration::from_secs(10);
+/// How long opening waits for another process that holds the directory lock but does not
+/// answer yet (it is opening the store, which may mean checking a copy of a large store after
+/// a crash, or closing it) before calling the store locked.
+const OWNER_WAIT: Duration = Duration::from_secs(30);
 /// How often opening looks again while it waits.
 const POLL: Duration = Duration::from_millis(5);
 
