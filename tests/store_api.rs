@@ -484,14 +484,33 @@ fn open_refuses_what_is_not_a_store() {
 }
 
 #[test]
-fn a_second_opener_in_the_same_process_is_told_the_store_is_in_use() {
-    let (dir, store) = open();
-    let err = Store::open(dir.path().join("store")).unwrap_err();
-    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
-    assert!(
-        err.to_string().contains("in use by another socius process"),
-        "{err}"
-    );
-    drop(store);
-    Store::open(dir.path().join("store")).unwrap();
+fn a_second_opener_in_the_same_process_shares_the_store_and_takes_it_over() {
+    let (dir, first) = open();
+    let path = dir.path().join("store");
+    let s = first
+        .create(new_session(
+            SessionKind::CrDialogue,
+            "t",
+            Who::annotator("a"),
+        ))
+        .unwrap();
+    first.append(s.id, decision(0)).unwrap();
+
+    // The second opener goes through the first, and both see what either writes.
+    let second = Store::open(&path).unwrap();
+    assert!(first.owns_the_files() && !second.owns_the_files());
+    assert_eq!(second.get(s.id).unwrap().events, 1);
+    assert_eq!(second.append(s.id, decision(1)).unwrap(), 1);
+    assert_eq!(second.append_unflushed(s.id, decision(2)).unwrap(), 2);
+    assert_eq!(first.events(s.id).unwrap().len(), 3);
+    assert_eq!(second.pseudonym("x"), first.pseudonym("x"));
+
+    // When the first closes, the second opens the files itself at its next call.
+    drop(first);
+    assert_eq!(second.append(s.id, decision(3)).unwrap(), 3);
+    assert!(second.owns_the_files());
+    let seqs: Vec<u64> = second.events(s.id).unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [0, 1, 2, 3]);
+    drop(second);
+    assert_eq!(Store::open(&path).unwrap().get(s.id).unwrap().events, 4);
 }

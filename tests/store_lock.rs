@@ -43,7 +43,7 @@ fn assert_refused(out: &Output, needle: &str) {
 }
 
 #[test]
-fn a_second_process_is_told_another_socius_holds_the_store() {
+fn a_second_process_reads_the_store_through_the_process_that_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let mut holder = Command::new(env!("CARGO_BIN_EXE_socius"))
@@ -66,20 +66,19 @@ fn a_second_process_is_told_another_socius_holds_the_store() {
     let mut acks = BufReader::new(holder.stdout.take().unwrap());
     let mut first = String::new();
     acks.read_line(&mut first).unwrap();
-    assert!(!first.is_empty(), "the holder printed nothing");
+    let id = first.split_whitespace().next().expect("an acknowledgement");
 
     for args in [
         &["sessions", "list"][..],
         &["sessions", "export"],
-        &["sessions", "show", "0"],
+        &["sessions", "show", id],
     ] {
         let out = socius(&store, args);
-        assert_refused(
-            &out,
-            &format!(
-                "the store at {} is in use by another socius process",
-                store.display()
-            ),
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&id[..10]),
+            "{args:?} does not show the holder's session"
         );
     }
     holder.kill().unwrap();
@@ -92,6 +91,34 @@ fn a_second_process_is_told_another_socius_holds_the_store() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_process_that_holds_the_store_without_sharing_it_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = socius(
+        &store,
+        &[
+            "sessions",
+            "debug-append",
+            "--sessions",
+            "1",
+            "--events",
+            "1",
+        ],
+    );
+    assert!(out.status.success());
+    // What an older socius does: keep sled's lock and serve nobody.
+    let held = sled::open(&store).unwrap();
+    assert_refused(
+        &socius(&store, &["sessions", "list"]),
+        &format!(
+            "the store at {} is in use by another socius process that does not share it",
+            store.display()
+        ),
+    );
+    drop(held);
 }
 
 #[test]

@@ -7,13 +7,23 @@ use crate::session::{SessionId, Status};
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// Another process holds the store's lock.
+    /// Another process holds the store's lock and does not share it (an older socius, or one
+    /// that cannot serve the store's socket), or did not answer in time.
     #[error(
-        "the store at {} is in use by another socius process (close it first, or pass --store \
-         to use another store)",
+        "the store at {} is in use by another socius process that does not share it (close it \
+         first, or pass --store to use another store)",
         .path.display()
     )]
     Locked { path: PathBuf },
+
+    /// The store is open in another socius process, and talking to it failed.
+    #[error("cannot use the store at {} through the socius process that has it open: {detail}", .path.display())]
+    Share { path: PathBuf, detail: String },
+
+    /// The socius process that has the store open reported an error while doing what was
+    /// asked; `detail` is its sentence.
+    #[error("{detail} (reported by the socius process that has the store at {} open)", .path.display())]
+    Owner { path: PathBuf, detail: String },
 
     /// The directory is not a store and will not be turned into one.
     #[error("{} is not a socius store: {reason}", .path.display())]
@@ -70,6 +80,10 @@ pub enum StoreError {
     /// No session with this id.
     #[error("no session {0} in this store")]
     NoSuchSession(SessionId),
+
+    /// A new session's id is already taken by another session.
+    #[error("a different session with id {0} is already stored")]
+    IdTaken(SessionId),
 
     /// No session id is, or starts with, this text.
     #[error("no session matches `{0}`")]

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::{Result, Store, StoreError};
+use super::local::Local;
+use super::{Result, StoreError};
 use crate::session::{Event, Session, SessionId};
 
 /// Key of a session header.
@@ -33,7 +34,7 @@ pub(super) fn encode<T: Serialize>(what: &str, value: &T) -> Result<Vec<u8>> {
     })
 }
 
-impl Store {
+impl Local {
     /// Decode a stored header.
     pub(super) fn decode_session(&self, key: &[u8], bytes: &[u8]) -> Result<Session> {
         let session: Session = serde_json::from_slice(bytes).map_err(|e| self.corrupt(key, &e))?;

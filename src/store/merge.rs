@@ -20,6 +20,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::keys::{encode, event_key, session_key};
+use super::local::Local;
 use super::write::{check_body_secrets, check_secrets};
 use super::{Filter, Result, Store, StoreError};
 use crate::session::{RECORD_SCHEMA, SESSION_SCHEMA, Session, SessionId, SessionRecord};
@@ -57,7 +58,10 @@ pub struct MergeProblem {
     pub reason: String,
 }
 
-enum Outcome {
+/// What merging one session did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Outcome {
     Added(u64),
     Extended(u64),
     Unchanged,
@@ -117,9 +121,13 @@ fn validate(record: &SessionRecord) -> Option<String> {
     secret.err().map(|e| e.to_string())
 }
 
-impl Store {
-    /// Merge one session with its log, without flushing. See the module documentation.
-    fn merge_record(&self, record: SessionRecord) -> Result<std::result::Result<Outcome, String>> {
+impl Local {
+    /// Merge one session with its log, without flushing. See the module documentation. The
+    /// inner error is why the session was left untouched.
+    pub(super) fn merge_record(
+        &self,
+        record: SessionRecord,
+    ) -> Result<std::result::Result<Outcome, String>> {
         if let Some(reason) = validate(&record) {
             return Ok(Err(reason));
         }
@@ -137,8 +145,8 @@ impl Store {
             event_bytes.push(encode("an event", event)?);
         }
         let incoming_len = events.len() as u64;
-        // Appends in this process wait while the session is merged; other processes cannot
-        // have the store open.
+        // Appends wait while the session is merged: those of other processes come through
+        // this one (see `share`).
         let mut seqs = self.lock_seqs();
         let local_len = self.next_seq_in_log(id)?;
         let skip = usize::try_from(local_len).unwrap_or(usize::MAX);
@@ -201,7 +209,9 @@ impl Store {
             Err(TransactionError::Storage(e)) => Err(self.sled_error(e)),
         }
     }
+}
 
+impl Store {
     fn merge_all(
         &self,
         records: impl IntoIterator<Item = Result<SessionRecord>>,
@@ -216,7 +226,7 @@ impl Store {
             }
             let record = record?;
             let id = record.session.id;
-            match self.merge_record(record)? {
+            match self.handle.merge(record)? {
                 Ok(Outcome::Added(n)) => {
                     report.added += 1;
                     report.events_added += n;

@@ -35,8 +35,7 @@
 //! the directory: a path that is a file; a directory holding files that are not part of a
 //! store (only sled's files, a README, dotfiles and export files — `.jsonl`, `.csv`, `.md` —
 //! may sit in a store directory); sled files that sled cannot read; a sled database written by
-//! another program; a store of a newer format ([`STORE_FORMAT`]); and a store another process
-//! has open (sled holds an exclusive file lock).
+//! another program; and a store of a newer format ([`STORE_FORMAT`]).
 //!
 //! A store is refused untouched. sled writes into its directory every time it opens it (even
 //! to read), so a store is opened in place only when it is exactly as socius left it at its
@@ -44,35 +43,45 @@
 //! the temporary directory first, and refused from there. [`Store::open_for_reading`] reads a
 //! store that cannot be written from such a copy. See `open.rs`.
 //!
+//! # Several processes
+//!
+//! Only one process can have sled's files open. The first process to open a store **owns**
+//! it and serves every other socius process that opens it, over a Unix socket in the store
+//! directory (`.socius.sock`); those get a `Store` that sends each call to the owner. Both
+//! kinds of `Store` behave the same: the same calls, the same errors, the same durability
+//! (a remote [`Store::flush`] returns once the owner has flushed). When the owner closes the
+//! store or dies, the next call of a remote `Store` opens the store again — owning it now, or
+//! reaching whichever process took it over — and repeats the call; writes carry what it takes
+//! to be applied exactly once. See `share`.
+//!
 //! A `Store` is cheap to clone and can be shared between threads.
 
 mod dir;
 mod error;
 mod export;
 mod filter;
+mod handle;
 mod keys;
+mod local;
 mod merge;
 mod open;
 mod read;
+mod share;
 mod write;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
-
-use rand::RngCore;
+use std::path::Path;
+use std::sync::Arc;
 
 pub use error::{Result, StoreError};
 pub use export::{CsvRows, ExportFormat, ExportOptions, ExportSummary, pseudonym};
 pub use filter::Filter;
 pub use merge::{MergeProblem, MergeReport};
 
+use handle::Handle;
+use local::Local;
 use open::Access;
 
-use crate::session::SessionId;
 #[cfg(doc)]
 use crate::session::{Event, Session};
 
@@ -90,42 +99,34 @@ const TREE_DEFAULT: &[u8] = b"__sled__default";
 /// bytes of its own).
 const EMPTY_DB_SIZE: u64 = 512;
 
-/// An open session store. See the module documentation.
+/// An open session store, held by this process or reached through the process that holds it.
+/// See the module documentation.
 #[derive(Clone)]
 pub struct Store {
-    path: PathBuf,
-    db: sled::Db,
-    meta: sled::Tree,
-    sessions: sled::Tree,
-    events: sled::Tree,
-    salt: [u8; 16],
-    /// The next `seq` of sessions appended to since opening; guards seq assignment.
-    next_seq: Arc<Mutex<HashMap<SessionId, u64>>>,
-    /// Runs when the last clone is dropped, after the sled handles above (fields drop in
-    /// order): records a clean close, or removes a temporary copy.
-    closing: Arc<open::Closing>,
+    handle: Arc<Handle>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.path)
+            .field("path", &self.handle.path())
             .finish_non_exhaustive()
     }
 }
 
-/// How long [`Store::open`] waits for a lock that is about to be released.
-const LOCK_GRACE: Duration = Duration::from_millis(1500);
-
 impl Store {
     /// Open the store in `dir` to read and write it, creating it when the directory is
-    /// missing or empty.
+    /// missing or empty. When another socius process has the store open, the new `Store`
+    /// works through that process.
     ///
     /// # Errors
     /// See the module documentation for what is refused; each error is a [`StoreError`] whose
-    /// message names the directory.
+    /// message names the directory. [`StoreError::Locked`] when a process holds the store
+    /// without sharing it (an older socius).
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        open::open(dir.as_ref(), Access::ReadWrite)
+        Handle::open(dir.as_ref(), Access::ReadWrite).map(|handle| Self {
+            handle: Arc::new(handle),
+        })
     }
 
     /// Open the store in `dir` only to read it. Like [`Store::open`], except that a store
@@ -135,128 +136,22 @@ impl Store {
     /// # Errors
     /// As [`Store::open`].
     pub fn open_for_reading(dir: impl AsRef<Path>) -> Result<Self> {
-        open::open(dir.as_ref(), Access::Read)
+        Handle::open(dir.as_ref(), Access::Read).map(|handle| Self {
+            handle: Arc::new(handle),
+        })
     }
 
     /// Whether this store is a temporary copy of the directory it names (see
     /// [`Store::open_for_reading`]); what is written to it is lost when it closes.
     #[must_use]
     pub fn reads_a_copy(&self) -> bool {
-        self.closing.is_copy()
-    }
-
-    /// Let sled open the files in `files` and check that they are a socius store; messages
-    /// name `shown`, the store directory the user gave. `db_size` is the size of the `db` file
-    /// before sled touched it.
-    fn open_files(
-        files: &Path,
-        shown: &Path,
-        db_size: u64,
-        closing: open::Closing,
-    ) -> Result<Self> {
-        let path = shown.to_path_buf();
-        let config = sled::Config::new().path(files);
-        // A store closed a moment ago (in this process, or by one just killed) keeps its lock
-        // until sled's last background thread lets go; wait that moment out before calling the
-        // store busy.
-        let asked = Instant::now();
-        let db = loop {
-            // sled may panic on some kinds of damaged files; that is a damaged store, not a crash.
-            let opened = catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|panic| {
-                let detail = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "sled stopped while reading it".to_owned());
-                StoreError::Damaged {
-                    path: path.clone(),
-                    detail,
-                }
-            })?;
-            match opened.map_err(|e| classify_open_error(&path, e)) {
-                Err(StoreError::Locked { .. }) if asked.elapsed() < LOCK_GRACE => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                other => break other?,
-            }
-        };
-        let sled_err = |source| StoreError::Sled {
-            path: path.clone(),
-            source,
-        };
-
-        let names = db.tree_names();
-        let ours = [TREE_META, TREE_SESSIONS, TREE_EVENTS];
-        let foreign = names.iter().any(|n| {
-            n.as_ref() != TREE_DEFAULT && !ours.iter().any(|o| n.as_ref() == o.as_bytes())
-        });
-        let meta = db.open_tree(TREE_META).map_err(sled_err)?;
-        let sessions = db.open_tree(TREE_SESSIONS).map_err(sled_err)?;
-        let events = db.open_tree(TREE_EVENTS).map_err(sled_err)?;
-
-        let salt = match meta.get(META_FORMAT).map_err(sled_err)? {
-            Some(bytes) => {
-                let found = <[u8; 4]>::try_from(bytes.as_ref())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| StoreError::Damaged {
-                        path: path.clone(),
-                        detail: "the format number is unreadable".to_owned(),
-                    })?;
-                if found > STORE_FORMAT {
-                    return Err(StoreError::NewerFormat {
-                        path,
-                        found,
-                        supported: STORE_FORMAT,
-                    });
-                }
-                let salt = meta.get(META_SALT).map_err(sled_err)?;
-                salt.and_then(|s| <[u8; 16]>::try_from(s.as_ref()).ok())
-                    .ok_or_else(|| StoreError::Damaged {
-                        path: path.clone(),
-                        detail: "the pseudonym salt is missing".to_owned(),
-                    })?
-            }
-            None => {
-                let empty = !foreign
-                    && db.is_empty()
-                    && meta.is_empty()
-                    && sessions.is_empty()
-                    && events.is_empty();
-                if !empty {
-                    return Err(StoreError::NotAStore {
-                        path,
-                        reason: "it is a sled database written by another program".to_owned(),
-                    });
-                }
-                // sled reads a `db` whose records all fail their checksums as an empty
-                // database. A store that had data is damaged, not new: never reinitialize it.
-                if db_size > EMPTY_DB_SIZE {
-                    return Err(StoreError::Damaged {
-                        path,
-                        detail: format!(
-                            "sled found no readable records in its {db_size}-byte `db` file"
-                        ),
-                    });
-                }
-                initialize(&db, &meta).map_err(sled_err)?
-            }
-        };
-        Ok(Self {
-            path,
-            db,
-            meta,
-            sessions,
-            events,
-            salt,
-            next_seq: Arc::new(Mutex::new(HashMap::new())),
-            closing: closing.opened(),
-        })
+        self.handle.reads_a_copy()
     }
 
     /// The store directory as given to [`Store::open`].
     #[must_use]
     pub fn path(&self) -> &Path {
-        &self.path
+        self.handle.path()
     }
 
     /// The format number recorded in the store.
@@ -264,91 +159,39 @@ impl Store {
     /// # Errors
     /// When sled fails to read it.
     pub fn format(&self) -> Result<u32> {
-        let bytes = self.meta.get(META_FORMAT).map_err(|e| self.sled_error(e))?;
-        Ok(bytes
-            .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
-            .map_or(0, u32::from_be_bytes))
+        self.handle.run(Local::format, |client| client.format())
     }
 
-    /// Make every write so far durable.
+    /// Make every write so far durable. Through another process: every write this `Store`
+    /// (and its clones) made is on disk once this returns.
     ///
     /// # Errors
     /// When sled cannot write to disk.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(drop).map_err(|e| self.sled_error(e))
+        self.handle.flush()
     }
 
     /// The annotator pseudonym this store gives `annotator_id` in anonymized exports.
     #[must_use]
     pub fn pseudonym(&self, annotator_id: &str) -> String {
-        pseudonym(&self.salt, annotator_id)
+        pseudonym(&self.handle.salt(), annotator_id)
     }
 
-    /// The seq table, locked. Poisoning is harmless: the table only caches what the events
-    /// tree says.
-    fn lock_seqs(&self) -> MutexGuard<'_, HashMap<SessionId, u64>> {
-        self.next_seq.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Whether this `Store` holds the store's files itself (it owns the store), as opposed
+    /// to reaching them through another process. Only for tests.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn owns_the_files(&self) -> bool {
+        self.handle.is_local()
     }
 
-    fn sled_error(&self, source: sled::Error) -> StoreError {
-        StoreError::Sled {
-            path: self.path.clone(),
-            source,
+    /// The local store behind this handle; only tests that poke at sled need it.
+    #[cfg(test)]
+    fn local(&self) -> Local {
+        match self.handle.local() {
+            Some(local) => local,
+            None => panic!("this test needs a store opened by the test process itself"),
         }
-    }
-}
-
-/// Write the metadata of a new store and flush it; returns the new pseudonym salt.
-fn initialize(db: &sled::Db, meta: &sled::Tree) -> sled::Result<[u8; 16]> {
-    let mut salt = [0_u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut batch = sled::Batch::default();
-    batch.insert(META_SALT, &salt[..]);
-    batch.insert(META_CREATED, created.as_bytes());
-    batch.insert(META_FORMAT, &STORE_FORMAT.to_be_bytes()[..]);
-    meta.apply_batch(batch)?;
-    db.flush()?;
-    Ok(salt)
-}
-
-/// Turn sled's open error into a sentence for the user.
-fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
-    match error {
-        sled::Error::Io(io) => {
-            let text = io.to_string();
-            if io.kind() == std::io::ErrorKind::WouldBlock
-                || text.contains("WouldBlock")
-                || text.contains("could not acquire lock")
-            {
-                StoreError::Locked {
-                    path: path.to_path_buf(),
-                }
-            } else if matches!(
-                io.kind(),
-                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
-            ) {
-                StoreError::ReadOnly {
-                    path: path.to_path_buf(),
-                    source: io,
-                }
-            } else {
-                StoreError::Io {
-                    path: path.to_path_buf(),
-                    source: io,
-                }
-            }
-        }
-        sled::Error::Corruption { .. }
-        | sled::Error::Unsupported(_)
-        | sled::Error::ReportableBug(_) => StoreError::Damaged {
-            path: path.to_path_buf(),
-            detail: error.to_string(),
-        },
-        other => StoreError::Sled {
-            path: path.to_path_buf(),
-            source: other,
-        },
     }
 }
 

@@ -16,9 +16,9 @@
 //! let go of its lock, socius writes `.socius-closed`: the name, size and modification time of
 //! each of sled's files. A successful open in place deletes it, so a crash leaves none.
 //!
-//! **Read-only stores.** [`Store::open_for_reading`] (`sessions list`, `show`, `export`) falls back to a
+//! **Read-only stores.** `Store::open_for_reading` (`sessions list`, `show`, `export`) falls back to a
 //! copy when the store cannot be written (a read-only mount, a directory without write
-//! permission); [`Store::reads_a_copy`] tells the caller, who says so.
+//! permission); `Store::reads_a_copy` tells the caller, who says so.
 //!
 //! Copies live in a private directory (mode 700) under `std::env::temp_dir()` and are removed
 //! when the store closes. Copying and checking the fingerprint happen under the same `flock`
@@ -34,7 +34,9 @@ use std::time::{Instant, UNIX_EPOCH};
 use fs2::FileExt;
 
 use super::dir::{self, is_sled_file};
-use super::{LOCK_GRACE, Result, Store, StoreError};
+use super::local::{LOCK_GRACE, Local};
+use super::share::OwnerLock;
+use super::{Result, StoreError};
 use crate::fsx::{self, WriteError};
 
 /// The clean-close record in a store directory.
@@ -53,12 +55,14 @@ pub(super) enum Access {
     Read,
 }
 
-/// Open the store in `path` for `access`; see the module documentation.
-pub(super) fn open(path: &Path, access: Access) -> Result<Store> {
+/// Open the store in `path` for `access`; see the module documentation. `owner`, the lock
+/// that makes this process the store's owner (see `share`), is kept by a store opened in place
+/// until it has closed.
+pub(super) fn open(path: &Path, access: Access, owner: Option<OwnerLock>) -> Result<Local> {
     let db_size = dir::prepare(path)?;
     if db_size == 0 {
         // A new store: nothing of value to protect.
-        return in_place(path, db_size).map_err(|e| match e {
+        return in_place(path, db_size, owner).map_err(|e| match e {
             StoreError::ReadOnly { path, .. } if access == Access::Read => StoreError::NotAStore {
                 path,
                 reason: "it holds no store, and cannot be written to start one".to_owned(),
@@ -69,7 +73,7 @@ pub(super) fn open(path: &Path, access: Access) -> Result<Store> {
     let lock = DbLock::wait(path)?;
     if lock.is_some() && clean_close_matches(path) {
         drop(lock);
-        return match in_place(path, db_size) {
+        return match in_place(path, db_size, owner) {
             Err(e) if access == Access::Read && is_read_only(&e) => from_copy(path, db_size),
             other => other,
         };
@@ -78,12 +82,12 @@ pub(super) fn open(path: &Path, access: Access) -> Result<Store> {
     drop(lock);
     // A store refused here is refused untouched.
     let files = copy.dir.clone();
-    let trial = Store::open_files(&files, path, db_size, Closing::copy(copy))?;
+    let trial = Local::open_files(&files, path, db_size, Closing::copy(copy))?;
     if access == Access::ReadWrite {
         drop(trial);
-        return in_place(path, db_size);
+        return in_place(path, db_size, owner);
     }
-    match in_place(path, db_size) {
+    match in_place(path, db_size, owner) {
         Err(e) if is_read_only(&e) => Ok(trial),
         other => other,
     }
@@ -93,8 +97,9 @@ fn is_read_only(error: &StoreError) -> bool {
     matches!(error, StoreError::ReadOnly { .. })
 }
 
-fn in_place(path: &Path, db_size: u64) -> Result<Store> {
-    let store = Store::open_files(path, path, db_size, Closing::in_place(path.to_path_buf()))?;
+fn in_place(path: &Path, db_size: u64, owner: Option<OwnerLock>) -> Result<Local> {
+    let closing = Closing::in_place(path.to_path_buf(), owner);
+    let store = Local::open_files(path, path, db_size, closing)?;
     // From now on sled may change the files: only a clean close vouches for them again. A
     // marker that cannot be removed stops matching as soon as sled writes, so that failure
     // is not worth reporting.
@@ -102,12 +107,12 @@ fn in_place(path: &Path, db_size: u64) -> Result<Store> {
     Ok(store)
 }
 
-fn from_copy(path: &Path, db_size: u64) -> Result<Store> {
+fn from_copy(path: &Path, db_size: u64) -> Result<Local> {
     let lock = DbLock::wait(path)?;
     let copy = TempCopy::of(path)?;
     drop(lock);
     let files = copy.dir.clone();
-    Store::open_files(&files, path, db_size, Closing::copy(copy))
+    Local::open_files(&files, path, db_size, Closing::copy(copy))
 }
 
 /// What happens when the last handle on an open store goes: record a clean close of a store
@@ -122,17 +127,20 @@ pub(super) struct Closing {
 
 #[derive(Debug)]
 enum Place {
-    InPlace(PathBuf),
-    /// Held for its `Drop`, which removes the copy.
-    Copy {
-        _files: TempCopy,
+    /// The store's own files; the owner lock (if any) is let go after the clean close is
+    /// recorded, so that the next owner finds the record.
+    InPlace {
+        dir: PathBuf,
+        _owner: Option<OwnerLock>,
     },
+    /// Held for its `Drop`, which removes the copy.
+    Copy { _files: TempCopy },
 }
 
 impl Closing {
-    const fn in_place(dir: PathBuf) -> Self {
+    const fn in_place(dir: PathBuf, owner: Option<OwnerLock>) -> Self {
         Self {
-            place: Place::InPlace(dir),
+            place: Place::InPlace { dir, _owner: owner },
             opened: false,
         }
     }
@@ -158,7 +166,7 @@ impl Closing {
 
 impl Drop for Closing {
     fn drop(&mut self) {
-        if let Place::InPlace(dir) = &self.place
+        if let Place::InPlace { dir, .. } = &self.place
             && self.opened
         {
             record_clean_close(dir);
@@ -349,16 +357,16 @@ mod tests {
     #[test]
     fn only_a_store_that_opened_gets_a_record_of_a_clean_close() {
         let dir = sled_like_dir();
-        drop(Closing::in_place(dir.path().to_path_buf()));
+        drop(Closing::in_place(dir.path().to_path_buf(), None));
         assert!(!dir.path().join(MARKER).exists());
-        drop(Closing::in_place(dir.path().to_path_buf()).opened());
+        drop(Closing::in_place(dir.path().to_path_buf(), None).opened());
         assert!(clean_close_matches(dir.path()));
     }
 
     #[test]
     fn any_change_to_sleds_files_breaks_the_record() {
         let dir = sled_like_dir();
-        drop(Closing::in_place(dir.path().to_path_buf()).opened());
+        drop(Closing::in_place(dir.path().to_path_buf(), None).opened());
         assert!(clean_close_matches(dir.path()));
 
         // Same size, other bytes: only the modification time tells.
@@ -373,12 +381,12 @@ mod tests {
             .unwrap();
         assert!(!clean_close_matches(dir.path()));
 
-        drop(Closing::in_place(dir.path().to_path_buf()).opened());
+        drop(Closing::in_place(dir.path().to_path_buf(), None).opened());
         assert!(clean_close_matches(dir.path()));
         fs::write(dir.path().join("snap.0000000000000001"), "snapshot").unwrap();
         assert!(!clean_close_matches(dir.path()));
 
-        drop(Closing::in_place(dir.path().to_path_buf()).opened());
+        drop(Closing::in_place(dir.path().to_path_buf(), None).opened());
         fs::write(dir.path().join("blobs/7"), "blob").unwrap();
         assert!(!clean_close_matches(dir.path()));
     }
@@ -390,7 +398,7 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", dir.path().join(MARKER)).unwrap();
         assert!(!clean_close_matches(dir.path()));
         // Nor is it replaced: the clean close is simply not recorded.
-        drop(Closing::in_place(dir.path().to_path_buf()).opened());
+        drop(Closing::in_place(dir.path().to_path_buf(), None).opened());
         assert!(
             fs::symlink_metadata(dir.path().join(MARKER))
                 .unwrap()

@@ -1,9 +1,12 @@
 //! Reading headers and event logs; finding sessions to resume.
 
+use std::ops::Bound;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::keys::{event_key, session_key};
+use super::local::Local;
 use super::{Filter, Result, Store, StoreError};
 use crate::session::{Event, Session, SessionId, SessionRecord, Status, Who};
 
@@ -14,7 +17,7 @@ struct Tail {
     at: DateTime<Utc>,
 }
 
-impl Store {
+impl Local {
     /// Decode a stored header and fill in `events` and `updated` from the session's last
     /// event.
     fn read_session(&self, key: &[u8], bytes: &[u8]) -> Result<Session> {
@@ -47,10 +50,7 @@ impl Store {
         Ok(())
     }
     /// The header of session `id`, if it exists.
-    ///
-    /// # Errors
-    /// When the header cannot be read or decoded.
-    pub fn session(&self, id: SessionId) -> Result<Option<Session>> {
+    pub(super) fn session(&self, id: SessionId) -> Result<Option<Session>> {
         let key = session_key(id);
         match self.sessions.get(key).map_err(|e| self.sled_error(e))? {
             Some(bytes) => self.read_session(&key, &bytes).map(Some),
@@ -58,23 +58,11 @@ impl Store {
         }
     }
 
-    /// The header of session `id`.
-    ///
-    /// # Errors
-    /// [`StoreError::NoSuchSession`], or a read failure.
-    pub fn get(&self, id: SessionId) -> Result<Session> {
-        self.session(id)?.ok_or(StoreError::NoSuchSession(id))
-    }
-
     /// The session whose id is `text`, or the only one whose id starts with `text`.
-    ///
-    /// # Errors
-    /// [`StoreError::UnknownId`] when nothing (or nothing valid) matches,
-    /// [`StoreError::AmbiguousId`] when several sessions do.
-    pub fn resolve(&self, text: &str) -> Result<Session> {
+    pub(super) fn resolve(&self, text: &str) -> Result<Session> {
         let text = text.trim();
         if let Ok(id) = text.parse::<SessionId>() {
-            return self.get(id);
+            return self.session(id)?.ok_or(StoreError::NoSuchSession(id));
         }
         let Some((low, high)) = SessionId::prefix_range(text) else {
             return Err(StoreError::UnknownId(text.to_owned()));
@@ -96,10 +84,7 @@ impl Store {
     }
 
     /// Every session matching `filter`, oldest first.
-    ///
-    /// # Errors
-    /// When a header cannot be read or decoded.
-    pub fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
+    pub(super) fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
         let mut out = Vec::new();
         for item in &self.sessions {
             let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
@@ -114,9 +99,144 @@ impl Store {
     }
 
     /// The number of sessions.
+    pub(super) fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The events of session `id` from `seq` on, in order.
+    pub(super) fn events_from(&self, id: SessionId, seq: u64) -> Result<Vec<Event>> {
+        let range = event_key(id, seq)..=event_key(id, u64::MAX);
+        let mut out = Vec::new();
+        for item in self.events.range(range) {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            out.push(self.decode_event(&key, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// The sessions matching `filter` after `after` (from the first when `None`), oldest
+    /// first, until their stored headers add up to `budget` bytes; with the id to continue
+    /// after when there may be more.
+    pub(super) fn list_page(
+        &self,
+        filter: &Filter,
+        after: Option<SessionId>,
+        budget: usize,
+    ) -> Result<(Vec<Session>, Option<SessionId>)> {
+        let start = match after {
+            Some(id) => Bound::Excluded(session_key(id)),
+            None => Bound::Unbounded,
+        };
+        let mut out = Vec::new();
+        let mut used = 0;
+        for item in self
+            .sessions
+            .range::<[u8; 16], _>((start, Bound::Unbounded))
+        {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            let mut session = self.decode_session(&key, &bytes)?;
+            if filter.matches(&session) {
+                self.fill_tail(&mut session)?;
+                used += bytes.len();
+                let id = session.id;
+                out.push(session);
+                if used >= budget {
+                    return Ok((out, Some(id)));
+                }
+            }
+        }
+        Ok((out, None))
+    }
+
+    /// The events of session `id` from `seq` on, until their stored bytes add up to `budget`;
+    /// with the seq to continue from when there may be more.
+    pub(super) fn events_page(
+        &self,
+        id: SessionId,
+        seq: u64,
+        budget: usize,
+    ) -> Result<(Vec<Event>, Option<u64>)> {
+        let range = event_key(id, seq)..=event_key(id, u64::MAX);
+        let mut out = Vec::new();
+        let mut used = 0;
+        for item in self.events.range(range) {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            let event = self.decode_event(&key, &bytes)?;
+            used += bytes.len();
+            let next = event.seq.checked_add(1);
+            out.push(event);
+            if used >= budget {
+                return Ok((out, next));
+            }
+        }
+        Ok((out, None))
+    }
+}
+
+impl Store {
+    /// The header of session `id`, if it exists.
+    ///
+    /// # Errors
+    /// When the header cannot be read or decoded.
+    pub fn session(&self, id: SessionId) -> Result<Option<Session>> {
+        self.handle
+            .run(|local| local.session(id), |client| client.session(id))
+    }
+
+    /// The header of session `id`.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchSession`], or a read failure.
+    pub fn get(&self, id: SessionId) -> Result<Session> {
+        self.session(id)?.ok_or(StoreError::NoSuchSession(id))
+    }
+
+    /// The session whose id is `text`, or the only one whose id starts with `text`.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownId`] when nothing (or nothing valid) matches,
+    /// [`StoreError::AmbiguousId`] when several sessions do.
+    pub fn resolve(&self, text: &str) -> Result<Session> {
+        self.handle
+            .run(|local| local.resolve(text), |client| client.resolve(text))
+    }
+
+    /// Every session matching `filter`, oldest first.
+    ///
+    /// # Errors
+    /// When a header cannot be read or decoded.
+    pub fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
+        if let Some(local) = self.handle.local() {
+            return local.list(filter);
+        }
+        // Through the owner, page by page; a page interrupted by a hand-over is asked again.
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, next) = self.handle.run(
+                |local| local.list_page(filter, after, usize::MAX),
+                |client| client.list_page(filter, after),
+            )?;
+            out.extend(page);
+            match next {
+                Some(id) => after = Some(id),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// The number of sessions (0 when the store cannot be asked; the error is logged).
     #[must_use]
     pub fn session_count(&self) -> usize {
-        self.sessions.len()
+        self.handle
+            .run(
+                |local| Ok(local.session_count()),
+                |client| client.session_count(),
+            )
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "session count");
+                0
+            })
     }
 
     /// The whole event log of session `id`, in order (empty for an unknown id).
@@ -135,13 +255,22 @@ impl Store {
     /// # Errors
     /// When an event cannot be read or decoded.
     pub fn events_from(&self, id: SessionId, seq: u64) -> Result<Vec<Event>> {
-        let range = event_key(id, seq)..=event_key(id, u64::MAX);
-        let mut out = Vec::new();
-        for item in self.events.range(range) {
-            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
-            out.push(self.decode_event(&key, &bytes)?);
+        if let Some(local) = self.handle.local() {
+            return local.events_from(id, seq);
         }
-        Ok(out)
+        let mut out = Vec::new();
+        let mut from = seq;
+        loop {
+            let (page, next) = self.handle.run(
+                |local| local.events_page(id, from, usize::MAX),
+                |client| client.events_page(id, from),
+            )?;
+            out.extend(page);
+            match next {
+                Some(seq) => from = seq,
+                None => return Ok(out),
+            }
+        }
     }
 
     /// A session's header and its whole event log.

@@ -7,6 +7,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::keys::{encode, event_key, session_key, split_event_key};
+use super::local::Local;
 use super::{Result, Store, StoreError};
 use crate::session::{
     EventBody, NewSession, SESSION_SCHEMA, Session, SessionId, Status, StatusChange, StatusReason,
@@ -57,6 +58,31 @@ pub(super) fn check_body_secrets(body: &EventBody) -> Result<()> {
 /// An event body encoded for the log, with the schema it is written under.
 type Prepared = (u32, Vec<u8>);
 
+/// How far back a repeated append looks for the events of its first attempt.
+const RETRY_WINDOW: u64 = 256;
+
+/// The header of a new session: a fresh id and start time, and the derived fields of a session
+/// without events.
+pub(super) fn new_header(new: NewSession) -> Session {
+    let started = now();
+    let ms = u64::try_from(started.timestamp_millis()).unwrap_or(0);
+    Session {
+        id: SessionId::generate_at(ms),
+        schema: SESSION_SCHEMA,
+        kind: new.kind,
+        script: new.script,
+        who: new.who,
+        seed: new.seed,
+        run_id: new.run_id,
+        started,
+        finished: None,
+        status: Status::InProgress,
+        events: 0,
+        updated: started,
+        meta: new.meta,
+    }
+}
+
 impl Store {
     /// Start a session: assign its id and start time, store the header, flush.
     ///
@@ -65,29 +91,7 @@ impl Store {
     /// cannot write.
     pub fn create(&self, new: NewSession) -> Result<Session> {
         check_secrets(&new.who, &new.meta)?;
-        let started = now();
-        let ms = u64::try_from(started.timestamp_millis()).unwrap_or(0);
-        let session = Session {
-            id: SessionId::generate_at(ms),
-            schema: SESSION_SCHEMA,
-            kind: new.kind,
-            script: new.script,
-            who: new.who,
-            seed: new.seed,
-            run_id: new.run_id,
-            started,
-            finished: None,
-            status: Status::InProgress,
-            events: 0,
-            updated: started,
-            meta: new.meta,
-        };
-        let bytes = encode("session header", &session)?;
-        self.sessions
-            .insert(session_key(session.id), bytes)
-            .map_err(|e| self.sled_error(e))?;
-        self.flush()?;
-        Ok(session)
+        self.handle.create(&new_header(new))
     }
 
     /// Append one event and flush: when this returns, the event survives a crash. Returns
@@ -96,9 +100,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NoSuchSession`], a credential in an LLM request, or a write failure.
     pub fn append(&self, id: SessionId, body: EventBody) -> Result<u64> {
-        let seq = self.append_unflushed(id, body)?;
-        self.flush()?;
-        Ok(seq)
+        Ok(self.handle.append(id, vec![body], true)?.start)
     }
 
     /// Append one event without waiting for the disk. It is visible at once and atomic, but
@@ -107,7 +109,7 @@ impl Store {
     /// # Errors
     /// As [`Store::append`].
     pub fn append_unflushed(&self, id: SessionId, body: EventBody) -> Result<u64> {
-        Ok(self.append_batch(id, [body])?.start)
+        Ok(self.handle.append(id, vec![body], false)?.start)
     }
 
     /// Append several events atomically (all or none become visible), without flushing.
@@ -120,7 +122,73 @@ impl Store {
         id: SessionId,
         bodies: impl IntoIterator<Item = EventBody>,
     ) -> Result<Range<u64>> {
-        let at = now();
+        self.handle.append(id, bodies.into_iter().collect(), false)
+    }
+
+    /// Record a status change (finished, abandoned, failed, or back to in progress) and flush.
+    ///
+    /// # Errors
+    /// As [`Store::append`].
+    pub fn set_status(
+        &self,
+        id: SessionId,
+        status: Status,
+        reason: Option<StatusReason>,
+    ) -> Result<u64> {
+        self.append(
+            id,
+            EventBody::SessionStatus(StatusChange { status, reason }),
+        )
+    }
+}
+
+impl Local {
+    /// Store the header of a new session and flush. Storing the same header again changes
+    /// nothing (a repeated request after a hand-over); another header under the same id is
+    /// refused.
+    pub(super) fn create_header(&self, session: &Session) -> Result<Session> {
+        check_secrets(&session.who, &session.meta)?;
+        // Only the origin fields come from the caller; a new session has no events.
+        let session = Session {
+            schema: SESSION_SCHEMA,
+            finished: None,
+            status: Status::InProgress,
+            events: 0,
+            updated: session.started,
+            ..session.clone()
+        };
+        let bytes = encode("session header", &session)?;
+        let swapped = self
+            .sessions
+            .compare_and_swap(
+                session_key(session.id),
+                None::<&[u8]>,
+                Some(bytes.as_slice()),
+            )
+            .map_err(|e| self.sled_error(e))?;
+        if let Err(held) = swapped
+            && held.current.as_deref() != Some(bytes.as_slice())
+        {
+            return Err(StoreError::IdTaken(session.id));
+        }
+        self.flush()?;
+        Ok(session)
+    }
+
+    /// Append `bodies` to session `id` at time `at`, atomically, without flushing; returns
+    /// their seqs.
+    ///
+    /// `retry_from` marks a repeated request whose first attempt may have been applied: when
+    /// the session holds exactly these events (same bodies, same time) at some seq from
+    /// `retry_from` on, near the end of its log, their seqs are returned and nothing is
+    /// written again.
+    pub(super) fn append_at(
+        &self,
+        id: SessionId,
+        at: DateTime<Utc>,
+        bodies: &[EventBody],
+        retry_from: Option<u64>,
+    ) -> Result<Range<u64>> {
         let at_json = serde_json::to_string(&at).map_err(|source| StoreError::Encode {
             what: "a time".to_owned(),
             source,
@@ -128,11 +196,11 @@ impl Store {
         let mut prepared = Vec::new();
         let mut status = None;
         for body in bodies {
-            check_body_secrets(&body)?;
-            if let EventBody::SessionStatus(change) = &body {
+            check_body_secrets(body)?;
+            if let EventBody::SessionStatus(change) = body {
                 status = Some(change.status.clone());
             }
-            prepared.push((body.schema(), encode("an event", &body)?));
+            prepared.push((body.schema(), encode("an event", body)?));
         }
         let mut seqs = self.lock_seqs();
         let start = match seqs.get(&id) {
@@ -148,9 +216,15 @@ impl Store {
                 self.next_seq_in_log(id)?
             }
         };
-        let end = start + prepared.len() as u64;
         let stored =
-            |seq: u64, (schema, body): &(u32, Vec<u8>)| event_bytes(seq, &at_json, *schema, body);
+            |seq: u64, (schema, body): &Prepared| event_bytes(seq, &at_json, *schema, body);
+        if let Some(floor) = retry_from
+            && let Some(found) = self.find_appended(id, floor, start, &prepared, &stored)?
+        {
+            seqs.insert(id, start);
+            return Ok(found);
+        }
+        let end = start + prepared.len() as u64;
         match (status, prepared.as_slice()) {
             (_, []) => {}
             (None, [body]) => {
@@ -173,6 +247,40 @@ impl Store {
         }
         seqs.insert(id, end);
         Ok(start..end)
+    }
+
+    /// Where the events `bodies` (encoded) were stored by an earlier attempt, if they were:
+    /// a run of exactly these stored bytes at some seq from `floor` (and at most
+    /// [`RETRY_WINDOW`] before `end`, the next seq) up to `end`.
+    fn find_appended(
+        &self,
+        id: SessionId,
+        floor: u64,
+        end: u64,
+        bodies: &[Prepared],
+        stored: &dyn Fn(u64, &Prepared) -> Vec<u8>,
+    ) -> Result<Option<Range<u64>>> {
+        let n = bodies.len() as u64;
+        let Some(last_start) = end.checked_sub(n) else {
+            return Ok(None);
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        let first_start = floor.max(end.saturating_sub(RETRY_WINDOW));
+        'start: for start in first_start..=last_start {
+            for (seq, body) in (start..).zip(bodies) {
+                let held = self
+                    .events
+                    .get(event_key(id, seq))
+                    .map_err(|e| self.sled_error(e))?;
+                if held.as_deref() != Some(stored(seq, body).as_slice()) {
+                    continue 'start;
+                }
+            }
+            return Ok(Some(start..start + n));
+        }
+        Ok(None)
     }
 
     /// Append events that change the session's status, and update the header's `status` and
@@ -218,21 +326,5 @@ impl Store {
         Ok(last
             .and_then(|(key, _)| split_event_key(&key))
             .map_or(0, |(_, seq)| seq.saturating_add(1)))
-    }
-
-    /// Record a status change (finished, abandoned, failed, or back to in progress) and flush.
-    ///
-    /// # Errors
-    /// As [`Store::append`].
-    pub fn set_status(
-        &self,
-        id: SessionId,
-        status: Status,
-        reason: Option<StatusReason>,
-    ) -> Result<u64> {
-        self.append(
-            id,
-            EventBody::SessionStatus(StatusChange { status, reason }),
-        )
     }
 }
