@@ -182,6 +182,8 @@ pub(crate) struct WireFilter {
     run_id: Option<RunId>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    training: Option<bool>,
 }
 
 impl From<&Filter> for WireFilter {
@@ -194,6 +196,7 @@ impl From<&Filter> for WireFilter {
             run_id: f.run_id.clone(),
             since: f.since,
             until: f.until,
+            training: f.training,
         }
     }
 }
@@ -208,6 +211,7 @@ impl From<WireFilter> for Filter {
             run_id: f.run_id,
             since: f.since,
             until: f.until,
+            training: f.training,
         }
     }
 }
