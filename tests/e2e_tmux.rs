@@ -207,7 +207,7 @@ fn play(tmux: &Tmux, stop: usize) -> usize {
 
 /// Wait until process `pid` is gone (reaped). A SIGKILLed process can live on for a while,
 /// e.g. while a thread finishes a disk sync; until its last thread has exited it holds the
-/// store's lock, and a new socius would refuse the store ("in use by another socius process").
+/// store's lock, and a new socius would wait for it (or share it through the dying one).
 /// Its main thread may already be a zombie then, so only "no such process" proves it.
 fn wait_gone(pid: &str) {
     let start = Instant::now();
