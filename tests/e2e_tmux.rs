@@ -431,3 +431,69 @@ fn from_an_empty_folder_the_bundled_scripts_are_there_and_the_store_is_the_users
     assert_eq!(std::fs::read_dir(&cwd).expect("read").count(), 0);
     assert!(home.join(".local/share/socius/sessions").is_dir());
 }
+
+/// The pane's process id (the pane runs socius itself with `exec`).
+fn pane_pid(tmux: &Tmux) -> String {
+    tmux.run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn two_annotators_a_reader_and_kill_9_of_the_owner_on_one_store() {
+    let Some((first, dir)) = setup("share-a") else {
+        return;
+    };
+    let second = Tmux::new("share-b");
+    let args = |who: &str, tree: &str| format!("play {} --as {who} --mode gae", script(tree));
+    // The first TUI owns the store; the second shares it through the first.
+    first.open(dir.path(), &args("ann-a", "en-salary-talk.yaml"), true);
+    first.wait_for("Press Enter to begin");
+    first.keys(&["Enter"]);
+    assert_eq!(play(&first, 2), 2);
+    second.open(dir.path(), &args("ann-b", "en-shared-kitchen.yaml"), true);
+    second.wait_for("Press Enter to begin");
+    second.keys(&["Enter"]);
+    assert_eq!(play(&second, 2), 2);
+    // A reader meanwhile sees both sessions in progress with their decisions so far.
+    let records = exported(dir.path());
+    assert_eq!(records.len(), 2, "{records:?}");
+    for r in &records {
+        assert_eq!(r["session"]["status"], "in_progress");
+        assert_eq!(decisions(r), 2);
+    }
+    // The owner is killed; the second annotator goes on (and takes the store over).
+    let owner = pane_pid(&first);
+    let killed = Command::new("kill")
+        .args(["-9", &owner])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_gone(&owner);
+    // (The tree may end on the way: the ending is written too.)
+    let more = play(&second, 2);
+    assert!(more >= 1, "the second annotator could not go on");
+    let other = pane_pid(&second);
+    // q asks first while the session is open; after the ending it quits at once.
+    let ended = second.screen().contains("The end");
+    second.keys(&["q"]);
+    if !ended {
+        second.wait_for("Quit socius");
+        second.keys(&["y"]);
+    }
+    wait_gone(&other);
+    let records = exported(dir.path());
+    assert_eq!(records.len(), 2);
+    let count = |who: &str| {
+        records
+            .iter()
+            .find(|r| r["session"]["who"]["id"] == who)
+            .map(decisions)
+    };
+    assert_eq!(count("ann-a"), Some(2), "nothing of the killed owner lost");
+    assert_eq!(
+        count("ann-b"),
+        Some(2 + more),
+        "no decision lost or repeated"
+    );
+}
