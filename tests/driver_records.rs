@@ -26,7 +26,17 @@ fn comparable(record: &SessionRecord) -> Vec<EventBody> {
     record
         .events
         .iter()
-        .filter(|e| !matches!(e.body, EventBody::LlmCall(_)))
+        // The model's exchange, and the events of a person's screen (how lines were revealed,
+        // pauses and resumptions), like latency, are the agent's own; the rest must be equal.
+        .filter(|e| {
+            !matches!(
+                e.body,
+                EventBody::LlmCall(_)
+                    | EventBody::LinesRevealed(_)
+                    | EventBody::Paused(_)
+                    | EventBody::Resumed(_)
+            )
+        })
         .map(|e| {
             let mut body = e.body.clone();
             match &mut body {

@@ -86,8 +86,10 @@ fn a_gae_walk_is_stored_decision_by_decision() {
         "{screen}"
     );
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab), enter()]);
-    assert!(screen.contains("#0 options"), "{screen}");
-    assert!(screen.contains("#1 decision"), "{screen}");
+    // The opening lines, revealed before the first question, then the question and the answer.
+    assert!(screen.contains("#0 lines"), "{screen}");
+    assert!(screen.contains("#1 options"), "{screen}");
+    assert!(screen.contains("#2 decision"), "{screen}");
     assert!(
         screen.contains("en-salary-talk · world_tree_gae"),
         "{screen}"
@@ -149,6 +151,18 @@ fn quitting_mid_tree_and_resuming_gives_one_complete_session() {
     assert_eq!(answers, first_two + rest, "no answer lost or repeated");
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>());
+    // The quit and the return are in the record, the return before the options shown again;
+    // and how the lines were revealed.
+    let kinds: Vec<&str> = events.iter().map(|e| e.body.type_name()).collect();
+    let paused = kinds.iter().position(|k| *k == "paused").expect("a pause");
+    let resumed = kinds
+        .iter()
+        .position(|k| *k == "resumed")
+        .expect("a resumption");
+    assert!(paused < resumed, "{kinds:?}");
+    assert_eq!(kinds[resumed + 1], "options_presented", "{kinds:?}");
+    assert!(matches!(&events[paused].body, EventBody::Paused(p) if p.reason == "quit"));
+    assert!(kinds.contains(&"lines_revealed"), "{kinds:?}");
 }
 
 #[test]

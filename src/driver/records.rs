@@ -184,3 +184,33 @@ pub fn closing(tree: &WorldTree, end: &EpisodeEnd) -> Vec<EventBody> {
     }));
     out
 }
+
+/// A person revealed `enter + all` lines of `node`: `enter` one at a time, `all` with the
+/// reveal-all key. (Interface events: only people make them.)
+#[must_use]
+pub fn lines_revealed(tree: &WorldTree, node: usize, enter: u32, all: u32) -> EventBody {
+    let how = match (enter, all) {
+        (_, 0) => "enter",
+        (0, _) => "all",
+        _ => "mixed",
+    };
+    EventBody::LinesRevealed(crate::session::LinesRevealed {
+        node: tree.nodes[node].id.clone(),
+        lines: enter + all,
+        how: how.to_owned(),
+    })
+}
+
+/// A person left an open session: `left` (to the library), `quit`, `signal`, `terminal`.
+#[must_use]
+pub fn paused(reason: &str) -> EventBody {
+    EventBody::Paused(crate::session::Paused {
+        reason: reason.to_owned(),
+    })
+}
+
+/// A person came back to a session.
+#[must_use]
+pub fn resumed() -> EventBody {
+    EventBody::Resumed(crate::session::Resumed {})
+}

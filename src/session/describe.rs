@@ -209,6 +209,12 @@ pub fn describe(event: &Event) -> Line {
                 None => s.status.to_string(),
             },
         ),
+        EventBody::LinesRevealed(r) => Line::new(
+            "lines",
+            format!("{}: {} line(s) revealed ({})", r.node, r.lines, r.how),
+        ),
+        EventBody::Paused(p) => Line::new("paused", p.reason.clone()),
+        EventBody::Resumed(_) => Line::new("resumed", String::new()),
         EventBody::Unknown(raw) => Line::new(
             event.body.type_name().to_owned(),
             format!(

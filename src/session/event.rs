@@ -53,6 +53,12 @@ pub enum EventBody {
     Ending(Ending),
     /// The session's status changed (finished, abandoned, failed, resumed).
     SessionStatus(StatusChange),
+    /// A person revealed a node's lines: how many, and how (Enter one by one, or all at once).
+    LinesRevealed(LinesRevealed),
+    /// A person left an open session (to the library, quitting, a signal).
+    Paused(Paused),
+    /// A person came back to a session; the options on screen are presented again after it.
+    Resumed(Resumed),
     /// A body this version cannot decode — a newer event type, or a newer schema of a known
     /// one — kept as the raw JSON object (with its `type`) and written back unchanged.
     #[serde(untagged)]
@@ -68,6 +74,26 @@ pub struct TextShown {
     pub speaker: Option<String>,
     pub text: String,
 }
+
+/// See [`EventBody::LinesRevealed`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinesRevealed {
+    pub node: String,
+    pub lines: u32,
+    /// `enter` (one at a time), `all` (the reveal-all key), or `mixed`.
+    pub how: String,
+}
+
+/// See [`EventBody::Paused`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paused {
+    /// `left` (back to the library), `quit`, or `signal`.
+    pub reason: String,
+}
+
+/// See [`EventBody::Resumed`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Resumed {}
 
 /// One choice as presented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,6 +319,9 @@ impl EventBody {
             Self::Judgment(_) => "judgment",
             Self::Ending(_) => "ending",
             Self::SessionStatus(_) => "session_status",
+            Self::LinesRevealed(_) => "lines_revealed",
+            Self::Paused(_) => "paused",
+            Self::Resumed(_) => "resumed",
             Self::Unknown(raw) => raw.get("type").and_then(Value::as_str).unwrap_or("?"),
         }
     }
@@ -326,6 +355,9 @@ impl EventBody {
             "judgment" => Judgment,
             "ending" => Ending,
             "session_status" => SessionStatus,
+            "lines_revealed" => LinesRevealed,
+            "paused" => Paused,
+            "resumed" => Resumed,
         );
         match decoded {
             Ok(result) => {

@@ -111,8 +111,9 @@ mod vocab;
 
 pub use describe::{Line, describe, header_fields};
 pub use event::{
-    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment, LlmCall,
-    Note, OptionsPresented, PresentedOption, Rating, StatusChange, TextShown, TokenUsage,
+    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment,
+    LinesRevealed, LlmCall, Note, OptionsPresented, Paused, PresentedOption, Rating, Resumed,
+    StatusChange, TextShown, TokenUsage,
 };
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};

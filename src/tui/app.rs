@@ -126,6 +126,9 @@ pub enum Cmd {
     Abandon(String),
     /// Write (and flush) the events of the step just taken in the open session.
     Record(Vec<EventBody>),
+    /// The person leaves the open session (`left`, `quit`, `signal`, `terminal`): recorded if
+    /// the session is stored (one never started stays unstored).
+    Pause(&'static str),
     /// The play screen was left: let go of its session.
     CloseSession,
     /// Write the settings file.

@@ -167,6 +167,8 @@ pub struct Play {
     end_pending: Option<EpisodeEnd>,
     /// Training mode: whether the last IAE answer was right, until the screen shows it.
     feedback: Option<bool>,
+    /// Lines revealed since the last question, per node: (node, by Enter, by reveal-all).
+    reveals: Vec<(usize, u32, u32)>,
 }
 
 /// Result of an update the screen wants to tell the user about.
@@ -207,6 +209,7 @@ impl Play {
             replaying: false,
             end_pending: None,
             feedback: None,
+            reveals: Vec::new(),
         }
     }
 
@@ -258,7 +261,13 @@ impl Play {
         // The options on screen now are presented anew (the clock restarts); an ending reached
         // but never recorded is recorded now.
         let notice = match play.phase {
-            Phase::Reveal => play.reveal_all(recorder),
+            // The lines left are shown again, not revealed by the person: not counted.
+            Phase::Reveal => {
+                let lines: Vec<Entry> = play.pending_lines.drain(..).collect();
+                play.transcript.extend(lines);
+                play.reveals.clear();
+                play.after_reveal(recorder)
+            }
             Phase::Over => play.record_end(recorder),
             Phase::Intro => Notice::None,
             Phase::Gae(_) | Phase::Iae(_) => play.announce(recorder),
@@ -369,6 +378,7 @@ impl Play {
             Phase::Intro => return self.begin(recorder),
             Phase::Reveal => {
                 if let Some(e) = self.pending_lines.pop_front() {
+                    self.count_reveal(&e, false);
                     self.transcript.push(e);
                 }
                 if self.pending_lines.is_empty() {
@@ -417,7 +427,11 @@ impl Play {
         if !matches!(self.phase, Phase::Reveal) {
             return Notice::None;
         }
-        self.transcript.extend(self.pending_lines.drain(..));
+        let lines: Vec<Entry> = self.pending_lines.drain(..).collect();
+        for e in &lines {
+            self.count_reveal(e, true);
+        }
+        self.transcript.extend(lines);
         self.after_reveal(recorder)
     }
 
@@ -481,8 +495,47 @@ impl Play {
         self.phase = Phase::Reveal;
     }
 
+    /// Count a line revealed by Enter or by reveal-all.
+    fn count_reveal(&mut self, e: &Entry, all: bool) {
+        let &Entry::Line { node, .. } = e else {
+            return;
+        };
+        let i = match self.reveals.iter().position(|r| r.0 == node) {
+            Some(i) => i,
+            None => {
+                self.reveals.push((node, 0, 0));
+                self.reveals.len() - 1
+            }
+        };
+        if all {
+            self.reveals[i].2 += 1;
+        } else {
+            self.reveals[i].1 += 1;
+        }
+    }
+
+    /// Record how the lines since the last question were revealed (people only; nothing on
+    /// replay).
+    fn record_reveals(&mut self, recorder: &mut dyn Recorder) -> Result<(), DriverError> {
+        let reveals = std::mem::take(&mut self.reveals);
+        if self.replaying || reveals.is_empty() {
+            return Ok(());
+        }
+        let events = reveals
+            .into_iter()
+            .map(|(node, enter, all)| {
+                crate::driver::records::lines_revealed(&self.tree, node, enter, all)
+            })
+            .collect();
+        recorder.record(events)?;
+        Ok(())
+    }
+
     /// The lines are all visible: ask the next question, or show the ending.
     fn after_reveal(&mut self, recorder: &mut dyn Recorder) -> Notice {
+        if let Err(e) = self.record_reveals(recorder) {
+            return Notice::Error(driver_error(&e));
+        }
         match self.next.take() {
             Some(Next::Ask(q)) => {
                 self.show(&q);

@@ -97,6 +97,14 @@ impl Effects {
             Cmd::Resume(id) => Done::Opened(self.resume(&id)),
             Cmd::Abandon(id) => Done::Abandoned(self.port.abandon(&id)),
             Cmd::Record(events) => Done::Recorded(self.record(events)),
+            Cmd::Pause(reason) => {
+                if let Some(r) = self.recorder.as_mut()
+                    && let Err(e) = r.record(vec![crate::driver::records::paused(reason)])
+                {
+                    tracing::warn!(error = %e, "a pause was not recorded");
+                }
+                return None;
+            }
             Cmd::CloseSession => {
                 self.recorder = None;
                 self.pending = None;
@@ -223,6 +231,9 @@ impl Effects {
             .ok_or_else(|| OpenFailure::NotInLibrary(info.script_id.clone()))?;
         let tree = entry.tree()?;
         let mut recorder = info.recorder;
+        recorder
+            .record(vec![crate::driver::records::resumed()])
+            .map_err(|e| OpenFailure::Store(e.into()))?;
         let mut play = Play::resume(tree, info.mode, info.seed, &info.steps, recorder.as_mut())?;
         play.training = info.training;
         self.recorder = Some(recorder);

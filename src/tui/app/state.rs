@@ -189,6 +189,14 @@ impl State {
         }
     }
 
+    /// Quit, recording a pause first when a session is open.
+    pub(super) fn quit_now(&mut self, reason: &'static str) {
+        if self.session_open() {
+            self.ask(Cmd::Pause(reason));
+        }
+        self.quit = true;
+    }
+
     /// Ask the loop for `cmd` (run after this message is handled).
     pub(super) fn ask(&mut self, cmd: Cmd) {
         self.out.push(cmd);
@@ -231,7 +239,8 @@ impl State {
             Msg::Mouse(m) => self.mouse(m),
             Msg::Paste(text) => self.paste(&text),
             Msg::Tick => self.tick(),
-            Msg::Signal(_) | Msg::InputClosed => self.quit = true,
+            Msg::Signal(_) => self.quit_now("signal"),
+            Msg::InputClosed => self.quit_now("terminal"),
             Msg::End(_) => {}
             Msg::Done(done) => self.done(*done),
             Msg::Key(key) => {

@@ -60,6 +60,7 @@ impl Recorder for Log {
                     )
                 }
                 EventBody::SessionStatus(s) => format!("status {} {:?}", s.status, s.reason),
+                EventBody::LinesRevealed(r) => format!("revealed {} {} {}", r.node, r.lines, r.how),
                 other => format!("{other:?}"),
             });
         }
@@ -238,5 +239,7 @@ fn both_mode_asks_the_item_before_the_story_choice() {
         .iter()
         .map(|e| e.split(' ').next().unwrap_or(""))
         .collect();
-    assert_eq!(kinds, ["presented", "answered", "presented"]);
+    // The opening lines were revealed one by one with Enter before the item was presented.
+    assert_eq!(kinds, ["revealed", "presented", "answered", "presented"]);
+    assert_eq!(log.events[0], "revealed start 2 enter");
 }

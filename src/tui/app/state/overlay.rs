@@ -44,16 +44,16 @@ impl State {
             // Leaving a session (Esc) and quitting socius (q) ask different questions; in
             // both, y or Enter says yes and n or Esc says no. q a second time quits.
             Overlay::ConfirmQuit { to_home } => match key.code {
-                KeyCode::Char('q') if !to_home => self.quit = true,
+                KeyCode::Char('q') if !to_home => self.quit_now("quit"),
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                     if to_home {
                         self.leave_play();
                     } else {
-                        self.quit = true;
+                        self.quit_now("quit");
                     }
                 }
                 KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.quit = true;
+                    self.quit_now("quit");
                 }
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
                 _ => self.overlay = Some(Overlay::ConfirmQuit { to_home }),

@@ -128,6 +128,9 @@ impl State {
 
     /// Back from the play screen to the library.
     pub(super) fn leave_play(&mut self) {
+        if self.session_open() {
+            self.ask(Cmd::Pause("left"));
+        }
         self.screen = Screen::Home;
         self.ask(Cmd::CloseSession);
         self.ask(self.load_sessions());
