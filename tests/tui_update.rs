@@ -72,9 +72,10 @@ fn enter_until_write(state: &mut State) -> Vec<String> {
 fn a_step_shows_only_once_its_events_are_written_and_a_failed_write_leaves_the_screen() {
     let mut s = state();
     opened(&mut s, Mode::Gae);
-    // Enter through the opening lines: the options come up and are recorded as presented.
+    // Enter through the opening lines: the options come up and are recorded as presented,
+    // after how the lines were revealed.
     let kinds = enter_until_write(&mut s);
-    assert_eq!(kinds, ["options_presented"]);
+    assert_eq!(kinds, ["lines_revealed", "options_presented"]);
     // Not shown yet: the screen still reveals lines, and keys wait.
     assert!(matches!(s.play().expect("play").phase, Phase::Reveal));
     assert!(s.update(key('1')).is_empty());
@@ -84,7 +85,10 @@ fn a_step_shows_only_once_its_events_are_written_and_a_failed_write_leaves_the_s
     let (status, error) = s.status().expect("a status");
     assert!(*error && status.contains("disk full"), "{status}");
     // Again, and this time the write succeeds: the options are on screen.
-    assert_eq!(enter_until_write(&mut s), ["options_presented"]);
+    assert_eq!(
+        enter_until_write(&mut s),
+        ["lines_revealed", "options_presented"]
+    );
     assert!(s.update(written()).is_empty());
     assert!(matches!(s.play().expect("play").phase, Phase::Gae(_)));
     // An answer is a write too; until it is stored the question stays on screen.
@@ -135,6 +139,8 @@ fn a_signal_quits_at_once_even_with_a_session_open() {
     let mut s = state();
     opened(&mut s, Mode::Iae);
     assert!(s.session_open());
-    assert!(s.update(Msg::Signal(15)).is_empty());
+    // The pause is recorded (by the loop, before it ends).
+    let cmds = s.update(Msg::Signal(15));
+    assert!(matches!(cmds[..], [Cmd::Pause("signal")]), "{cmds:?}");
     assert!(s.quit);
 }
