@@ -335,9 +335,6 @@ fn option_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> (Vec<Line<'static>>, Ve
             .collect(),
         Phase::Iae(q) => {
             let c = &tree.nodes[q.item.node].choices[q.item.choice];
-            if let Some(iae) = &c.iae {
-                push_wrapped(&mut out, &iae.question, w, 0, t.question);
-            }
             q.order
                 .iter()
                 .map(|&src| {
@@ -390,6 +387,17 @@ fn option_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> (Vec<Line<'static>>, Ve
     (out, ranges)
 }
 
+/// The IAE question above its options (it stays in place while the options scroll).
+fn question_lines(ctx: &Ctx<'_>, play: &Play, w: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Phase::Iae(q) = &play.phase
+        && let Some(iae) = &play.tree.nodes[q.item.node].choices[q.item.choice].iae
+    {
+        push_wrapped(&mut out, &iae.question, w, 0, ctx.theme.question);
+    }
+    out
+}
+
 /// Rows kept for the story above the options when the options need the room.
 const MIN_STORY_ROWS: u16 = 3;
 
@@ -407,7 +415,9 @@ pub struct Geometry {
     pub text_lines: usize,
     /// The options box (borders included); `None` when no question is asked.
     pub options: Option<Rect>,
-    /// Lines of the options pane (question included) and each option's first and last line.
+    /// Lines of the IAE question, pinned at the top of the options box.
+    pub question_lines: usize,
+    /// Lines of the options and each option's first and last line.
     pub option_lines: usize,
     pub option_ranges: Vec<(usize, usize)>,
 }
@@ -416,8 +426,9 @@ impl Geometry {
     /// Rows inside the options box.
     #[must_use]
     pub fn options_height(&self) -> usize {
-        self.options
-            .map_or(0, |r| usize::from(r.height.saturating_sub(2)))
+        self.options.map_or(0, |r| {
+            usize::from(r.height.saturating_sub(2)).saturating_sub(self.question_lines)
+        })
     }
 
     /// The options do not all fit in their box.
@@ -462,11 +473,13 @@ pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
     };
     let inner_w = usize::from(main.width.saturating_sub(2)).max(8);
     let (opts, option_ranges) = option_lines(ctx, play, inner_w);
+    // The question keeps at most half the box; the options scroll below it.
+    let question = question_lines(ctx, play, inner_w).len();
     // The options come first: they take what they need, leaving the story a few rows.
     let opts_h = if opts.is_empty() {
         0
     } else {
-        let want = u16::try_from(opts.len() + 2).unwrap_or(u16::MAX);
+        let want = u16::try_from(question + opts.len() + 2).unwrap_or(u16::MAX);
         want.min(main.height.saturating_sub(MIN_STORY_ROWS)).max(3)
     };
     let rows = Layout::default()
@@ -495,6 +508,7 @@ pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
         pinned,
         text_lines,
         options: (opts_h > 0).then_some(rows[1]),
+        question_lines: question.min(usize::from(opts_h.saturating_sub(2)) / 2),
         option_lines: opts.len(),
         option_ranges,
     }
@@ -586,12 +600,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
         .title(Span::styled(title, t.heading));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (opts, _) = option_lines(ctx, play, usize::from(area.width.saturating_sub(2)).max(8));
+    let w = usize::from(area.width.saturating_sub(2)).max(8);
+    let (opts, _) = option_lines(ctx, play, w);
+    let q_rows = u16::try_from(g.question_lines)
+        .unwrap_or(0)
+        .min(inner.height);
+    if q_rows > 0 {
+        let q_area = Rect::new(inner.x, inner.y, inner.width, q_rows);
+        frame.render_widget(Paragraph::new(question_lines(ctx, play, w)), q_area);
+    }
+    let o_area = Rect::new(
+        inner.x,
+        inner.y + q_rows,
+        inner.width,
+        inner.height.saturating_sub(q_rows),
+    );
     let off = play.options_scroll.min(g.max_options_scroll());
     let more_below = g.option_lines > off + g.options_height();
     frame.render_widget(
         Paragraph::new(opts).scroll((u16::try_from(off).unwrap_or(u16::MAX), 0)),
-        inner,
+        o_area,
     );
     if area.width > 8 {
         let marks = [
