@@ -103,3 +103,42 @@ fn sessions_abandon_marks_one_in_progress_and_refuses_an_ended_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only a session in progress"));
 }
+
+#[test]
+fn shared_flags_appear_only_in_the_help_of_the_commands_they_affect() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let help = |args: &[&str]| {
+        let out = socius(args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let check = help(&["check", "--help"]);
+    let import = help(&["import", "socialeval", "--help"]);
+    for text in [&check, &import] {
+        for flag in ["--store", "--theme", "--lang"] {
+            assert!(!text.contains(flag), "{flag} in:\n{text}");
+        }
+        assert!(text.contains("--verbose"));
+    }
+    let list = help(&["sessions", "list", "--help"]);
+    assert!(
+        list.contains("--store") && !list.contains("--theme"),
+        "{list}"
+    );
+    let play = help(&["play", "--help"]);
+    for flag in ["--store", "--theme", "--lang"] {
+        assert!(play.contains(flag), "{flag} not in:\n{play}");
+    }
+    // Before the subcommand they still work.
+    let store = dir.path().join("s");
+    let out = socius(
+        &[
+            "--store",
+            store.to_str().expect("utf-8"),
+            "sessions",
+            "list",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

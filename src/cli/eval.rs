@@ -6,7 +6,7 @@
 //!   `not_playable_as_text` are skipped with a notice (the `socialeval` protocol walks them).
 //!   For IAE, trees without items are left out. Two files with one tree id: the second is
 //!   skipped with a warning.
-//! - The global `--lang en|zh` picks the trees by language (eval has no interface to
+//! - `--lang en|zh` picks the trees by language (eval has no interface to
 //!   translate).
 //! - `--resume RUN` keeps the run's recorded settings (protocol, temperature, max tokens,
 //!   episodes, shuffle, seed, template, language); flags that change results may be left out and
@@ -79,7 +79,12 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
 
 #[derive(Debug, clap::Args)]
 pub struct CommonArgs {
-    /// World-tree scripts: files or folders (searched recursively). The global --lang en|zh
+    #[command(flatten)]
+    pub store: super::StoreArg,
+    /// Only trees in this language
+    #[arg(long, value_name = "en|zh", value_parser = ["en", "zh"])]
+    pub lang: Option<String>,
+    /// World-tree scripts: files or folders (searched recursively). --lang en|zh
     /// keeps only trees in that language.
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub scripts: Vec<PathBuf>,
@@ -136,6 +141,18 @@ pub struct CommonArgs {
 /// Exit code 2 with a message: a usage error found after parsing.
 fn usage(msg: &str) -> CmdResult {
     Err(Failure::Usage(msg.to_owned()))
+}
+
+impl EvalCommand {
+    /// The command's own `--store` and `--lang`.
+    #[must_use]
+    pub const fn store_and_lang(&self) -> (&super::StoreArg, Option<&String>) {
+        let common = match self {
+            Self::Gae(a) => &a.common,
+            Self::Iae(a) => &a.common,
+        };
+        (&common.store, common.lang.as_ref())
+    }
 }
 
 pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {

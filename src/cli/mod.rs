@@ -18,22 +18,67 @@ pub mod sessions;
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
 pub const DEFAULT_STORE: &str = "sessions";
 
-/// Options every subcommand sees.
+/// The options of the TUI (no subcommand), and what a subcommand's own `--store`, `--theme`
+/// and `--lang` end up in. Only `--verbose` is global: the others appear in the help of the
+/// commands they affect.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Globals {
     /// Session store directory [default: $SOCIUS_STORE, else ./sessions if that folder exists,
     /// else sessions/ in the data folder, ~/.local/share/socius]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// Colour theme (built-in: default, light, high-contrast; or a file name in the user theme dir)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Interface language
-    #[arg(long, global = true, value_name = "en|zh", value_parser = ["en", "zh"])]
+    #[arg(long, value_name = "en|zh", value_parser = ["en", "zh"])]
     pub lang: Option<String>,
     /// Log at debug level (the log is a file under the state folder; see RUST_LOG)
     #[arg(long, global = true)]
     pub verbose: bool,
+}
+
+/// `--store DIR`, for the commands that use the session store.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StoreArg {
+    /// Session store directory [default: $SOCIUS_STORE, else ./sessions if that folder exists,
+    /// else sessions/ in the data folder, ~/.local/share/socius]
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+/// `--theme` and `--lang`, for the commands that open the TUI.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UiArgs {
+    /// Colour theme (built-in: default, light, high-contrast; or a file name in the user theme dir)
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Interface language
+    #[arg(long, value_name = "en|zh", value_parser = ["en", "zh"])]
+    pub lang: Option<String>,
+}
+
+impl Globals {
+    /// These options with a subcommand's own given values in place of the top-level ones.
+    #[must_use]
+    pub fn with(&self, store: &StoreArg, ui: Option<&UiArgs>, lang: Option<&String>) -> Self {
+        let mut out = self.clone();
+        if let Some(s) = &store.store {
+            out.store = Some(s.clone());
+        }
+        if let Some(ui) = ui {
+            if ui.theme.is_some() {
+                out.theme.clone_from(&ui.theme);
+            }
+            if ui.lang.is_some() {
+                out.lang.clone_from(&ui.lang);
+            }
+        }
+        if let Some(l) = lang {
+            out.lang = Some(l.clone());
+        }
+        out
+    }
 }
 
 impl Globals {
@@ -145,10 +190,18 @@ pub fn run(cli: Cli) -> ExitCode {
     tracing::debug!(version = env!("CARGO_PKG_VERSION"), "socius started");
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&cli.globals, &args),
-        Some(Command::Play(args)) => play::play(&cli.globals, &args),
+        Some(Command::Play(args)) => {
+            play::play(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
+        }
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
-        Some(Command::Sessions(cmd)) => sessions::run(&cli.globals, cmd),
-        Some(Command::Eval(cmd)) => eval::run(&cli.globals, cmd),
+        Some(Command::Sessions(cmd)) => {
+            sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)
+        }
+        Some(Command::Eval(cmd)) => {
+            let (store, lang) = cmd.store_and_lang();
+            let globals = cli.globals.with(store, None, lang);
+            eval::run(&globals, cmd)
+        }
         None => match mistyped_subcommand(&cli.scripts) {
             Some(msg) => Err(Failure::Usage(msg)),
             None => play::home(&cli.globals, &cli.scripts),

@@ -12,6 +12,10 @@ use crate::tui::theme::Theme;
 
 #[derive(Debug, clap::Args)]
 pub struct PlayArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
+    #[command(flatten)]
+    pub ui: super::UiArgs,
     /// The world-tree script to play
     #[arg(value_name = "SCRIPT")]
     pub script: PathBuf,

@@ -78,6 +78,8 @@ pub struct FilterArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
     #[command(flatten)]
+    pub store: super::StoreArg,
+    #[command(flatten)]
     pub filter: FilterArgs,
     /// Print {"schema":1,"sessions":[…]} instead of a table
     #[arg(long)]
@@ -86,12 +88,16 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct AbandonArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
     /// Session id, or a unique prefix of it
     pub id: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
     /// Session id, or a unique prefix of it
     pub id: String,
     /// Wrap to this many columns [default: $COLUMNS, else the terminal's width, else 80]
@@ -126,6 +132,8 @@ pub enum FormatArg {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
     #[command(flatten)]
+    pub store: super::StoreArg,
+    #[command(flatten)]
     pub filter: FilterArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
@@ -144,6 +152,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
     /// A JSONL export (`-` for stdin)
     pub file: PathBuf,
     /// Print the report as one JSON object
@@ -153,6 +163,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct MergeArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
     /// The other store's directory
     #[arg(value_name = "STORE")]
     pub other: PathBuf,
@@ -163,6 +175,8 @@ pub struct MergeArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DebugAppendArgs {
+    #[command(flatten)]
+    pub store: super::StoreArg,
     #[arg(long, default_value_t = 1)]
     pub sessions: u32,
     #[arg(long, default_value_t = 10)]
@@ -170,6 +184,22 @@ pub struct DebugAppendArgs {
 }
 
 /// Run a `sessions` subcommand.
+impl SessionsCommand {
+    /// The command's own `--store`.
+    #[must_use]
+    pub const fn store(&self) -> &super::StoreArg {
+        match self {
+            Self::List(a) => &a.store,
+            Self::Show(a) => &a.store,
+            Self::Export(a) => &a.store,
+            Self::Import(a) => &a.store,
+            Self::Merge(a) => &a.store,
+            Self::Abandon(a) => &a.store,
+            Self::DebugAppend(a) => &a.store,
+        }
+    }
+}
+
 pub fn run(globals: &Globals, cmd: SessionsCommand) -> CmdResult {
     let dir = globals.store_dir();
     match cmd {
