@@ -479,11 +479,7 @@ impl State {
                 s.library, self.store_label, s.annotator
             ),
             Screen::Play(p) => {
-                let mode = match p.play.mode {
-                    Mode::Gae => "GAE",
-                    Mode::Iae => "IAE",
-                    Mode::Both => "GAE+IAE",
-                };
+                let mode = crate::tui::i18n::mode_label(self.lang, p.play.mode.name());
                 format!(" socius · {} · {mode} · {}: {who}", p.title, s.annotator)
             }
             Screen::Detail(d) => format!(" socius · {}", d.title),
