@@ -10,7 +10,7 @@ use super::{Event, EventBody, Session};
 pub fn header_fields(
     s: &Session,
     time: &dyn Fn(&chrono::DateTime<chrono::Utc>) -> String,
-) -> [(&'static str, String); 10] {
+) -> [(&'static str, String); 11] {
     [
         ("kind", s.kind.to_string()),
         ("script", s.script.id.clone()),
@@ -23,14 +23,41 @@ pub fn header_fields(
                 .as_ref()
                 .map_or_else(|| "—".to_owned(), ToString::to_string),
         ),
-        ("status", s.status.to_string()),
+        (
+            "status",
+            if s.is_training() {
+                format!("{} (training)", s.status)
+            } else {
+                s.status.to_string()
+            },
+        ),
         ("started", time(&s.started)),
         (
             "finished",
             s.finished.as_ref().map_or_else(|| "—".to_owned(), time),
         ),
         ("events", s.events.to_string()),
+        ("meta", meta_text(&s.meta)),
     ]
+}
+
+/// A session's `meta` as `key: value` pairs (mode, training, the screen it was played on, …).
+fn meta_text(meta: &serde_json::Value) -> String {
+    let Some(map) = meta.as_object() else {
+        return "—".to_owned();
+    };
+    if map.is_empty() {
+        return "—".to_owned();
+    }
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort();
+    keys.iter()
+        .map(|k| match &map[*k] {
+            serde_json::Value::String(v) => format!("{k}: {v}"),
+            v => format!("{k}: {v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An event as a short label and a text (which may hold several paragraphs, one per `\n`).
