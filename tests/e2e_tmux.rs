@@ -440,7 +440,8 @@ fn pane_pid(tmux: &Tmux) -> String {
 }
 
 #[test]
-fn two_annotators_a_reader_and_kill_9_of_the_owner_on_one_store() {
+fn two_annotators_an_eval_run_a_reader_and_kill_9_of_the_owner_on_one_store() {
+    use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
     let Some((first, dir)) = setup("share-a") else {
         return;
     };
@@ -455,14 +456,39 @@ fn two_annotators_a_reader_and_kill_9_of_the_owner_on_one_store() {
     second.wait_for("Press Enter to begin");
     second.keys(&["Enter"]);
     assert_eq!(play(&second, 2), 2);
-    // A reader meanwhile sees both sessions in progress with their decisions so far.
+    // A model run writes into the same store meanwhile (a slow loopback model: it is still
+    // going when the owner dies).
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(LoopbackServer::start(|_r: &Recorded| {
+            Reply::Delay(
+                Duration::from_millis(30),
+                Box::new(Reply::completion(r#"{"choice": "A"}"#)),
+            )
+        }))
+        .expect("server");
+    let store_dir = dir.path().join("store");
+    let mut eval = Command::new(binary())
+        .args(["eval", "gae", "--scripts", &script("zh-group-project.yaml")])
+        .args(["--endpoint", &server.base_url(), "--model", "loop"])
+        .args(["--episodes", "12", "--concurrency", "2", "--json"])
+        .args(["--store", store_dir.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("eval runs");
+    // A reader sees both annotators' sessions in progress with their decisions so far.
     let records = exported(dir.path());
-    assert_eq!(records.len(), 2, "{records:?}");
-    for r in &records {
+    let people: Vec<_> = records
+        .iter()
+        .filter(|r| r["session"]["who"]["type"] == "annotator")
+        .collect();
+    assert_eq!(people.len(), 2, "{records:?}");
+    for r in &people {
         assert_eq!(r["session"]["status"], "in_progress");
         assert_eq!(decisions(r), 2);
     }
-    // The owner is killed; the second annotator goes on (and takes the store over).
+    // The owner is killed mid-run; the second annotator and the model run go on.
     let owner = pane_pid(&first);
     let killed = Command::new("kill")
         .args(["-9", &owner])
@@ -482,8 +508,13 @@ fn two_annotators_a_reader_and_kill_9_of_the_owner_on_one_store() {
         second.keys(&["y"]);
     }
     wait_gone(&other);
+    let out = eval.wait_with_output().expect("eval ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records = exported(dir.path());
-    assert_eq!(records.len(), 2);
     let count = |who: &str| {
         records
             .iter()
@@ -495,5 +526,16 @@ fn two_annotators_a_reader_and_kill_9_of_the_owner_on_one_store() {
         count("ann-b"),
         Some(2 + more),
         "no decision lost or repeated"
+    );
+    let episodes: Vec<_> = records
+        .iter()
+        .filter(|r| r["session"]["who"]["type"] == "model")
+        .collect();
+    assert_eq!(episodes.len(), 12, "every episode of the run stored once");
+    assert!(
+        episodes
+            .iter()
+            .all(|r| r["session"]["status"] == "finished"),
+        "{episodes:?}"
     );
 }
