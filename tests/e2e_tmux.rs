@@ -468,7 +468,7 @@ fn two_annotators_an_eval_run_a_reader_and_kill_9_of_the_owner_on_one_store() {
         }))
         .expect("server");
     let store_dir = dir.path().join("store");
-    let mut eval = Command::new(binary())
+    let eval = Command::new(binary())
         .args(["eval", "gae", "--scripts", &script("zh-group-project.yaml")])
         .args(["--endpoint", &server.base_url(), "--model", "loop"])
         .args(["--episodes", "12", "--concurrency", "2", "--json"])
