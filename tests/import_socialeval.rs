@@ -761,3 +761,85 @@ fn expected_question(raw: &Value) -> String {
     }
     q.trim().to_owned()
 }
+
+/// Two characters introduced under one name with different profiles on two branches stay two
+/// people: on each branch the context shows the profile introduced on it (the tree in the issue:
+/// "Da Zhuang" of `1_0_en_example_13`).
+#[test]
+fn corpus_characters_who_share_a_name_are_kept_by_their_introduction() {
+    let Some(dir) = corpus_dir() else { return };
+    let name = "[1,0]_en_example_13.json";
+    let file = dir.join(name);
+    let converted = convert_tree(&read_json(&file), name).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        converted
+            .flags
+            .iter()
+            .any(|f| f.kind == FlagKind::SharedName),
+        "the importer reports the shared name"
+    );
+    let tree = converted.tree;
+    let both: Vec<_> = tree
+        .characters
+        .iter()
+        .filter(|c| c.name == "Da Zhuang")
+        .collect();
+    assert_eq!(both.len(), 2, "two people called Da Zhuang");
+    assert_ne!(both[0].public_profile, both[1].public_profile);
+    // For each, a path from the root to the node that introduces it: the context there shows
+    // that one's profile and not the other's.
+    let index = socius::script::model::NodeIndex::new(&tree);
+    for c in &both {
+        let at = tree
+            .nodes
+            .iter()
+            .position(|n| {
+                n.lines
+                    .iter()
+                    .any(|l| matches!(l, Line::Introduce { name, .. } if name == c.key()))
+            })
+            .unwrap_or_else(|| panic!("{} is introduced", c.key()));
+        let path = path_to(&tree, &index, at);
+        let others = socius::engine::context::others(&tree, &path);
+        let shown: Vec<_> = others.iter().filter(|o| o.name == "Da Zhuang").collect();
+        assert_eq!(shown.len(), 1, "{}: {shown:?}", c.key());
+        assert_eq!(shown[0].public_profile, c.public_profile, "{}", c.key());
+    }
+}
+
+/// Node indices from the root to `target` (the first path found).
+fn path_to(
+    tree: &WorldTree,
+    index: &socius::script::model::NodeIndex,
+    target: usize,
+) -> Vec<usize> {
+    fn walk(
+        tree: &WorldTree,
+        index: &socius::script::model::NodeIndex,
+        at: usize,
+        target: usize,
+        path: &mut Vec<usize>,
+    ) -> bool {
+        path.push(at);
+        if at == target {
+            return true;
+        }
+        for c in &tree.nodes[at].choices {
+            if let Some(next) = index.get(&c.target)
+                && !path.contains(&next)
+                && walk(tree, index, next, target, path)
+            {
+                return true;
+            }
+        }
+        path.pop();
+        false
+    }
+    let mut path = Vec::new();
+    let root = tree.start().expect("a root");
+    assert!(
+        walk(tree, index, root, target, &mut path),
+        "no path to {target}"
+    );
+    path
+}

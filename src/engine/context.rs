@@ -20,21 +20,22 @@ pub const NARRATION_ROLE: &str = "narration";
 
 /// The characters other than the protagonist whose public profiles the agent may see at the end
 /// of `path`: supporting characters, then every character introduced on the path, in order of
-/// appearance, each once.
+/// appearance, each once. Characters are told apart by their introduction (their key), not their
+/// name: two people called the same on two branches each show their own profile.
 #[must_use]
 pub fn others<'t>(tree: &'t WorldTree, path: &[usize]) -> Vec<&'t Character> {
     let mut seen: HashSet<&str> = HashSet::new();
     let mut out = Vec::new();
     for c in &tree.characters {
-        if c.role == Some(Role::Supporting) && seen.insert(c.name.as_str()) {
+        if c.role == Some(Role::Supporting) && seen.insert(c.key()) {
             out.push(c);
         }
     }
     for &node in path {
         for line in &tree.nodes[node].lines {
-            if let Line::Introduce { name, .. } = line
-                && seen.insert(name.as_str())
-                && let Some(c) = tree.characters.iter().find(|c| &c.name == name)
+            if let Line::Introduce { name: key, .. } = line
+                && seen.insert(key.as_str())
+                && let Some(c) = tree.character(key)
                 && c.role != Some(Role::Protagonist)
             {
                 out.push(c);

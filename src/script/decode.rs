@@ -308,6 +308,7 @@ impl Decoder {
 
     fn character(&mut self, v: &YNode) -> Option<Character> {
         const KEYS: &[&str] = &[
+            "id",
             "name",
             "role",
             "alias",
@@ -340,6 +341,7 @@ impl Decoder {
             }
         };
         Some(Character {
+            id: self.text(&f, "id", what, false),
             name: self.text(&f, "name", what, true).unwrap_or_default(),
             role,
             alias: self.text(&f, "alias", what, false).unwrap_or_default(),

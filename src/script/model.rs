@@ -187,6 +187,10 @@ pub enum Role {
 /// A character card.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Character {
+    /// The key `introduce` lines use, when two characters share a name (the importer names the
+    /// second `Da Zhuang#2`); without it the name is the key. Never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub name: String,
     /// `None` for characters that only appear through an `introduce` line mid-story.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +217,14 @@ pub struct Character {
     pub behavior: Option<i64>,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl Character {
+    /// The key `introduce` lines name this character by: its `id`, else its name.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// Someone says something.
@@ -399,6 +411,12 @@ impl WorldTree {
         self.characters
             .iter()
             .find(|c| c.role == Some(Role::Protagonist))
+    }
+
+    /// The character an `introduce` line names (by its key: `id`, else name).
+    #[must_use]
+    pub fn character(&self, key: &str) -> Option<&Character> {
+        self.characters.iter().find(|c| c.key() == key)
     }
 
     /// Index of the start node (first `beginning` node, else the first node).

@@ -85,11 +85,20 @@ impl Validator<'_> {
             if c.name.trim().is_empty() {
                 self.diags
                     .push(Diagnostic::error(c.span, "a character without a name"));
-            } else if let Some(first) = seen.insert(c.name.as_str(), c.span.line) {
-                self.diags.push(Diagnostic::error(
-                    c.span,
-                    format!("duplicate character `{}` (first on line {first})", c.name),
-                ));
+            } else if let Some(first) = seen.insert(c.key(), c.span.line) {
+                let msg = if c.id.is_some() {
+                    format!(
+                        "duplicate character id `{}` (first on line {first})",
+                        c.key()
+                    )
+                } else {
+                    format!(
+                        "duplicate character `{}` (first on line {first}); give one an `id` if \
+                         they are different people",
+                        c.name
+                    )
+                };
+                self.diags.push(Diagnostic::error(c.span, msg));
             }
         }
         let protagonists: Vec<_> = t
@@ -132,7 +141,11 @@ impl Validator<'_> {
 
     fn nodes(&mut self, index: &NodeIndex) {
         let t = self.tree;
-        let names: HashSet<&str> = t.characters.iter().map(|c| c.name.as_str()).collect();
+        let names: HashSet<&str> = t
+            .characters
+            .iter()
+            .map(super::model::Character::key)
+            .collect();
         let protagonist = t.protagonist().map(|c| c.name.as_str());
         let beginnings = t
             .nodes

@@ -94,6 +94,7 @@ impl Ctx {
             );
         }
         Some(Character {
+            id: None,
             role,
             alias: text(self, "alias"),
             identity: text(self, "identity"),
@@ -287,12 +288,42 @@ impl Ctx {
                 );
                 return;
             };
-            let name = card.name.clone();
-            if self.characters.iter().all(|c| c.name != name) {
-                self.characters.push(card);
-            }
+            // A character is the one introduced here: another introduced earlier under the
+            // same name with a different profile is another person (kept apart by a key).
+            let same_name = self
+                .characters
+                .iter()
+                .filter(|c| c.name == card.name)
+                .count();
+            let key = match self
+                .characters
+                .iter()
+                .find(|c| c.name == card.name && c.public_profile == card.public_profile)
+            {
+                Some(known) => known.key().to_owned(),
+                None if same_name == 0 => {
+                    let key = card.name.clone();
+                    self.characters.push(card);
+                    key
+                }
+                None => {
+                    let key = format!("{}#{}", card.name, same_name + 1);
+                    self.notes.flag(
+                        FlagKind::SharedName,
+                        format!(
+                            "{id}: a second `{}` with another profile is kept apart as `{key}`",
+                            card.name
+                        ),
+                    );
+                    self.characters.push(Character {
+                        id: Some(key.clone()),
+                        ..card
+                    });
+                    key
+                }
+            };
             lines.push(Line::Introduce {
-                name,
+                name: key,
                 span: Span::default(),
             });
             return;

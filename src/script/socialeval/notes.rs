@@ -139,6 +139,9 @@ pub enum FlagKind {
     UnknownChoiceType,
     /// Two sources mapped to the same output name; a suffix was added (report only).
     RenamedOutput,
+    /// Two characters introduced under one name with different profiles: kept apart by an
+    /// `id` (`NAME#2`), so each branch shows the profile introduced on it.
+    SharedName,
 }
 
 impl FlagKind {
@@ -170,6 +173,7 @@ impl FlagKind {
             Self::IgnoredField => "ignored_field",
             Self::UnknownChoiceType => "unknown_choice_type",
             Self::RenamedOutput => "renamed_output",
+            Self::SharedName => "shared_name",
         }
     }
 }

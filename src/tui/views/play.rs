@@ -75,9 +75,10 @@ fn visible_characters<'t>(tree: &'t WorldTree, transcript: &[Entry]) -> Vec<&'t 
         .collect();
     for e in transcript {
         if let Entry::Line { node, line } = e
-            && let Some(model::Line::Introduce { name, .. }) = tree.nodes[*node].lines.get(*line)
-            && !out.iter().any(|c| &c.name == name)
-            && let Some(c) = tree.characters.iter().find(|c| &c.name == name)
+            && let Some(model::Line::Introduce { name: key, .. }) =
+                tree.nodes[*node].lines.get(*line)
+            && !out.iter().any(|c| c.key() == key)
+            && let Some(c) = tree.character(key)
         {
             out.push(c);
         }
@@ -248,7 +249,10 @@ pub fn transcript_lines(
                 Some(model::Line::Narration { text, .. }) => {
                     push_wrapped(&mut out, text, w, 0, t.narration);
                 }
-                Some(model::Line::Introduce { name, .. }) => {
+                Some(model::Line::Introduce { name: key, .. }) => {
+                    let name = tree
+                        .character(key)
+                        .map_or(key.as_str(), |c| c.name.as_str());
                     out.push(Line::from(Span::styled(
                         format!("— {name} {} —", s.enters),
                         t.muted,
