@@ -626,9 +626,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
         o_area,
     );
     if area.width > 8 {
+        // Narrow boxes get the arrows alone, so the title stays readable.
+        let narrow = area.width < 60;
         let marks = [
-            (off > 0, area.y, "▲ PgUp"),
-            (more_below, area.y + area.height - 1, "▼ PgDn"),
+            (off > 0, area.y, if narrow { "▲" } else { "▲ PgUp" }),
+            (
+                more_below,
+                area.y + area.height - 1,
+                if narrow { "▼" } else { "▼ PgDn" },
+            ),
         ];
         for (show, y, text) in marks {
             if show {
