@@ -107,7 +107,8 @@ pub struct CommonArgs {
     /// socialeval: the official walk; socius: ours [default: socius]
     #[arg(long, value_enum)]
     pub protocol: Option<ProtocolArg>,
-    /// A prompt template file used for every tree instead of the built-in prompts
+    /// A prompt template file used for every tree instead of the built-in prompts, or a folder
+    /// made by `socius prompts import socialeval` (its gae.txt or iae.txt)
     #[arg(long, value_name = "FILE")]
     pub prompt_template: Option<PathBuf>,
     /// Name of the run [default: run-YYYYMMDD-HHMMSS-xxxx, printed on stderr]
@@ -176,7 +177,28 @@ pub fn run(globals: &Globals, cmd: EvalCommand) -> CmdResult {
         },
     };
     let template = match &common.prompt_template {
-        Some(path) => {
+        Some(given) => {
+            // A folder (from `socius prompts import`) holds one template per kind.
+            let path = if given.is_dir() {
+                let file = given.join(match kind {
+                    EvalKind::Gae => "gae.txt",
+                    EvalKind::Iae => "iae.txt",
+                });
+                if !file.is_file() {
+                    return Err(Failure::Error(format!(
+                        "{}: no {} in this folder (make it with `socius prompts import \
+                         socialeval`)",
+                        given.display(),
+                        file.file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default()
+                    )));
+                }
+                file
+            } else {
+                given.clone()
+            };
+            let path = &path;
             let set = PromptSet::from_file(kind.prompt_kind(), path).map_err(Failure::from)?;
             let bytes = std::fs::read(path)
                 .map_err(|e| Failure::Error(format!("cannot read {}: {e}", path.display())))?;

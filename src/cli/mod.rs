@@ -13,6 +13,7 @@ pub mod eval;
 pub mod import;
 pub mod logging;
 pub mod play;
+pub mod prompts;
 pub mod sessions;
 
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
@@ -137,6 +138,9 @@ pub enum Command {
     /// Evaluate a model on the world trees in batch (GAE or IAE), via an OpenAI-compatible API
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Prompt templates: import the official SocialEval prompts from your copy of their file
+    #[command(subcommand)]
+    Prompts(prompts::PromptsCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -157,7 +161,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 5] = ["check", "play", "import", "sessions", "eval"];
+const SUBCOMMANDS: [&str; 6] = ["check", "play", "import", "sessions", "eval", "prompts"];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
 /// says so. (Words are script paths when no subcommand is given.)
@@ -197,6 +201,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sessions(cmd)) => {
             sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)
         }
+        Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

@@ -14,6 +14,7 @@ pub mod ask;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod official;
 pub mod parse;
 pub mod pool;
 pub mod prompt;
