@@ -411,8 +411,11 @@ impl State {
             Screen::Play(p) => match p.play.phase {
                 Phase::Gae(_) | Phase::Iae(_) => {
                     // Options that do not fit are scrolled with PgDn (the story otherwise).
-                    let overflow = self.play_geometry().is_some_and(|g| g.options_overflow());
-                    let scroll = if overflow {
+                    // (At the end of the box, PgUp goes back up.)
+                    let more_below = self.play_geometry().is_some_and(|g| {
+                        g.options_overflow() && p.play.options_scroll < g.max_options_scroll()
+                    });
+                    let scroll = if more_below {
                         Action::PageDown
                     } else {
                         Action::PageUp
