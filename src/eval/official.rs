@@ -685,3 +685,114 @@ mod tests {
         }
     }
 }
+
+/// The official IAE aggregation (`run_iae.py`), over items given as (the question's raw ability
+/// tags, answered right): each tag keys an ability by itself lowercased with `-` and spaces
+/// removed (a damaged tag becomes a key of its own); an item without tags counts nowhere; a
+/// category is the mean of its abilities that have items; the overall average is the mean over
+/// every key, junk keys included.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct OfficialIae {
+    /// Key → accuracy in percent.
+    pub by_key: std::collections::BTreeMap<String, f64>,
+    /// The five categories that have items, by the official names.
+    pub by_category: std::collections::BTreeMap<String, f64>,
+    /// `None` when no key has items (the script prints 0).
+    pub overall_average: Option<f64>,
+    /// Items that counted under at least one key.
+    pub items: usize,
+}
+
+/// The official key of a tag.
+#[must_use]
+pub fn official_key(tag: &str) -> String {
+    tag.replace(['-', ' '], "").to_lowercase()
+}
+
+/// The official display name of a category (`cooperation` → `Cooperation Skills`).
+fn official_category(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(['-', ' ']) {
+        let mut cs = word.chars();
+        if let Some(first) = cs.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(cs.as_str());
+            out.push(' ');
+        }
+    }
+    out.push_str("Skills");
+    out
+}
+
+/// Aggregate as the official script does.
+#[must_use]
+pub fn official_iae(items: &[(Vec<String>, bool)]) -> OfficialIae {
+    let mut counts: std::collections::BTreeMap<String, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut counted = 0;
+    for (tags, correct) in items {
+        counted += usize::from(!tags.is_empty());
+        // The official loop counts a tag listed twice twice.
+        for t in tags {
+            let c = counts.entry(official_key(t)).or_default();
+            c.0 += 1;
+            c.1 += usize::from(*correct);
+        }
+    }
+    #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+    let by_key: std::collections::BTreeMap<String, f64> = counts
+        .into_iter()
+        .map(|(k, (total, right))| (k, right as f64 * 100.0 / total as f64))
+        .collect();
+    let mut by_category = std::collections::BTreeMap::new();
+    for (name, abilities) in crate::script::bessi::CATEGORIES {
+        let vals: Vec<f64> = abilities
+            .iter()
+            .filter_map(|a| by_key.get(&official_key(a)).copied())
+            .collect();
+        if !vals.is_empty() {
+            #[expect(clippy::cast_precision_loss, reason = "at most twelve abilities")]
+            by_category.insert(
+                official_category(name),
+                vals.iter().sum::<f64>() / vals.len() as f64,
+            );
+        }
+    }
+    #[expect(clippy::cast_precision_loss, reason = "a few hundred keys at most")]
+    let overall_average =
+        (!by_key.is_empty()).then(|| by_key.values().sum::<f64>() / by_key.len() as f64);
+    OfficialIae {
+        by_key,
+        by_category,
+        overall_average,
+        items: counted,
+    }
+}
+
+#[cfg(test)]
+mod aggregation_tests {
+    use super::{official_iae, official_key};
+
+    #[test]
+    fn damaged_tags_are_keys_of_their_own_and_count_in_the_overall_average() {
+        let t = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let items = vec![
+            (t(&["Perspective-taking skill"]), true),
+            (t(&["perspective taking skill"]), false),
+            (t(&["capacity for "]), true),
+            (t(&[]), false),
+            (t(&["teamwork skill", "anger management"]), false),
+        ];
+        let o = official_iae(&items);
+        assert_eq!(official_key("Rule-following Skill"), "rulefollowingskill");
+        assert_eq!(o.items, 4);
+        assert_eq!(o.by_key.len(), 4);
+        assert!((o.by_key["perspectivetakingskill"] - 50.0).abs() < 1e-9);
+        assert!((o.by_key["capacityfor"] - 100.0).abs() < 1e-9);
+        // cooperation: perspective-taking 50, teamwork 0 → 25.
+        assert!((o.by_category["Cooperation Skills"] - 25.0).abs() < 1e-9);
+        assert!(!o.by_category.contains_key("Innovation Skills"));
+        // (50 + 100 + 0 + 0) / 4, the junk key included.
+        assert_eq!(o.overall_average.map(|v| (v * 100.0).round()), Some(3750.0));
+    }
+}
