@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use super::official;
 use super::progress::Progress;
 use super::protocol::{Protocol, gae_prompt_parts, iae_prompt_parts};
 use super::record::{answer_latency, call_events, millis, scrub};
@@ -24,9 +25,11 @@ use crate::driver::{
     Agent, AgentFuture, Answer, ChoiceRequest, Driver, DriverError, Reply, Request, RunEnd,
     StoreRecorder, run,
 };
-use crate::engine::episode::{EpisodeConfig, Mode, QuestionKind};
+use crate::engine::episode::{EpisodeConfig, Mode, Question, QuestionKind};
 use crate::script::model::{Language, Utterance, WorldTree};
-use crate::session::{EventBody, SessionId, Status, StatusChange, StatusReason};
+use crate::session::{
+    EventBody, IaeAnswer, OptionId, SessionId, Status, StatusChange, StatusReason,
+};
 use crate::store::{Store, StoreError};
 
 /// Shared by the tasks of one run.
@@ -104,7 +107,7 @@ impl LlmAgent<'_> {
         if answer.error.is_some() {
             self.progress.call(false);
         }
-        let exchange = call_events(
+        let mut exchange = call_events(
             self.pool.client(),
             purpose,
             &messages,
@@ -114,6 +117,16 @@ impl LlmAgent<'_> {
         let latency_ms = millis(answer_latency(&answer));
         let result = if let Some(e) = &answer.error {
             Answer::Failed(scrub(&e.to_string(), self.pool.client().endpoint()))
+        } else if self.protocol == Protocol::Socialeval {
+            let reply = answer
+                .exchanges
+                .last()
+                .map_or("", |e| e.completion.text.as_str());
+            let reading = match &q.kind {
+                QuestionKind::Gae => official::read_gae(reply, texts.len()),
+                QuestionKind::Iae { .. } => official::read_iae(reply, texts.len()),
+            };
+            official_answer(tree, q, &reading, latency_ms, &mut exchange)
         } else {
             answer
                 .choice()
@@ -126,6 +139,44 @@ impl LlmAgent<'_> {
         }
     }
 }
+
+/// The answer an official reading gives, with the reading stored in the last `llm_call`'s
+/// `parsed` (it, not the tolerant parser, decided). A letter that names no option (IAE) is
+/// recorded as an `iae_answer` counted wrong whose `option_id` is [`NOT_AN_OPTION`] and whose
+/// `option_index` is one past the last option; the driver then leaves the item as it leaves
+/// an unusable one, with that event in the exchange.
+fn official_answer(
+    tree: &WorldTree,
+    q: &Question,
+    reading: &official::Reading,
+    latency_ms: u64,
+    exchange: &mut Vec<EventBody>,
+) -> Answer {
+    if let Some(EventBody::LlmCall(call)) = exchange.last_mut() {
+        call.parsed = Some(reading.record());
+    }
+    match (reading, &q.kind) {
+        (official::Reading::Option(i), _) => Answer::Position(*i),
+        (official::Reading::NotAnOption(_), QuestionKind::Iae { item, .. }) => {
+            let abilities = records::item_abilities(tree, item);
+            exchange.push(EventBody::IaeAnswer(IaeAnswer {
+                item: records::item_name(tree, item),
+                ability: (!abilities.is_empty()).then(|| abilities.join("; ")),
+                option_index: u32::try_from(q.options.len()).unwrap_or(u32::MAX),
+                option_id: OptionId(NOT_AN_OPTION.to_owned()),
+                correct: Some(false),
+                latency_ms,
+                options_scrolled: false,
+            }));
+            Answer::Unusable
+        }
+        _ => Answer::Unusable,
+    }
+}
+
+/// The `option_id` of an IAE answer whose letter names none of the options (`--protocol
+/// socialeval`: counted wrong, as the official script counts it).
+pub const NOT_AN_OPTION: &str = "not-an-option";
 
 impl Agent for LlmAgent<'_> {
     fn respond(&self, request: Request) -> AgentFuture<'_> {

@@ -18,6 +18,7 @@
 pub mod background;
 pub mod episode;
 pub mod metrics;
+pub mod official;
 mod plan;
 pub mod progress;
 pub mod protocol;
