@@ -234,3 +234,53 @@ async fn an_oracle_scores_everything_and_seeds_reproduce_orders() {
     eval_iae(&store, &bundled(), &server, &template, &["--seed", "7"]).await;
     assert_ne!(prompts(0, n), prompts(2 * n, 3 * n), "another seed");
 }
+
+/// Under `socialeval`, a letter that names no option is a wrong answer (the official reading),
+/// not a dropped item; under `socius` the tolerant reader drops it as unreadable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_letter_that_is_no_option_is_wrong_under_socialeval_and_dropped_under_socius() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = write(tmp.path(), "iae.txt", IAE_TEMPLATE);
+    let server = LoopbackServer::start(|_r: &Recorded| choice_reply('Z'))
+        .await
+        .unwrap();
+    let tree = repo().join("scripts/en-shared-kitchen.yaml");
+    let store = tmp.path().join("official");
+    let report = eval_iae(
+        &store,
+        &tree,
+        &server,
+        &template,
+        &["--protocol", "socialeval"],
+    )
+    .await;
+    let items = report["items"].as_u64().unwrap();
+    assert!(items > 0);
+    assert_eq!(report["dropped"]["invalid_answer"], 0, "{report}");
+    assert!(report["overall_accuracy_pct"].as_f64().unwrap().abs() < 1e-9);
+    let s = Store::open(&store).unwrap();
+    let sessions = s.list(&Filter::default()).unwrap();
+    let answers: Vec<_> = sessions
+        .iter()
+        .flat_map(|x| s.events(x.id).unwrap())
+        .filter_map(|e| match e.body {
+            EventBody::IaeAnswer(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len() as u64, items);
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.option_id == "not-an-option" && a.correct == Some(false))
+    );
+    drop(s);
+    let store = tmp.path().join("ours");
+    let report = eval_iae(&store, &tree, &server, &template, &["--protocol", "socius"]).await;
+    assert_eq!(
+        report["dropped"]["invalid_answer"].as_u64(),
+        Some(items),
+        "{report}"
+    );
+    assert_eq!(report["items"], 0, "{report}");
+}

@@ -48,6 +48,9 @@ pub enum Request {
 pub enum Answer {
     /// The option at this display position.
     Position(usize),
+    /// An IAE answer that names none of the options: counted wrong under `--protocol
+    /// socialeval`, as the official script counts it (what was given is in the exchange).
+    NotAnOption,
     /// A turn's text.
     Said(String),
     /// An answer that could not be used (a reply the parser could not read).

@@ -182,6 +182,27 @@ impl Driver {
         Ok(self.episode.handle(EpisodeInput::Unusable))
     }
 
+    /// The agent answered an IAE item with something that is none of its options: recorded
+    /// as a wrong answer ([`records::not_an_option`]) after the exchange, then the next item.
+    /// At a GAE question this is an unusable answer.
+    ///
+    /// # Errors
+    /// No question waits, or the store failed.
+    pub fn not_an_option(
+        &mut self,
+        latency_ms: u64,
+        mut exchange: Vec<EventBody>,
+        recorder: &mut dyn Recorder,
+    ) -> Result<Vec<EpisodeEffect>, DriverError> {
+        let q = self.question().ok_or(DriverError::NoQuestion)?;
+        let Some(answer) = records::not_an_option(&self.tree, q, latency_ms) else {
+            return self.unusable(exchange, recorder);
+        };
+        exchange.push(answer);
+        recorder.record(exchange)?;
+        Ok(self.episode.handle(EpisodeInput::NotAnOption))
+    }
+
     /// Record how the episode ended (`ending`, `session_status` finished).
     ///
     /// # Errors
@@ -256,6 +277,9 @@ pub async fn run(
                     reply.exchange,
                     recorder,
                 )?
+            }
+            Answer::NotAnOption => {
+                driver.not_an_option(reply.latency_ms, reply.exchange, recorder)?
             }
             Answer::Position(_) | Answer::Unusable | Answer::Said(_) => {
                 driver.unusable(reply.exchange, recorder)?

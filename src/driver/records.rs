@@ -214,3 +214,26 @@ pub fn paused(reason: &str) -> EventBody {
 pub fn resumed() -> EventBody {
     EventBody::Resumed(crate::session::Resumed {})
 }
+
+/// The `option_id` of an IAE answer that names none of the options.
+pub const NOT_AN_OPTION: &str = "not-an-option";
+
+/// An IAE answer that names none of the options (what was given is in the model call's
+/// `parsed`), counted wrong: `option_id` is [`NOT_AN_OPTION`] and `option_index` one past the
+/// last option. `None` at a GAE question.
+#[must_use]
+pub fn not_an_option(tree: &WorldTree, question: &Question, latency_ms: u64) -> Option<EventBody> {
+    let QuestionKind::Iae { item, .. } = &question.kind else {
+        return None;
+    };
+    let abilities = item_abilities(tree, item);
+    Some(EventBody::IaeAnswer(IaeAnswer {
+        item: item_name(tree, item),
+        ability: (!abilities.is_empty()).then(|| abilities.join("; ")),
+        option_index: index(question.options.len()),
+        option_id: OptionId(NOT_AN_OPTION.to_owned()),
+        correct: Some(false),
+        latency_ms,
+        options_scrolled: false,
+    }))
+}

@@ -158,6 +158,10 @@ pub enum EpisodeInput {
     },
     /// No usable answer (a model's reply that could not be read).
     Unusable,
+    /// An IAE item answered with something that is none of its options (`--protocol
+    /// socialeval` reads such a letter as a wrong answer): the item counts, as wrong. At a GAE
+    /// question it is [`EpisodeInput::Unusable`].
+    NotAnOption,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,7 +271,13 @@ impl<T: Deref<Target = WorldTree>> Episode<T> {
             (EpisodeInput::Answer { position }, State::Asking(q)) if position < q.options.len() => {
                 self.answer(q, position)
             }
-            (EpisodeInput::Unusable, State::Asking(q)) => {
+            (EpisodeInput::NotAnOption, State::Asking(q)) if q.item().is_some() => {
+                self.asked += 1;
+                let mut out = vec![EpisodeEffect::Skipped { question: q }];
+                self.next(&mut out);
+                out
+            }
+            (EpisodeInput::Unusable | EpisodeInput::NotAnOption, State::Asking(q)) => {
                 let mut out = vec![EpisodeEffect::Skipped {
                     question: q.clone(),
                 }];

@@ -25,11 +25,9 @@ use crate::driver::{
     Agent, AgentFuture, Answer, ChoiceRequest, Driver, DriverError, Reply, Request, RunEnd,
     StoreRecorder, run,
 };
-use crate::engine::episode::{EpisodeConfig, Mode, Question, QuestionKind};
+use crate::engine::episode::{EpisodeConfig, Mode, QuestionKind};
 use crate::script::model::{Language, Utterance, WorldTree};
-use crate::session::{
-    EventBody, IaeAnswer, OptionId, SessionId, Status, StatusChange, StatusReason,
-};
+use crate::session::{EventBody, SessionId, Status, StatusChange, StatusReason};
 use crate::store::{Store, StoreError};
 
 /// Shared by the tasks of one run.
@@ -126,7 +124,7 @@ impl LlmAgent<'_> {
                 QuestionKind::Gae => official::read_gae(reply, texts.len()),
                 QuestionKind::Iae { .. } => official::read_iae(reply, texts.len()),
             };
-            official_answer(tree, q, &reading, latency_ms, &mut exchange)
+            official_answer(&reading, &mut exchange)
         } else {
             answer
                 .choice()
@@ -141,42 +139,18 @@ impl LlmAgent<'_> {
 }
 
 /// The answer an official reading gives, with the reading stored in the last `llm_call`'s
-/// `parsed` (it, not the tolerant parser, decided). A letter that names no option (IAE) is
-/// recorded as an `iae_answer` counted wrong whose `option_id` is [`NOT_AN_OPTION`] and whose
-/// `option_index` is one past the last option; the driver then leaves the item as it leaves
-/// an unusable one, with that event in the exchange.
-fn official_answer(
-    tree: &WorldTree,
-    q: &Question,
-    reading: &official::Reading,
-    latency_ms: u64,
-    exchange: &mut Vec<EventBody>,
-) -> Answer {
+/// `parsed` (it, not the tolerant parser, decided). A letter that names no option (IAE) is an
+/// answer counted wrong ([`Answer::NotAnOption`]).
+fn official_answer(reading: &official::Reading, exchange: &mut [EventBody]) -> Answer {
     if let Some(EventBody::LlmCall(call)) = exchange.last_mut() {
         call.parsed = Some(reading.record());
     }
-    match (reading, &q.kind) {
-        (official::Reading::Option(i), _) => Answer::Position(*i),
-        (official::Reading::NotAnOption(_), QuestionKind::Iae { item, .. }) => {
-            let abilities = records::item_abilities(tree, item);
-            exchange.push(EventBody::IaeAnswer(IaeAnswer {
-                item: records::item_name(tree, item),
-                ability: (!abilities.is_empty()).then(|| abilities.join("; ")),
-                option_index: u32::try_from(q.options.len()).unwrap_or(u32::MAX),
-                option_id: OptionId(NOT_AN_OPTION.to_owned()),
-                correct: Some(false),
-                latency_ms,
-                options_scrolled: false,
-            }));
-            Answer::Unusable
-        }
+    match reading {
+        official::Reading::Option(i) => Answer::Position(*i),
+        official::Reading::NotAnOption(_) => Answer::NotAnOption,
         _ => Answer::Unusable,
     }
 }
-
-/// The `option_id` of an IAE answer whose letter names none of the options (`--protocol
-/// socialeval`: counted wrong, as the official script counts it).
-pub const NOT_AN_OPTION: &str = "not-an-option";
 
 impl Agent for LlmAgent<'_> {
     fn respond(&self, request: Request) -> AgentFuture<'_> {
