@@ -141,6 +141,7 @@ fn synthetic() -> (String, WorldTree, Vec<usize>) {
                     ..Utterance::default()
                 },
                 iae: (k == 0).then(|| IaeItem {
+                    abilities_original: None,
                     question: "Which line shows teamwork?".into(),
                     distractors: vec![Utterance::default(); 3],
                     ..IaeItem::default()

@@ -284,3 +284,126 @@ async fn a_letter_that_is_no_option_is_wrong_under_socialeval_and_dropped_under_
     );
     assert_eq!(report["items"], 0, "{report}");
 }
+
+/// A tree whose questions carry a damaged tag, a clean one, and none at all (as written in the
+/// source: `abilities_original`).
+const TAGGED_TREE: &str = r#"kind: world_tree
+id: official-tags
+title: Tags as written
+language: en
+orientation: cooperation
+orientation_code: [1, 1]
+scenario: Two neighbours and a fence.
+characters:
+- name: Ana
+  role: protagonist
+  public_profile: A gardener.
+  private_profile: She broke the fence.
+  goal: Fix the fence together.
+- name: Ben
+  role: supporting
+  public_profile: The neighbour.
+nodes:
+- id: start
+  type: beginning
+  lines:
+  - speaker: Ben
+    text: That fence again.
+  choices:
+  - target: good
+    abilities: [teamwork skill]
+    say: {speaker: Ana, text: Shall we fix it together?}
+    iae:
+      question: Which reply shows teamwork?
+      abilities: [teamwork skill]
+      abilities_original: [Teamwork Skil]
+      distractors:
+      - {speaker: Ana, text: Fix it yourself.}
+      - {speaker: Ana, text: I'm busy.}
+  - target: bad
+    abilities: [capacity for social warmth]
+    say: {speaker: Ana, text: I am sorry about it.}
+    iae:
+      question: Which reply is warm?
+      abilities: [capacity for social warmth]
+      distractors:
+      - {speaker: Ana, text: Whatever.}
+  - target: good
+    abilities: [leadership skill]
+    say: {speaker: Ana, text: I will organise the work.}
+    iae:
+      question: Which reply leads?
+      abilities: [leadership skill]
+      abilities_original: []
+      distractors:
+      - {speaker: Ana, text: Do what you want.}
+- id: good
+  type: ending
+  outcome: success
+- id: bad
+  type: ending
+  outcome: failure
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_socialeval_the_report_carries_the_official_aggregation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = write(tmp.path(), "iae.txt", IAE_TEMPLATE);
+    let tree = write(tmp.path(), "tagged.yaml", TAGGED_TREE);
+    let server = LoopbackServer::start(|_r: &Recorded| choice_reply('A'))
+        .await
+        .unwrap();
+    let store = tmp.path().join("store");
+    let report = eval_iae(
+        &store,
+        &tree,
+        &server,
+        &template,
+        &["--protocol", "socialeval"],
+    )
+    .await;
+    // Recompute from the stored answers, with the tags as written.
+    let written: HashMap<&str, Vec<&str>> = HashMap::from([
+        ("start/0", vec!["Teamwork Skil"]),
+        ("start/1", vec!["capacity for social warmth"]),
+        ("start/2", vec![]),
+    ]);
+    let s = Store::open(&store).unwrap();
+    let mut per_key: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut answered = 0;
+    for x in s.list(&Filter::default()).unwrap() {
+        for e in s.events(x.id).unwrap() {
+            if let EventBody::IaeAnswer(a) = e.body {
+                answered += 1;
+                for tag in &written[a.item.as_str()] {
+                    let key = tag.replace(['-', ' '], "").to_lowercase();
+                    let c = per_key.entry(key).or_default();
+                    c.0 += 1;
+                    c.1 += u32::from(a.correct == Some(true));
+                }
+            }
+        }
+    }
+    assert_eq!(answered, 3);
+    let official = &report["official"];
+    let by_key = official["by_key"].as_object().expect("by_key");
+    assert_eq!(by_key.len(), per_key.len(), "{official}");
+    let mut sum = 0.0;
+    for (key, (total, right)) in &per_key {
+        let want = f64::from(*right) * 100.0 / f64::from(*total);
+        let got = by_key[key].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-9, "{key}: {got} vs {want}");
+        sum += want;
+    }
+    // The damaged tag is a key of its own; the untagged item counts nowhere.
+    assert!(by_key.contains_key("teamworkskil"));
+    assert_eq!(official["items"], 2);
+    let overall = official["overall_average"].as_f64().unwrap();
+    assert!((overall - sum / per_key.len() as f64).abs() < 1e-9);
+    // The socius figures count all three items under BESSI names.
+    assert_eq!(report["items"], 3);
+    drop(s);
+    let store = tmp.path().join("ours");
+    let report = eval_iae(&store, &tree, &server, &template, &["--protocol", "socius"]).await;
+    assert!(report.get("official").is_none(), "{report}");
+}

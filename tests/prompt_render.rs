@@ -50,6 +50,7 @@ fn speech(speaker: &str, text: &str) -> Line {
 fn tree(language: Language) -> WorldTree {
     let mut first = choice("n1", "Sure, let's carry them together.");
     first.iae = Some(IaeItem {
+        abilities_original: None,
         question: "Which line shows Mia's teamwork skill?".into(),
         distractors: vec![say("Mia", "Carry them yourself."), say("Mia", "Not now.")],
         ..IaeItem::default()

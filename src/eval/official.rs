@@ -706,7 +706,7 @@ pub struct OfficialIae {
 /// The official key of a tag.
 #[must_use]
 pub fn official_key(tag: &str) -> String {
-    tag.replace(['-', ' '], "").to_lowercase()
+    crate::script::bessi::official_key(tag)
 }
 
 /// The official display name of a category (`cooperation` → `Cooperation Skills`).

@@ -56,6 +56,11 @@ pub struct IaeReport {
     /// Items answered correctly (for the table; not part of the JSON).
     #[serde(skip)]
     pub correct: usize,
+    /// Under `--protocol socialeval`: the same answers aggregated as the official script does
+    /// (keys from the question's tags as written, untagged items nowhere, junk keys in the
+    /// overall average), with how many items it counted. Absent under `socius`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official: Option<super::official::OfficialIae>,
 }
 
 /// Either report.
@@ -242,7 +247,47 @@ pub fn iae_report(
             orientation: t.tree.orientation,
         })
         .collect();
-    iae_over(store, run_id, settings, &keys)
+    let (mut report, tally) = iae_over(store, run_id, settings, &keys)?;
+    if settings.protocol == super::protocol::Protocol::Socialeval {
+        report.official = Some(official_over(store, run_id, trees)?);
+    }
+    Ok((report, tally))
+}
+
+/// The official aggregation of the run's answers: each answer with the tags its item's
+/// question was written with.
+fn official_over(
+    store: &Store,
+    run_id: &str,
+    trees: &[EvalTree],
+) -> Result<super::official::OfficialIae, StoreError> {
+    let best = counting(run_sessions(store, run_id, EvalKind::Iae)?);
+    let mut items = Vec::new();
+    for t in trees {
+        let Some(s) = best.get(&(t.tree.id.clone(), 0)) else {
+            continue;
+        };
+        if s.status != Status::Finished {
+            continue;
+        }
+        let index = crate::script::model::NodeIndex::new(&t.tree);
+        for e in store.events(s.id)? {
+            let EventBody::IaeAnswer(a) = e.body else {
+                continue;
+            };
+            let tags = a
+                .item
+                .parts()
+                .and_then(|(node, choice)| {
+                    let n = index.get(node)?;
+                    t.tree.nodes[n].choices.get(choice)?.iae.as_ref()
+                })
+                .map(|iae| iae.source_tags().to_vec())
+                .unwrap_or_default();
+            items.push((tags, a.correct == Some(true)));
+        }
+    }
+    Ok(super::official::official_iae(&items))
 }
 
 fn iae_over(
@@ -288,6 +333,7 @@ fn iae_over(
             overall_accuracy_pct: summary.overall_accuracy_pct,
             dropped: summary.dropped,
             correct,
+            official: None,
         },
         tally,
     ))

@@ -145,6 +145,13 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A tag as the official SocialEval IAE script keys it: lowercased, `-` and spaces removed (so
+/// `Teamwork Skill` and `teamwork skill` are one key, and a damaged tag a key of its own).
+#[must_use]
+pub fn official_key(tag: &str) -> String {
+    tag.replace(['-', ' '], "").to_lowercase()
+}
+
 /// The canonical name nearest to `raw` and its edit distance (after [`simplify`]).
 #[must_use]
 pub fn nearest(raw: &str) -> (&'static str, usize) {

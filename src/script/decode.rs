@@ -578,7 +578,13 @@ impl Decoder {
         let f = self.fields(
             v,
             what,
-            &["question", "question_original", "abilities", "distractors"],
+            &[
+                "question",
+                "question_original",
+                "abilities",
+                "abilities_original",
+                "distractors",
+            ],
         )?;
         let distractors = match f.get("distractors") {
             Some(d) => {
@@ -597,6 +603,9 @@ impl Decoder {
                 .get("abilities")
                 .map(|a| self.texts(a, "`abilities`"))
                 .unwrap_or_default(),
+            abilities_original: f
+                .get("abilities_original")
+                .map(|a| self.texts(a, "`abilities_original`")),
             distractors,
             span: v.span,
         })

@@ -305,9 +305,25 @@ pub struct IaeItem {
     /// Abilities the question names (the source's `skill` on the question), normalised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub abilities: Vec<String>,
+    /// The question's tags as the source wrote them, when they differ from `abilities` (an
+    /// empty list: the question had none, and `abilities` came from elsewhere). The official
+    /// IAE aggregation keys abilities by these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abilities_original: Option<Vec<String>>,
     pub distractors: Vec<Utterance>,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl IaeItem {
+    /// The question's tags as the source wrote them (the normalised ones when they were kept
+    /// as written).
+    #[must_use]
+    pub fn source_tags(&self) -> &[String] {
+        self.abilities_original
+            .as_deref()
+            .unwrap_or(&self.abilities)
+    }
 }
 
 /// An ending confusion as SocialEval stores it: alternative lines (an utterance, a state), kept

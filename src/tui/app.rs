@@ -90,7 +90,7 @@ pub enum Done {
     RunData {
         run_id: String,
         open: bool,
-        data: Result<RunData, PortError>,
+        data: Result<Box<RunData>, PortError>,
     },
     /// A model run started from the form, or why not (the form stays open with the reason).
     Launched {

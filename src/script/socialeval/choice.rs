@@ -170,6 +170,16 @@ impl Ctx {
             Some(IaeItem {
                 question: q.text,
                 question_original: q.original,
+                // Kept when the official keys of the tags as written differ from those of the
+                // normalised ones (damaged or missing tags): the official aggregation needs them.
+                abilities_original: {
+                    let keys = |tags: &[String]| -> Vec<String> {
+                        tags.iter()
+                            .map(|t| crate::script::bessi::official_key(t))
+                            .collect()
+                    };
+                    (keys(&q_tags) != keys(&q_abilities)).then(|| q_tags.clone())
+                },
                 abilities: q_abilities,
                 distractors,
                 span: Span::default(),

@@ -119,7 +119,7 @@ impl Effects {
                 rows: self.port.runs(),
             },
             Cmd::LoadRunData { run_id, open } => Done::RunData {
-                data: self.port.run_data(&run_id),
+                data: self.port.run_data(&run_id).map(Box::new),
                 run_id,
                 open,
             },

@@ -331,7 +331,9 @@ impl State {
                 self.status = Some((e.to_string(), true));
             }
             Done::Runs { open, rows } => self.runs_loaded(open, rows),
-            Done::RunData { run_id, open, data } => self.run_data_loaded(&run_id, open, data),
+            Done::RunData { run_id, open, data } => {
+                self.run_data_loaded(&run_id, open, data.map(|d| *d));
+            }
             Done::Launched { form, run } => self.launched(form, run),
         }
     }
