@@ -465,6 +465,17 @@ impl Geometry {
 /// Lay out the play screen in `area`.
 #[must_use]
 pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
+    lay_out(ctx, play, area).0
+}
+
+/// The lines the layout was computed from, so drawing does not wrap them a second time.
+struct Drawn {
+    transcript: Vec<Line<'static>>,
+    question: Vec<Line<'static>>,
+    options: Vec<Line<'static>>,
+}
+
+fn lay_out(ctx: &Ctx<'_>, play: &Play, area: Rect) -> (Geometry, Drawn) {
     let wide = area.width >= WIDE;
     let (main, side) = if wide {
         let cols = Layout::default()
@@ -478,7 +489,8 @@ pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
     let inner_w = usize::from(main.width.saturating_sub(2)).max(8);
     let (opts, option_ranges) = option_lines(ctx, play, inner_w);
     // The question keeps at most half the box; the options scroll below it.
-    let question = question_lines(ctx, play, inner_w).len();
+    let question_text = question_lines(ctx, play, inner_w);
+    let question = question_text.len();
     // The options come first: they take what they need, leaving the story a few rows.
     let opts_h = if opts.is_empty() {
         0
@@ -502,20 +514,27 @@ pub fn geometry(ctx: &Ctx<'_>, play: &Play, area: Rect) -> Geometry {
         (rows[0], None)
     };
     let tw = usize::from(text.width.saturating_sub(1)).max(8);
-    let mut text_lines = transcript_lines(ctx, play, tw, !wide).len();
+    let mut transcript = transcript_lines(ctx, play, tw, !wide);
     if pinned.is_some() {
-        text_lines = text_lines.saturating_sub(1);
+        // The pinned line says it already.
+        transcript.pop();
     }
-    Geometry {
+    let g = Geometry {
         side,
         text,
         pinned,
-        text_lines,
+        text_lines: transcript.len(),
         options: (opts_h > 0).then_some(rows[1]),
         question_lines: question.min(usize::from(opts_h.saturating_sub(2)) / 2),
         option_lines: opts.len(),
         option_ranges,
-    }
+    };
+    let drawn = Drawn {
+        transcript,
+        question: question_text,
+        options: opts,
+    };
+    (g, drawn)
 }
 
 /// The options pane's scroll that shows the option at `position` whole (as near to `scroll` as
@@ -533,7 +552,7 @@ pub fn scroll_to_option(g: &Geometry, scroll: usize, position: usize) -> usize {
 /// Draw the play screen into `area`.
 pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
     let t = ctx.theme;
-    let g = geometry(ctx, play, area);
+    let (g, drawn) = lay_out(ctx, play, area);
     if let Some(side) = g.side {
         let block = Block::default()
             .borders(Borders::LEFT)
@@ -558,12 +577,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
             pin,
         );
     }
-    let tw = usize::from(g.text.width.saturating_sub(1)).max(8);
-    let mut lines = transcript_lines(ctx, play, tw, g.side.is_none());
-    if g.pinned.is_some() {
-        // The pinned line says it already.
-        lines.pop();
-    }
+    let lines = drawn.transcript;
     // Following the bottom unless scrolled back.
     let max_off = g.max_text_scroll();
     let off = max_off.saturating_sub(play.scroll.min(max_off));
@@ -604,14 +618,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, play: &Play) {
         .title(Span::styled(title, t.heading));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let w = usize::from(area.width.saturating_sub(2)).max(8);
-    let (opts, _) = option_lines(ctx, play, w);
+    let opts = drawn.options;
     let q_rows = u16::try_from(g.question_lines)
         .unwrap_or(0)
         .min(inner.height);
     if q_rows > 0 {
         let q_area = Rect::new(inner.x, inner.y, inner.width, q_rows);
-        frame.render_widget(Paragraph::new(question_lines(ctx, play, w)), q_area);
+        frame.render_widget(Paragraph::new(drawn.question), q_area);
     }
     let o_area = Rect::new(
         inner.x,
