@@ -101,6 +101,12 @@ impl Tmux {
         };
         // In the crate's folder: the bundled library is `./scripts`, and the restarted app finds
         // the session's script there (whatever folder the test binary was started from).
+        self.open_in(Path::new(env!("CARGO_MANIFEST_DIR")), &cmd);
+    }
+
+    /// Run the shell command `cmd` in an 80x24 window named `e2e`, started in `cwd`.
+    fn open_in(&self, cwd: &Path, cmd: &str) {
+        let cwd = cwd.to_str().expect("utf-8");
         self.run(&[
             "new-session",
             "-d",
@@ -111,8 +117,8 @@ impl Tmux {
             "-y",
             "24",
             "-c",
-            env!("CARGO_MANIFEST_DIR"),
-            &cmd,
+            cwd,
+            cmd,
         ]);
     }
 }
@@ -408,19 +414,7 @@ fn from_an_empty_folder_the_bundled_scripts_are_there_and_the_store_is_the_users
         home.display(),
         binary().display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-c",
-        cwd.to_str().expect("utf-8"),
-        &cmd,
-    ]);
+    tmux.open_in(&cwd, &cmd);
     let screen = tmux.wait_for("The raise conversation");
     assert!(screen.contains("Library · 4"), "{screen}");
     assert!(screen.contains("小组作业"), "{screen}");

@@ -119,3 +119,17 @@ fn a_file_without_the_official_prompts_is_refused() {
     );
     assert!(!tmp.path().join("t").exists());
 }
+
+#[test]
+fn a_device_or_a_huge_file_is_refused_not_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A device would never end; a file over the bound is not a prompt module.
+    let out = import(std::path::Path::new("/dev/zero"), &tmp.path().join("t"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/dev/zero"), "{}", stderr(&out));
+    let big = tmp.path().join("big.py");
+    std::fs::write(&big, "#".repeat(2 << 20)).expect("write");
+    let out = import(&big, &tmp.path().join("t"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!tmp.path().join("t").exists());
+}

@@ -20,6 +20,17 @@ fn app_on(store: &Store, lang: Lang) -> App {
     )
 }
 
+/// Press Enter until the session's first question is on screen.
+fn to_first_question(a: &mut App, term: &mut ratatui::Terminal<ratatui::backend::TestBackend>) {
+    for _ in 0..50 {
+        if a.play().expect("playing").option_count() > 0 {
+            return;
+        }
+        drive(a, term, vec![enter()]);
+    }
+    panic!("no question came up");
+}
+
 /// Play with the first option everywhere until the session ends; return the keys pressed.
 fn play_to_end(a: &mut App, term: &mut ratatui::Terminal<ratatui::backend::TestBackend>) -> usize {
     let mut decisions = 0;
@@ -298,12 +309,7 @@ fn a_session_starts_with_its_first_question_and_reopening_offers_to_resume_it() 
     assert!(store.list(&Filter::default()).expect("list").is_empty());
     // Played to the first question: one session, with the screen it was played on.
     a.open_play(&path, Mode::Gae).expect("open");
-    for _ in 0..50 {
-        if a.play().expect("playing").option_count() > 0 {
-            break;
-        }
-        drive(&mut a, &mut term, vec![enter()]);
-    }
+    to_first_question(&mut a, &mut term);
     let sessions = store.list(&Filter::default()).expect("list");
     assert_eq!(sessions.len(), 1);
     let meta = &sessions[0].meta;
@@ -323,12 +329,7 @@ fn a_session_starts_with_its_first_question_and_reopening_offers_to_resume_it() 
     // n starts a second one (the first stays in progress).
     a.open_play(&path, Mode::Gae).expect("open");
     drive(&mut a, &mut term, vec![key('n')]);
-    for _ in 0..50 {
-        if a.play().expect("playing").option_count() > 0 {
-            break;
-        }
-        drive(&mut a, &mut term, vec![enter()]);
-    }
+    to_first_question(&mut a, &mut term);
     assert_eq!(store.list(&Filter::default()).expect("list").len(), 2);
 }
 
@@ -340,12 +341,7 @@ fn d_abandons_a_session_in_progress_after_asking() {
     let mut a = app_on(&store, Lang::En);
     let mut term = terminal(80, 24);
     a.open_play(&path, Mode::Gae).expect("open");
-    for _ in 0..50 {
-        if a.play().expect("playing").option_count() > 0 {
-            break;
-        }
-        drive(&mut a, &mut term, vec![enter()]);
-    }
+    to_first_question(&mut a, &mut term);
     drive(&mut a, &mut term, vec![code(KeyCode::Esc), key('y')]);
     let screen = drive(&mut a, &mut term, vec![code(KeyCode::Tab)]);
     assert!(screen.contains("d  abandon"), "{screen}");

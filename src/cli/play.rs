@@ -118,7 +118,7 @@ fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> Cmd
     let store_dir = globals.store_dir();
     let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure::Error)?;
     // The real size from the start: a session opened before the first frame records it.
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let size = crate::tui::run::terminal_size();
     let mut app = App::new(opts, Box::new(port), size);
     if let Some((path, mode)) = play {
         app.open_play(path, mode)?;

@@ -278,6 +278,12 @@ where
     Ok(())
 }
 
+/// The terminal's size now (80×24 when it cannot be read: no terminal).
+#[must_use]
+pub fn terminal_size() -> (u16, u16) {
+    crossterm::terminal::size().unwrap_or((80, 24))
+}
+
 fn restore_extras() {
     let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
 }
