@@ -280,12 +280,12 @@ pub fn transcript_lines(
                 )));
             }
             Entry::Answered { correct } => {
-                let (text, style) = match correct {
-                    None => (s.answer_recorded, t.muted),
-                    Some(true) => (s.correct, t.success),
-                    Some(false) => (s.incorrect, t.failure),
+                let (mark, text, style) = match correct {
+                    None => ("✓", s.answer_recorded, t.muted),
+                    Some(true) => ("✓", s.correct, t.success),
+                    Some(false) => ("✗", s.incorrect, t.failure),
                 };
-                out.push(Line::from(Span::styled(format!("✓ {text}"), style)));
+                out.push(Line::from(Span::styled(format!("{mark} {text}"), style)));
             }
             Entry::Ending {
                 outcome, dropped, ..
