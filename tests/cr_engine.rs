@@ -291,18 +291,49 @@ fn trigger(speaker: Speaker, turn: Option<TurnIndex>) -> Input {
 
 #[test]
 fn a_safety_stop_in_every_stage() {
-    for stage in [At, Ib, Cb, De, Pr, Ve] {
+    // Screened before the turn is fed (a crisis turn), and after (a late trigger).
+    for (stage, late) in [At, Ib, Cb, De, Pr, Ve]
+        .into_iter()
+        .flat_map(|s| [(s.clone(), false), (s, true)])
+    {
         let mut d = reach(&stage);
-        d.therapist(None, &[]);
+        // The therapist reports the goal met (and a distortion, so the dissection stage has
+        // somewhere to go): a crisis answer screened first must not move the stage.
+        d.therapist(Some(true), &["labeling"]);
         let crisis = TurnIndex(d.state.turn_count());
-        let fx = d.feed(Input::Client("a crisis message".into()));
-        assert_eq!(asks(&fx), 1);
-        let fx = d.feed(trigger(Speaker::Client, Some(crisis)));
+        let fx = if late {
+            let fx = d.feed(Input::Client("a crisis message".into()));
+            assert_eq!(asks(&fx), 1);
+            // A late trigger comes after the stage already moved on that answer.
+            let now = d.state.stage().cloned();
+            let fx = d.feed(trigger(Speaker::Client, Some(crisis)));
+            assert_eq!(d.state.stage().cloned(), now);
+            fx
+        } else {
+            let fx = d.feed(Input::CrisisTurn {
+                text: "a crisis message".into(),
+                trigger: SafetyTrigger {
+                    category: "self_harm".into(),
+                    matched: "lexicon term".into(),
+                    speaker: Speaker::Client,
+                    turn: None,
+                },
+            });
+            assert!(matches!(&fx[0], Effect::AppendTurn(t) if t.index == crisis));
+            assert_eq!(d.state.stage(), Some(&stage));
+            fx[1..].to_vec()
+        };
+        let stage = d.state.stage().cloned().expect("stage");
         match &fx[..] {
             [Effect::Escalate(e)] => {
                 assert_eq!(e.stage, stage);
                 assert_eq!(e.turn, Some(crisis));
-                assert_eq!(e.withdrawn, Some(Speaker::Therapist));
+                assert_eq!(e.trigger.turn, Some(crisis));
+                assert_eq!(
+                    e.withdrawn,
+                    late.then_some(Speaker::Therapist),
+                    "a late trigger withdraws the ask made meanwhile"
+                );
             }
             other => panic!("{stage}: {other:?}"),
         }
@@ -371,9 +402,10 @@ fn a_therapist_crisis_turn_is_excluded_too_and_a_stop_can_end_the_dialogue() {
         other => panic!("{other:?}"),
     };
     let fx = d.feed(trigger(Speaker::Therapist, None));
-    assert!(
-        matches!(&fx[..], [Effect::Escalate(e)] if e.turn == Some(turn) && e.withdrawn == Some(Speaker::Client))
-    );
+    assert!(matches!(
+        &fx[..],
+        [Effect::Escalate(e)] if e.turn == Some(turn) && e.withdrawn == Some(Speaker::Client)
+    ));
     // The reported goal is void: after resume, prosecution continues.
     d.feed(Input::Resume);
     d.exchange(None, &[]);
@@ -423,6 +455,34 @@ fn max_turns_finishes_by_cap() {
     assert_eq!(d.finished_by(), Some(FinishReason::Cap));
     assert_eq!(d.state.turn_count(), 8);
     assert!(matches!(d.effects.last(), Some(Effect::Finish(_))));
+}
+
+#[test]
+fn a_crisis_turn_at_max_turns_escalates_before_the_cap() {
+    let mut d = Dialogue::new(CrPolicy {
+        max_turns: Some(2),
+        ..CrPolicy::default()
+    });
+    d.client();
+    let fx = d.feed(Input::CrisisTurn {
+        text: "crisis".into(),
+        trigger: SafetyTrigger {
+            category: "self_harm".into(),
+            matched: "term".into(),
+            speaker: Speaker::Therapist,
+            turn: None,
+        },
+    });
+    assert!(matches!(
+        &fx[..],
+        [Effect::AppendTurn(_), Effect::Escalate(_)]
+    ));
+    assert!(!d.state.is_finished());
+    let fx = d.feed(Input::Resume);
+    assert!(matches!(
+        &fx[..],
+        [Effect::Resumed { .. }, Effect::Finish(f)] if f.reason == FinishReason::Cap
+    ));
 }
 
 #[test]
@@ -477,6 +537,8 @@ enum Act {
         labelled: bool,
         found: Vec<usize>,
     },
+    /// A crisis turn from whoever is asked.
+    Crisis,
     Raw(Input),
 }
 
@@ -551,6 +613,7 @@ fn act_strategy() -> impl Strategy<Value = Act> {
                 turn: turn.map(TurnIndex),
             }))
         }),
+        2 => Just(Act::Crisis),
         4 => Just(Act::Raw(Input::Resume)),
         1 => speaker().prop_map(|speaker| Act::Raw(Input::AgentFailed { speaker, error: "boom".into() })),
     ]
@@ -559,6 +622,15 @@ fn act_strategy() -> impl Strategy<Value = Act> {
 fn to_input(act: Act, state: &State) -> Input {
     match act {
         Act::Raw(input) => input,
+        Act::Crisis => Input::CrisisTurn {
+            text: "crisis".into(),
+            trigger: SafetyTrigger {
+                category: "c".into(),
+                matched: "m".into(),
+                speaker: state.awaiting().unwrap_or(Speaker::Client),
+                turn: None,
+            },
+        },
         Act::Next {
             goal,
             labelled,

@@ -93,7 +93,17 @@ pub enum Input {
     Therapist(TherapistTurn),
     Client(String),
     Clinician(Override),
+    /// A safety screen fired on a turn already fed (a classifier answering late, a
+    /// clinician's flag): escalate about that turn.
     Safety(SafetyTrigger),
+    /// A turn the safety screen fired on *before* it was fed (the lexicon runs on every turn
+    /// first): appended out of model context and escalated at once, so it neither moves the
+    /// stage nor opens channels nor gets an answer. `trigger.speaker` speaks it (and must be
+    /// the one asked); `trigger.turn` is ignored.
+    CrisisTurn {
+        text: String,
+        trigger: SafetyTrigger,
+    },
     /// The clinician resumes after a safety stop: the same stage continues.
     Resume,
     /// An agent gave no answer at all (after the driver's retries): the dialogue ends.
@@ -112,6 +122,7 @@ impl Input {
             Self::Client(_) => InputKind::Client,
             Self::Clinician(_) => InputKind::Clinician,
             Self::Safety(_) => InputKind::Safety,
+            Self::CrisisTurn { .. } => InputKind::CrisisTurn,
             Self::Resume => InputKind::Resume,
             Self::AgentFailed { .. } => InputKind::AgentFailed,
         }
@@ -127,6 +138,7 @@ pub enum InputKind {
     Client,
     Clinician,
     Safety,
+    CrisisTurn,
     Resume,
     AgentFailed,
 }

@@ -1,11 +1,10 @@
 //! The CR stage machine: inputs in, effects out. See the module documentation for the rules.
 
 use super::effect::{
-    ChannelId, ChannelRef, ChannelStatus, ClientAsk, CloseCause, Context, Effect, Escalation,
-    FinishReason, Finished, NotOpened, OpenCause, Rejection, StageCause, StageEntry, TherapistAsk,
-    Turn,
+    ChannelId, ChannelRef, ChannelStatus, ClientAsk, CloseCause, Context, Effect, FinishReason,
+    Finished, NotOpened, OpenCause, Rejection, StageCause, StageEntry, TherapistAsk, Turn,
 };
-use super::input::{Input, Override, SafetyTrigger, TherapistTurn, TurnIndex, TurnLabels};
+use super::input::{Input, TherapistTurn, TurnIndex, TurnLabels};
 use super::policy::{CrPolicy, LoopPolicy, PolicyError, Speaker, StagePolicy};
 use crate::session::CrStage;
 
@@ -169,6 +168,7 @@ impl State {
             Input::Client(text) => self.client(text, &mut out),
             Input::Clinician(o) => self.clinician(o, &mut out),
             Input::Safety(trigger) => self.safety(trigger, &mut out),
+            Input::CrisisTurn { text, trigger } => self.crisis_turn(text, trigger, &mut out),
             Input::Resume => self.resume(&mut out),
             Input::AgentFailed { error, .. } => {
                 self.finish(FinishReason::Error, Some(error), &mut out);
@@ -253,7 +253,7 @@ impl State {
         text: String,
         labels: Option<TurnLabels>,
         out: &mut Vec<Effect>,
-    ) {
+    ) -> TurnIndex {
         let index = TurnIndex(self.turns.len());
         let visit = self.visits.len().saturating_sub(1);
         if let Some(v) = self.visits.last_mut() {
@@ -280,6 +280,7 @@ impl State {
             channel: self.channel_ref(self.current),
             labels,
         }));
+        index
     }
 
     /// `max_turns` reached: finish by cap.
@@ -517,166 +518,6 @@ impl State {
         });
     }
 
-    fn clinician(&mut self, o: Override, out: &mut Vec<Effect>) -> Result<(), Rejection> {
-        if !self.started {
-            return Err(Rejection::NotStarted);
-        }
-        match o {
-            Override::Finish => {
-                let reason = if self.paused {
-                    FinishReason::Safety
-                } else {
-                    FinishReason::Clinician
-                };
-                self.finish(reason, None, out);
-                Ok(())
-            }
-            _ if self.paused => Err(Rejection::Paused),
-            Override::SetStage(stage) => self.set_stage(&stage, out),
-            Override::OpenChannel(d) => self.clinician_open(&d, out),
-            Override::CloseChannel(d) => self.clinician_close(&d, ChannelStatus::Closed, out),
-            Override::DropChannel(d) => self.clinician_close(&d, ChannelStatus::Dropped, out),
-        }
-    }
-
-    fn set_stage(&mut self, stage: &CrStage, out: &mut Vec<Effect>) -> Result<(), Rejection> {
-        let pos = self.find_stage(stage).ok_or(Rejection::UnknownStage)?;
-        let channel = match pos.phase {
-            Phase::Identification => None,
-            Phase::Restructuring => Some(
-                self.current
-                    .or_else(|| self.first_open())
-                    .ok_or(Rejection::NoOpenChannel)?,
-            ),
-        };
-        if let Some(id) = channel {
-            self.restructure(id);
-        }
-        self.enter(pos, channel, StageCause::Clinician, out);
-        self.reask_therapist(out);
-        Ok(())
-    }
-
-    fn clinician_open(&mut self, distortion: &str, out: &mut Vec<Effect>) -> Result<(), Rejection> {
-        let distortion = distortion.trim();
-        if distortion.is_empty() {
-            return Err(Rejection::EmptyDistortion);
-        }
-        if let Some(id) = self.find_channel(distortion) {
-            let Some(c) = self.channels.get_mut(id.0) else {
-                return Err(Rejection::UnknownChannel);
-            };
-            if c.status.is_live() {
-                return Err(Rejection::ChannelAlreadyOpen);
-            }
-            c.status = ChannelStatus::Open;
-            c.closed = None;
-            c.opened = OpenCause::Clinician;
-            out.push(Effect::OpenChannel {
-                channel: ChannelRef {
-                    id,
-                    distortion: c.distortion.clone(),
-                },
-                cause: OpenCause::Clinician,
-            });
-            return Ok(());
-        }
-        self.surfaced.retain(|r| !same(&r.distortion, distortion));
-        self.not_opened.retain(|r| !same(&r.distortion, distortion));
-        self.push_channel(distortion.to_owned(), OpenCause::Clinician, out);
-        Ok(())
-    }
-
-    fn clinician_close(
-        &mut self,
-        distortion: &str,
-        status: ChannelStatus,
-        out: &mut Vec<Effect>,
-    ) -> Result<(), Rejection> {
-        let id = self
-            .find_channel(distortion)
-            .ok_or(Rejection::UnknownChannel)?;
-        if !self.channels.get(id.0).is_some_and(|c| c.status.is_live()) {
-            return Err(Rejection::ChannelNotOpen);
-        }
-        if self.current == Some(id) {
-            self.close_current(status, CloseCause::Clinician, out);
-            self.after_channel(StageCause::Clinician, out);
-            self.reask_therapist(out);
-        } else {
-            self.close(id, status, CloseCause::Clinician, out);
-        }
-        Ok(())
-    }
-
-    /// The stage changed under an outstanding therapist ask: ask again with the new stage.
-    fn reask_therapist(&mut self, out: &mut Vec<Effect>) {
-        if self.awaiting == Some(Speaker::Therapist) {
-            self.ask(Speaker::Therapist, out);
-        }
-    }
-
-    fn safety(&mut self, trigger: SafetyTrigger, out: &mut Vec<Effect>) -> Result<(), Rejection> {
-        if !self.started {
-            return Err(Rejection::NotStarted);
-        }
-        let turn = match trigger.turn {
-            Some(t) if t.0 < self.turns.len() => Some(t),
-            Some(_) => return Err(Rejection::NoSuchTurn),
-            None => self
-                .turns
-                .iter()
-                .rposition(|m| m.speaker == trigger.speaker)
-                .map(TurnIndex),
-        };
-        if let Some(t) = turn {
-            if let Some(m) = self.turns.get_mut(t.0) {
-                m.in_context = false;
-            }
-            if let Err(at) = self.excluded.binary_search(&t) {
-                self.excluded.insert(at, t);
-            }
-        }
-        let withdrawn = self.awaiting.take();
-        self.paused = true;
-        self.pending_exit = None;
-        let stage = self.stage_policy(self.pos).stage.clone();
-        self.escalations.push(EscalationRecord {
-            stage: stage.clone(),
-            speaker: trigger.speaker,
-            category: trigger.category.clone(),
-            matched: trigger.matched.clone(),
-            turn,
-        });
-        out.push(Effect::Escalate(Escalation {
-            trigger,
-            turn,
-            stage,
-            withdrawn,
-        }));
-        Ok(())
-    }
-
-    fn resume(&mut self, out: &mut Vec<Effect>) -> Result<(), Rejection> {
-        if !self.started {
-            return Err(Rejection::NotStarted);
-        }
-        if !self.paused {
-            return Err(Rejection::NotPaused);
-        }
-        self.paused = false;
-        out.push(Effect::Resumed {
-            stage: self.stage_policy(self.pos).stage.clone(),
-        });
-        let next = if self.turns.is_empty() {
-            self.policy.opener
-        } else {
-            Speaker::Therapist
-        };
-        self.ask(next, out);
-        Ok(())
-    }
-
     fn finish(&mut self, reason: FinishReason, detail: Option<String>, out: &mut Vec<Effect>) {
         let finished = Finished { reason, detail };
         self.finished = Some(finished.clone());
@@ -758,4 +599,5 @@ impl State {
     }
 }
 
+mod overrides;
 pub(super) mod view;

@@ -627,3 +627,44 @@ fn the_summary_has_the_batch_shape() {
         "no_distortion"
     );
 }
+
+#[test]
+fn a_crisis_turn_comes_from_the_speaker_asked() {
+    let (mut s, _) = started(policy());
+    let crisis = |speaker| Input::CrisisTurn {
+        text: "crisis".into(),
+        trigger: SafetyTrigger {
+            category: "c".into(),
+            matched: "m".into(),
+            speaker,
+            turn: Some(TurnIndex(9)),
+        },
+    };
+    assert!(matches!(
+        s.handle(crisis(Speaker::Therapist))[..],
+        [Effect::Rejected {
+            input: InputKind::CrisisTurn,
+            why: Rejection::NotYourTurn { .. }
+        }]
+    ));
+    let fx = s.handle(crisis(Speaker::Client));
+    assert!(matches!(
+        &fx[..],
+        [Effect::AppendTurn(_), Effect::Escalate(e)]
+            if e.turn == Some(TurnIndex(0)) && e.withdrawn.is_none()
+    ));
+    assert!(!s.turns()[0].in_context);
+    assert!(matches!(
+        s.handle(crisis(Speaker::Client))[..],
+        [Effect::Rejected {
+            why: Rejection::Paused,
+            ..
+        }]
+    ));
+    // Resumed after the opening was a crisis: the therapist speaks, with no context.
+    let fx = s.handle(Input::Resume);
+    assert!(matches!(
+        fx.last(),
+        Some(Effect::AskTherapist(a)) if a.context.iter().count() == 0
+    ));
+}
