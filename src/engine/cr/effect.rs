@@ -4,7 +4,7 @@
 
 use super::input::{InputKind, SafetyTrigger, TurnIndex, TurnLabels};
 use super::policy::Speaker;
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 /// A channel's position in the dialogue's channel list (0-based, in opening order).
 #[derive(

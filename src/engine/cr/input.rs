@@ -2,7 +2,7 @@
 //! failures.
 
 use super::policy::Speaker;
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 /// The position of a turn in the dialogue (0-based, both speakers, in order).
 #[derive(

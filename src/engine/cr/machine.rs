@@ -6,7 +6,7 @@ use super::effect::{
 };
 use super::input::{Input, TherapistTurn, TurnIndex, TurnLabels};
 use super::policy::{CrPolicy, LoopPolicy, PolicyError, Speaker, StagePolicy};
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {

@@ -1,7 +1,7 @@
 //! How a CR dialogue is staged: plain data, checked once when a machine is made. The YAML
 //! `cr_protocol` (in `script`) maps onto it; the engine knows nothing of files.
 
-use crate::session::{CrSpeaker, CrStage};
+use crate::vocab::{CrSpeaker, CrStage};
 
 /// Who speaks a turn. The engine's own two-valued copy of [`CrSpeaker`] (which also keeps
 /// names it does not know): a machine only ever waits for one of these two.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 fn policy() -> CrPolicy {
     CrPolicy {

@@ -8,7 +8,7 @@ use crate::engine::cr::effect::{
 use crate::engine::cr::input::{Override, SafetyTrigger, TurnIndex};
 use crate::engine::cr::machine::{EscalationRecord, same};
 use crate::engine::cr::policy::Speaker;
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 impl State {
     pub(super) fn clinician(

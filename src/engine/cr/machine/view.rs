@@ -4,7 +4,7 @@ use super::{Channel, EscalationRecord, Reported, State, TurnMeta, Visit};
 use crate::engine::cr::effect::{ChannelId, ChannelStatus, FinishReason, Finished};
 use crate::engine::cr::input::TurnIndex;
 use crate::engine::cr::policy::{CrPolicy, Speaker};
-use crate::session::CrStage;
+use crate::vocab::CrStage;
 
 /// A channel in a summary.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
