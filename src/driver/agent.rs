@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::engine::cr::TurnLabels;
 use crate::engine::episode::Question;
 use crate::script::model::WorldTree;
 use crate::session::EventBody;
+use crate::vocab::{CrSpeaker, CrStage};
 
 /// *Choose one of N*: a question of a world-tree episode, with the walk so far.
 #[derive(Debug, Clone)]
@@ -23,17 +25,55 @@ pub struct ChoiceRequest {
     pub decisions: Vec<(usize, usize)>,
 }
 
-/// *Say a turn given the context* (CR dialogues): who speaks, what they are told to do, the
-/// dialogue so far; text may be streamed to `stream` as it is produced.
+/// *Say a turn given the context* (CR dialogues): who speaks, what the stage machine asks of
+/// them, and the dialogue so far as that speaker may see it; text may be streamed to `stream` as
+/// it is produced.
 #[derive(Debug, Clone)]
 pub struct TurnRequest {
-    pub speaker: String,
-    /// The instructions for this turn (a stage's guidance for a therapist, a profile for a
-    /// client).
-    pub instructions: String,
-    /// The dialogue so far: (speaker, text).
-    pub context: Vec<(String, String)>,
+    pub speaker: CrSpeaker,
+    /// What is asked: a therapist is told the stage and channel; a client never is.
+    pub cue: TurnCue,
+    /// The dialogue so far, oldest first, without the turns kept out of model context (a
+    /// crisis turn).
+    pub context: Vec<ContextTurn>,
     pub stream: Option<mpsc::UnboundedSender<String>>,
+}
+
+/// What the stage machine asks for (see [`crate::engine::cr::Effect`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnCue {
+    Therapist {
+        stage: CrStage,
+        /// The distortion of the channel in restructuring.
+        channel: Option<String>,
+        /// This turn's number in the stage's visit (1-based), and the stage's cap.
+        stage_turn: u32,
+        stage_cap: Option<u32>,
+        /// Distortions of the other open channels.
+        open_channels: Vec<String>,
+    },
+    Client {
+        /// The first turn: the presenting situation.
+        opening: bool,
+    },
+}
+
+/// One earlier turn, as an agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextTurn {
+    pub speaker: CrSpeaker,
+    pub text: String,
+}
+
+/// A turn's text with what the speaker reported about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SaidTurn {
+    pub text: String,
+    /// A therapist's labels (strategy per sentence, stage goal met, distortions found); `None`
+    /// for an unlabelled turn (a client, a free model, a structured reply that did not parse).
+    pub labels: Option<TurnLabels>,
+    /// The reply was cut (cancelled, or stopped at the token limit): `text` is what arrived.
+    pub cut: bool,
 }
 
 /// What an agent is asked.
@@ -51,8 +91,8 @@ pub enum Answer {
     /// An IAE answer that names none of the options: counted wrong under `--protocol
     /// socialeval`, as the official script counts it (what was given is in the exchange).
     NotAnOption,
-    /// A turn's text.
-    Said(String),
+    /// A turn (CR dialogues).
+    Said(SaidTurn),
     /// An answer that could not be used (a reply the parser could not read).
     Unusable,
     /// No answer at all (HTTP failures after every retry); the session cannot go on.

@@ -18,7 +18,8 @@ pub mod records;
 use std::sync::Arc;
 
 pub use agent::{
-    Agent, AgentFuture, Answer, ChoiceRequest, HumanAgent, Pending, Reply, Request, TurnRequest,
+    Agent, AgentFuture, Answer, ChoiceRequest, ContextTurn, HumanAgent, Pending, Reply, Request,
+    SaidTurn, TurnCue, TurnRequest,
 };
 
 use crate::engine::episode::{
