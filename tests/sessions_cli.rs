@@ -111,6 +111,7 @@ fn sample_store(dir: &Path) -> [SessionId; 3] {
                 stage: Some("automatic_thoughts".into()),
                 channel: None,
                 strategies: vec!["socratic_question".into()],
+                ..CrTurn::new(socius::session::CrSpeaker::Client, String::new())
             }),
         )
         .unwrap();

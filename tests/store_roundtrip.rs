@@ -107,6 +107,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                     stage: Some(socius::session::CrStage::Verdict),
                     channel: None,
                     strategies,
+                    ..CrTurn::new(socius::session::CrSpeaker::Client, String::new())
                 })
             }
         ),

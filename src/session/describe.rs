@@ -167,11 +167,60 @@ pub fn describe(event: &Event) -> Line {
             tags.extend(t.stage.as_ref().map(super::CrStage::as_str));
             tags.extend(t.channel.as_deref());
             tags.extend(t.strategies.iter().map(String::as_str));
+            let goal = t
+                .stage_goal_met
+                .map(|m| if m { "goal met" } else { "goal not met" });
+            tags.extend(goal);
+            tags.extend(t.distortions.iter().map(String::as_str));
+            tags.extend(t.unlabelled.then_some("unlabelled"));
+            tags.extend(t.cut.then_some("cut"));
+            tags.extend(t.withheld.then_some("withheld from model context"));
             let mut text = t.text.clone();
             if !tags.is_empty() {
                 text.push_str(&format!("\n[{}]", tags.join(", ")));
             }
             Line::new(t.speaker.as_str(), text)
+        }
+        EventBody::CrStage(e) => {
+            let mut text = format!("{} ({}", e.stage, e.cause);
+            if let Some(c) = &e.channel {
+                text.push_str(&format!(", channel {c}"));
+            }
+            if e.loops > 0 {
+                text.push_str(&format!(", loop {}", e.loops));
+            }
+            text.push(')');
+            Line::new("stage", text)
+        }
+        EventBody::CrChannel(c) => Line::new(
+            "channel",
+            format!(
+                "{} {} ({})",
+                c.distortion,
+                c.action.replace('_', " "),
+                c.cause
+            ),
+        ),
+        EventBody::CrOverride(o) => {
+            let mut text = o.action.replace('_', " ");
+            for part in [
+                o.stage.as_ref().map(super::CrStage::as_str),
+                o.distortion.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                text.push(' ');
+                text.push_str(part);
+            }
+            Line::new("clinician", text)
+        }
+        EventBody::CrEnd(e) => {
+            let mut text = format!("finished by {}", e.finished_by);
+            if let Some(d) = &e.detail {
+                text.push_str(&format!(": {d}"));
+            }
+            Line::new("end", text)
         }
         EventBody::Rating(r) => {
             let mut text = format!("{} = {}", r.name, r.value);
@@ -188,6 +237,9 @@ pub fn describe(event: &Event) -> Line {
             let mut text = e.reason.clone();
             if let Some(seq) = e.about_seq {
                 text.push_str(&format!(" (about #{seq})"));
+            }
+            if let Some(m) = &e.matched {
+                text.push_str(&format!(" [matched {m:?}]"));
             }
             if let Some(action) = &e.action {
                 text.push_str(&format!("; {action}"));

@@ -39,6 +39,16 @@ pub enum EventBody {
     LlmCall(Box<LlmCall>),
     /// A turn of a cognitive-restructuring dialogue.
     CrTurn(CrTurn),
+    /// A CR dialogue entered a stage, and why.
+    CrStage(CrStageEntered),
+    /// A CR channel (one distortion) was opened, closed or dropped, or a reported distortion was
+    /// not opened; and why.
+    CrChannel(CrChannelChange),
+    /// A clinician's override of the CR stage machine.
+    CrOverride(CrOverride),
+    /// A CR dialogue ended, and why (`verdicts`, `no_distortion`, `cap`, `safety`, `clinician`,
+    /// `error`).
+    CrEnd(CrEnd),
     /// A rating: of a turn, of a dialogue, or a pre/post belief or emotion measure.
     Rating(Rating),
     /// A free-text note.
@@ -175,7 +185,8 @@ pub struct LlmCall {
     pub error: Option<String>,
 }
 
-/// See [`EventBody::CrTurn`].
+/// See [`EventBody::CrTurn`]. The fields after `strategies` are schema 3 (written only when
+/// set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrTurn {
     pub speaker: CrSpeaker,
@@ -184,8 +195,107 @@ pub struct CrTurn {
     pub stage: Option<CrStage>,
     #[serde(default)]
     pub channel: Option<String>,
+    /// One supportive strategy per sentence (a labelled therapist turn).
     #[serde(default)]
     pub strategies: Vec<String>,
+    /// The turn's number in the dialogue (0 = the client's opening), for ratings about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// A therapist's report: the stage's goal looks met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_goal_met: Option<bool>,
+    /// A therapist's report: distortions found (catalogue ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distortions: Vec<String>,
+    /// A model therapist's turn without labels (a free model, or a structured reply that did
+    /// not parse): a finding, not an error.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unlabelled: bool,
+    /// Cut short (cancelled, or stopped at the token limit): the text is what arrived.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cut: bool,
+    /// Kept out of every later model context (a crisis turn).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub withheld: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+impl CrTurn {
+    /// A turn with only the schema-1 fields set.
+    #[must_use]
+    pub const fn new(speaker: CrSpeaker, text: String) -> Self {
+        Self {
+            speaker,
+            text,
+            stage: None,
+            channel: None,
+            strategies: Vec::new(),
+            index: None,
+            stage_goal_met: None,
+            distortions: Vec::new(),
+            unlabelled: false,
+            cut: false,
+            withheld: false,
+            latency_ms: None,
+        }
+    }
+
+    const fn is_schema_3(&self) -> bool {
+        self.index.is_some()
+            || self.stage_goal_met.is_some()
+            || !self.distortions.is_empty()
+            || self.unlabelled
+            || self.cut
+            || self.withheld
+            || self.latency_ms.is_some()
+    }
+}
+
+/// See [`EventBody::CrStage`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrStageEntered {
+    pub stage: CrStage,
+    /// The distortion of the channel in restructuring.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `start`, `goal_met`, `cap`, `clinician`, `loop`.
+    pub cause: String,
+    /// Passes through the core-belief stage after a verdict so far.
+    #[serde(default)]
+    pub loops: u32,
+}
+
+/// See [`EventBody::CrChannel`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrChannelChange {
+    pub distortion: String,
+    /// `opened`, `closed`, `dropped`, `not_opened`.
+    pub action: String,
+    /// `reported`, `clinician`, `verdict`, `cap`, `max_channels`.
+    pub cause: String,
+    /// The turn that reported it (`index` of its `cr_turn`), if any.
+    #[serde(default)]
+    pub turn: Option<u32>,
+}
+
+/// See [`EventBody::CrOverride`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrOverride {
+    /// `set_stage`, `open_channel`, `close_channel`, `drop_channel`, `finish`, `resume`.
+    pub action: String,
+    #[serde(default)]
+    pub stage: Option<CrStage>,
+    #[serde(default)]
+    pub distortion: Option<String>,
+}
+
+/// See [`EventBody::CrEnd`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrEnd {
+    pub finished_by: String,
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// See [`EventBody::Rating`].
@@ -207,7 +317,8 @@ pub struct Note {
     pub text: String,
 }
 
-/// See [`EventBody::Escalation`].
+/// See [`EventBody::Escalation`]. The fields after `action` are schema 3 (written only when
+/// set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalation {
     pub reason: String,
@@ -217,6 +328,18 @@ pub struct Escalation {
     /// What the program did (showed resources, ended the dialogue, …).
     #[serde(default)]
     pub action: Option<String>,
+    /// What matched: the lexicon term or the classifier's label — never more of the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+    /// Who said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<CrSpeaker>,
+    /// The stage the dialogue was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<CrStage>,
+    /// The turn (`index` of its `cr_turn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn: Option<u32>,
 }
 
 /// See [`EventBody::IaeAnswer`].
@@ -299,6 +422,15 @@ impl EventBody {
                 options_scrolled: true,
                 ..
             }) => 2,
+            Self::CrTurn(t) if t.is_schema_3() => 3,
+            Self::Escalation(e)
+                if e.matched.is_some()
+                    || e.speaker.is_some()
+                    || e.stage.is_some()
+                    || e.turn.is_some() =>
+            {
+                3
+            }
             _ => 1,
         }
     }
@@ -312,6 +444,10 @@ impl EventBody {
             Self::Decision(_) => "decision",
             Self::LlmCall(_) => "llm_call",
             Self::CrTurn(_) => "cr_turn",
+            Self::CrStage(_) => "cr_stage",
+            Self::CrChannel(_) => "cr_channel",
+            Self::CrOverride(_) => "cr_override",
+            Self::CrEnd(_) => "cr_end",
             Self::Rating(_) => "rating",
             Self::Note(_) => "note",
             Self::Escalation(_) => "escalation",
@@ -348,6 +484,10 @@ impl EventBody {
             "decision" => Decision,
             "llm_call" => LlmCall(Box::new),
             "cr_turn" => CrTurn,
+            "cr_stage" => CrStage,
+            "cr_channel" => CrChannel,
+            "cr_override" => CrOverride,
+            "cr_end" => CrEnd,
             "rating" => Rating,
             "note" => Note,
             "escalation" => Escalation,

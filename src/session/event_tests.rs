@@ -99,6 +99,7 @@ fn every_known_body_round_trips() {
             stage: Some("automatic_thoughts".into()),
             channel: Some("c1".into()),
             strategies: vec!["socratic_question".into()],
+            ..CrTurn::new(CrSpeaker::Client, String::new())
         }),
         EventBody::Rating(Rating {
             name: "belief_pre".into(),
@@ -113,6 +114,10 @@ fn every_known_body_round_trips() {
             reason: "self-harm".into(),
             about_seq: Some(4),
             action: None,
+            matched: Some("end it all".into()),
+            speaker: Some(CrSpeaker::Client),
+            stage: Some(CrStage::Defense),
+            turn: Some(7),
         }),
         EventBody::IaeAnswer(IaeAnswer {
             item: "i1".into(),

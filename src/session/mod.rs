@@ -38,9 +38,10 @@ mod vocab;
 
 pub use describe::{Line, describe, header_fields};
 pub use event::{
-    Attempt, CrTurn, Decision, Ending, Escalation, Event, EventBody, IaeAnswer, Judgment,
-    LinesRevealed, LlmCall, Note, OptionsPresented, Paused, PresentedOption, Rating, Resumed,
-    StatusChange, TextShown, TokenUsage,
+    Attempt, CrChannelChange, CrEnd, CrOverride, CrStageEntered, CrTurn, Decision, Ending,
+    Escalation, Event, EventBody, IaeAnswer, Judgment, LinesRevealed, LlmCall, Note,
+    OptionsPresented, Paused, PresentedOption, Rating, Resumed, StatusChange, TextShown,
+    TokenUsage,
 };
 pub use header::{NewSession, ScriptRef, Session, SessionKind, SessionRecord, Status, Who};
 pub use id::{ParseIdError, SessionId};
@@ -53,9 +54,11 @@ pub use vocab::{
 /// Schema of the session header written by this version.
 pub const SESSION_SCHEMA: u32 = 1;
 /// The newest schema of event bodies this version reads and writes. Schema 2 added
-/// `options_scrolled` to `decision` and `iae_answer`; an event is written with the lowest schema
+/// `options_scrolled` to `decision` and `iae_answer`; schema 3 the CR fields of `cr_turn` (`index`,
+/// `stage_goal_met`, `distortions`, `unlabelled`, `cut`, `withheld`, `latency_ms`) and of
+/// `escalation` (`matched`, `speaker`, `stage`, `turn`); an event is written with the lowest schema
 /// that holds it ([`EventBody::schema`]), so older binaries still read every event that does not
 /// use the new field.
-pub const EVENT_SCHEMA: u32 = 2;
+pub const EVENT_SCHEMA: u32 = 3;
 /// Schema of the `SessionRecord` export line and of `--json` outputs.
 pub const RECORD_SCHEMA: u32 = 1;
