@@ -62,6 +62,13 @@ impl ScriptEntry {
         needle.is_empty() || self.haystack.contains(needle)
     }
 
+    /// Whether the library lists it: world trees and files that did not load (to show their
+    /// errors). CR protocols, cases and red-team files are not played from the library.
+    #[must_use]
+    pub fn listed(&self) -> bool {
+        self.kind == ScriptKind::WorldTree.name() || self.kind == "?"
+    }
+
     /// A world tree without errors.
     #[must_use]
     pub fn playable(&self) -> bool {
@@ -208,10 +215,12 @@ impl Library {
                 natural_key(&e.path.to_string_lossy()),
             )
         });
-        let lib = Self { entries };
+        let mut lib = Self { entries };
         if changed && let Some(dir) = cache_dir {
             lib.write_cache(dir);
         }
+        // After caching, so unchanged CR files are not parsed again on the next start.
+        lib.entries.retain(ScriptEntry::listed);
         lib
     }
 
@@ -311,6 +320,15 @@ fn entry(path: &Path) -> ScriptEntry {
             Some(t.language),
             Some(t.orientation),
             t.scenario.clone(),
+        ),
+        // CR scripts are kept (cached) but not listed: see `ScriptEntry::listed`.
+        Some(other) => (
+            other.id().to_owned(),
+            other.id().to_owned(),
+            other.kind().name(),
+            None,
+            None,
+            String::new(),
         ),
         None => {
             let name = path
