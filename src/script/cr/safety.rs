@@ -31,7 +31,7 @@ use super::model::{CrProtocol, Safety};
 /// The most words `...` stands for in a word term.
 pub const MAX_GAP_WORDS: usize = 3;
 /// The most characters `...` stands for in a Chinese term.
-pub const MAX_GAP_CHARS: usize = 6;
+pub const MAX_GAP_CHARS: usize = 8;
 
 /// The outcome of screening one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
