@@ -457,10 +457,17 @@ fn the_bundled_protocol_is_the_shipped_file() {
     let categories: Vec<&str> = p.strategies.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         categories,
-        ["description", "expression", "assertion", "reinforcement", "negotiation"]
+        [
+            "description",
+            "expression",
+            "assertion",
+            "reinforcement",
+            "negotiation"
+        ]
     );
     assert_eq!(
-        p.strategy_by_key('q').map(|(c, s)| (c.id.as_str(), s.id.as_str())),
+        p.strategy_by_key('q')
+            .map(|(c, s)| (c.id.as_str(), s.id.as_str())),
         Some(("negotiation", "question"))
     );
     for lang in [
@@ -471,7 +478,9 @@ fn the_bundled_protocol_is_the_shipped_file() {
         assert!(!h.resources.is_empty());
         // No hotline numbers: the deployment writes its own.
         assert!(
-            !h.resources.iter().any(|r| r.chars().filter(char::is_ascii_digit).count() >= 3),
+            !h.resources
+                .iter()
+                .any(|r| r.chars().filter(char::is_ascii_digit).count() >= 3),
             "{:?}",
             h.resources
         );
@@ -506,7 +515,7 @@ fn every_broken_file_gets_its_message_at_its_place() {
         std::fs::create_dir(&sub).expect("mkdir");
         let path = sub.join(Path::new(case.base).file_name().expect("name"));
         std::fs::write(&path, &changed).expect("write");
-        let (report, text) = check_paths(&[path.clone()]).expect("check");
+        let (report, text) = check_paths(std::slice::from_ref(&path)).expect("check");
         let want = format!(
             "{}:{}:{}: {}: {}",
             path.display(),
@@ -557,7 +566,10 @@ fn socius_check_exit_codes_and_json() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("cr_redteam `crdial-redteam`"), "{stdout}");
-    assert!(stdout.contains("cr_case `zh-father-passed` (zh)"), "{stdout}");
+    assert!(
+        stdout.contains("cr_case `zh-father-passed` (zh)"),
+        "{stdout}"
+    );
 
     let out = socius(&["check", "--json", "scripts/cr/cases/zh-blood-sugar.yaml"]);
     assert_eq!(out.status.code(), Some(0));

@@ -88,7 +88,11 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
                 Severity::Warning => report.warnings += 1,
             }
         }
-        if let Some(line) = l.script.as_ref().and_then(|s| describe(s, l.summary.as_ref())) {
+        if let Some(line) = l
+            .script
+            .as_ref()
+            .and_then(|s| describe(s, l.summary.as_ref()))
+        {
             let _ = writeln!(text, "{file}: {line}");
         }
         report.files.push(FileReport {

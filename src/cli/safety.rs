@@ -102,7 +102,12 @@ fn screen_lines(
     let (mut line, mut flagged, mut total) = (0usize, 0usize, 0u64);
     let mut buf = Vec::new();
     if !json {
-        outln!("{:>5}  {:<7}  {}  matched", "line", "verdict", pad("category"));
+        outln!(
+            "{:>5}  {:<7}  {}  matched",
+            "line",
+            "verdict",
+            pad("category")
+        );
     }
     loop {
         buf.clear();

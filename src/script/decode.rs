@@ -47,7 +47,12 @@ impl Decoder {
         self.diags.push(Diagnostic::error(span, msg));
     }
 
-    pub(super) fn fields<'a>(&mut self, node: &'a YNode, what: &str, allowed: &[&str]) -> Option<Fields<'a>> {
+    pub(super) fn fields<'a>(
+        &mut self,
+        node: &'a YNode,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'a>> {
         let YValue::Map(entries) = &node.value else {
             self.error(
                 node.span,
@@ -82,7 +87,13 @@ impl Decoder {
     }
 
     /// A text field: strings, and numbers written without quotes, are accepted.
-    pub(super) fn text(&mut self, f: &Fields<'_>, key: &str, what: &str, required: bool) -> Option<String> {
+    pub(super) fn text(
+        &mut self,
+        f: &Fields<'_>,
+        key: &str,
+        what: &str,
+        required: bool,
+    ) -> Option<String> {
         let Some(v) = f.get(key) else {
             if required {
                 let span = f

@@ -4,10 +4,9 @@
 
 use super::model::{
     Anchor, BeliefFamily, Bilingual, CaseProfile, CoreBelief, CrCase, CrProtocol, Distortion,
-    Exclusion, ExitCondition, Expect, Handoff, IdRef, LexiconTerm, LoopPolicy, Measure,
-    RedTeam, RedTeamClass, RedTeamMessage, Resistance, ResistanceLevel, Rubric, RubricItem,
-    RubricScope, Safety, SafetyCategory, Scale, Stage, StageId, Strategy, StrategyCategory,
-    Style, Unit,
+    Exclusion, ExitCondition, Expect, Handoff, IdRef, LexiconTerm, LoopPolicy, Measure, RedTeam,
+    RedTeamClass, RedTeamMessage, Resistance, ResistanceLevel, Rubric, RubricItem, RubricScope,
+    Safety, SafetyCategory, Scale, Stage, StageId, Strategy, StrategyCategory, Style, Unit,
 };
 use crate::script::decode::{Decoder, Fields};
 use crate::script::model::{Language, Span};
@@ -23,7 +22,13 @@ impl Decoder {
     }
 
     /// A required field: the value, or an error saying it is missing.
-    fn need<'a>(&mut self, f: &Fields<'a>, node: &YNode, key: &str, what: &str) -> Option<&'a YNode> {
+    fn need<'a>(
+        &mut self,
+        f: &Fields<'a>,
+        node: &YNode,
+        key: &str,
+        what: &str,
+    ) -> Option<&'a YNode> {
         let v = f.get(key);
         if v.is_none() {
             self.error(Self::start_of(f, node), format!("{what} needs `{key}`"));
@@ -53,7 +58,13 @@ impl Decoder {
     }
 
     /// A required bilingual field.
-    fn bilingual_field(&mut self, f: &Fields<'_>, node: &YNode, key: &str, what: &str) -> Bilingual {
+    fn bilingual_field(
+        &mut self,
+        f: &Fields<'_>,
+        node: &YNode,
+        key: &str,
+        what: &str,
+    ) -> Bilingual {
         match self.need(f, node, key, what) {
             Some(v) => self.bilingual(v, &format!("`{key}` in {what}")),
             None => Bilingual {
@@ -64,7 +75,8 @@ impl Decoder {
     }
 
     fn id_ref(&mut self, v: &YNode, what: &str) -> Option<IdRef> {
-        self.text_value(v, what).map(|id| IdRef { id, span: v.span })
+        self.text_value(v, what)
+            .map(|id| IdRef { id, span: v.span })
     }
 
     fn id_refs(&mut self, v: &YNode, what: &str) -> Vec<IdRef> {
@@ -78,7 +90,10 @@ impl Decoder {
         } else {
             self.error(
                 v.span,
-                format!("{what} must be a whole number, found {}", v.value.type_name()),
+                format!(
+                    "{what} must be a whole number, found {}",
+                    v.value.type_name()
+                ),
             );
             None
         }
@@ -102,7 +117,10 @@ impl Decoder {
         } else {
             self.error(
                 v.span,
-                format!("{what} must be true or false, found {}", v.value.type_name()),
+                format!(
+                    "{what} must be true or false, found {}",
+                    v.value.type_name()
+                ),
             );
             None
         }
@@ -113,7 +131,9 @@ impl Decoder {
         let Some(v) = self.need(f, node, key, what) else {
             return String::new();
         };
-        let text = self.text_value(v, &format!("`{key}` in {what}")).unwrap_or_default();
+        let text = self
+            .text_value(v, &format!("`{key}` in {what}"))
+            .unwrap_or_default();
         if text.trim().is_empty() && matches!(v.value, YValue::Str(_) | YValue::Null) {
             self.error(v.span, format!("`{key}` in {what} is empty"));
         }
@@ -228,9 +248,9 @@ impl Decoder {
             what,
             &["id", "title", "goal", "guidance", "exit", "strategies"],
         )?;
-        let id = self.need(&f, v, "id", what).and_then(|i| {
-            self.keyword(i, "the stage `id`", &StageId::NAMES, StageId::from_name)
-        });
+        let id = self
+            .need(&f, v, "id", what)
+            .and_then(|i| self.keyword(i, "the stage `id`", &StageId::NAMES, StageId::from_name));
         let title = self.bilingual_field(&f, v, "title", what);
         let goal = self.bilingual_field(&f, v, "goal", what);
         let guidance = self.bilingual_field(&f, v, "guidance", what);
@@ -247,7 +267,7 @@ impl Decoder {
             title,
             goal,
             guidance,
-            exit: exit.unwrap_or_else(|| ExitCondition {
+            exit: exit.unwrap_or(ExitCondition {
                 goal_met: true,
                 max_turns: None,
                 span: v.span,
@@ -294,9 +314,8 @@ impl Decoder {
             ],
         )?;
         let after = self.need(&f, v, "after_verdict", what);
-        let after_verdict = after.and_then(|a| {
-            self.keyword(a, "`after_verdict`", &StageId::NAMES, StageId::from_name)
-        });
+        let after_verdict = after
+            .and_then(|a| self.keyword(a, "`after_verdict`", &StageId::NAMES, StageId::from_name));
         let finish = f
             .get("finish_when_no_open_channel")
             .and_then(|b| self.boolean(b, "`finish_when_no_open_channel`"))
@@ -490,7 +509,10 @@ impl Decoder {
         let (min, max) = (min?, max?);
         if min >= max {
             let at = f.get("max").map_or(node.span, |m| m.span);
-            self.error(at, format!("{what}: `max` ({max}) must be above `min` ({min})"));
+            self.error(
+                at,
+                format!("{what}: `max` ({max}) must be above `min` ({min})"),
+            );
             return None;
         }
         Some((min, max))
@@ -592,9 +614,7 @@ impl Decoder {
         let id = self.nonblank(&f, root, "id", what);
         let title = self.text(&f, "title", what, false).unwrap_or_default();
         let language = self.language_field(&f, root, what);
-        let protocol = f
-            .get("protocol")
-            .and_then(|p| self.id_ref(p, "`protocol`"));
+        let protocol = f.get("protocol").and_then(|p| self.id_ref(p, "`protocol`"));
         let situation = self.nonblank(&f, root, "situation", what);
         let target_thought = self
             .text(&f, "target_thought", what, false)
@@ -642,7 +662,12 @@ impl Decoder {
             let what = "a core belief";
             let f = d.fields(c, what, &["family", "belief"])?;
             let family = d.need(&f, c, "family", what).and_then(|fam| {
-                d.keyword(fam, "`family`", &BeliefFamily::NAMES, BeliefFamily::from_name)
+                d.keyword(
+                    fam,
+                    "`family`",
+                    &BeliefFamily::NAMES,
+                    BeliefFamily::from_name,
+                )
             });
             let belief = d.nonblank(&f, c, "belief", what);
             Some(CoreBelief {
@@ -701,12 +726,14 @@ impl Decoder {
         let what = "a red-team file";
         let f = self.fields(root, what, &["kind", "id", "protocol", "messages"])?;
         let id = self.nonblank(&f, root, "id", what);
-        let protocol = f
-            .get("protocol")
-            .and_then(|p| self.id_ref(p, "`protocol`"));
+        let protocol = f.get("protocol").and_then(|p| self.id_ref(p, "`protocol`"));
         let messages = self.items(&f, root, "messages", what, |d, m| {
             let what = "a red-team message";
-            let mf = d.fields(m, what, &["text", "language", "class", "expect", "category"])?;
+            let mf = d.fields(
+                m,
+                what,
+                &["text", "language", "class", "expect", "category"],
+            )?;
             let text = d.nonblank(&mf, m, "text", what);
             let language = d.language_field(&mf, m, what);
             let class = d.need(&mf, m, "class", what).and_then(|c| {
@@ -715,9 +742,7 @@ impl Decoder {
             let expect = d
                 .need(&mf, m, "expect", what)
                 .and_then(|e| d.keyword(e, "`expect`", &Expect::NAMES, Expect::from_name));
-            let category = mf
-                .get("category")
-                .and_then(|c| d.id_ref(c, "`category`"));
+            let category = mf.get("category").and_then(|c| d.id_ref(c, "`category`"));
             Some(RedTeamMessage {
                 text,
                 language: language?,
@@ -742,7 +767,10 @@ mod tests {
     use crate::script::diag::Diagnostic;
     use crate::script::yaml;
 
-    fn decode<T>(text: &str, f: impl Fn(&mut Decoder, &YNode) -> Option<T>) -> (Option<T>, Vec<Diagnostic>) {
+    fn decode<T>(
+        text: &str,
+        f: impl Fn(&mut Decoder, &YNode) -> Option<T>,
+    ) -> (Option<T>, Vec<Diagnostic>) {
         let doc = yaml::read(text);
         let root = doc.root.expect("a document");
         let mut d = Decoder::default();
@@ -753,7 +781,9 @@ mod tests {
     #[test]
     fn a_plain_string_where_both_languages_are_needed_is_explained() {
         let (_, diags) = decode("title: just English\n", |d, r| {
-            let YValue::Map(e) = &r.value else { return None };
+            let YValue::Map(e) = &r.value else {
+                return None;
+            };
             Some(d.bilingual(&e[0].1, "`title`"))
         });
         assert_eq!(diags.len(), 1, "{diags:?}");
@@ -764,12 +794,19 @@ mod tests {
     #[test]
     fn caps_must_be_positive_whole_numbers() {
         let (_, diags) = decode("max_channels: 0\n", |d, r| {
-            let YValue::Map(e) = &r.value else { return None };
+            let YValue::Map(e) = &r.value else {
+                return None;
+            };
             d.cap(&e[0].1, "`max_channels`")
         });
-        assert!(diags[0].message.contains("at least 1, found 0"), "{diags:?}");
+        assert!(
+            diags[0].message.contains("at least 1, found 0"),
+            "{diags:?}"
+        );
         let (_, diags) = decode("x: 2.5\n", |d, r| {
-            let YValue::Map(e) = &r.value else { return None };
+            let YValue::Map(e) = &r.value else {
+                return None;
+            };
             d.cap(&e[0].1, "`x`")
         });
         assert!(diags[0].message.contains("whole number"), "{diags:?}");
@@ -782,7 +819,10 @@ mod tests {
             Decoder::strategy,
         );
         assert_eq!(s.map(|s| s.key), Some('?'));
-        assert!(diags[0].message.contains("one letter or digit"), "{diags:?}");
+        assert!(
+            diags[0].message.contains("one letter or digit"),
+            "{diags:?}"
+        );
         assert_eq!((diags[0].line, diags[0].col), (4, 6));
     }
 }

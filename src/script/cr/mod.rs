@@ -140,7 +140,10 @@ fn choose<'a>(
             if broken.contains(&w.id) {
                 return Chosen::Skip(Diagnostic::warning(
                     w.span,
-                    format!("protocol `{}` has errors; {what} not checked against it", w.id),
+                    format!(
+                        "protocol `{}` has errors; {what} not checked against it",
+                        w.id
+                    ),
                 ));
             }
             match bundled.filter(|b| b.id == w.id) {
@@ -302,7 +305,10 @@ mod tests {
         assert!(
             diags.iter().all(|d| !d.is_error()),
             "{:#?}",
-            diags.iter().map(|d| d.render("crdial.yaml")).collect::<Vec<_>>()
+            diags
+                .iter()
+                .map(|d| d.render("crdial.yaml"))
+                .collect::<Vec<_>>()
         );
         assert!(matches!(script, Some(Script::CrProtocol(_))));
         let p = bundled_protocol().expect("bundled");

@@ -205,11 +205,7 @@ fn parts(chars: &[char]) -> Vec<Vec<char>> {
 fn parse(text: &str) -> Result<Pattern, TermError> {
     let chars = normalize(text);
     let parts = parts(&chars);
-    if parts.len() > 1
-        && parts
-            .iter()
-            .any(|p| p.iter().all(|c| c.is_whitespace()))
-    {
+    if parts.len() > 1 && parts.iter().any(|p| p.iter().all(|c| c.is_whitespace())) {
         return Err(TermError::Gap);
     }
     if chars.iter().any(|c| is_cjk(*c)) {
@@ -253,11 +249,13 @@ fn parse(text: &str) -> Result<Pattern, TermError> {
             }
         }
         if words.is_empty() {
-            return Err(if segments.is_empty() && chars.iter().all(|c| !c.is_alphanumeric()) {
-                TermError::Empty
-            } else {
-                TermError::Gap
-            });
+            return Err(
+                if segments.is_empty() && chars.iter().all(|c| !c.is_alphanumeric()) {
+                    TermError::Empty
+                } else {
+                    TermError::Gap
+                },
+            );
         }
         segments.push(words);
     }
@@ -301,9 +299,10 @@ impl Prepared {
         let (seg, rest) = segs.split_first()?;
         let end = at + seg.len();
         let here = self.tokens.get(at..end)?;
-        let ok = seg.iter().zip(here).all(|(w, t)| {
-            w.matches(&t.text) && !(respect_mask && self.token_masked(t))
-        });
+        let ok = seg
+            .iter()
+            .zip(here)
+            .all(|(w, t)| w.matches(&t.text) && !(respect_mask && self.token_masked(t)));
         if !ok {
             return None;
         }
@@ -365,10 +364,7 @@ impl Prepared {
 
 /// Sentence ends a `...` gap in a Chinese term does not cross.
 fn is_stop(c: char) -> bool {
-    matches!(
-        c,
-        '。' | '！' | '？' | '；' | '.' | '!' | '?' | ';' | '\n'
-    )
+    matches!(c, '。' | '！' | '？' | '；' | '.' | '!' | '?' | ';' | '\n')
 }
 
 /// A compiled term with what a verdict reports.
@@ -509,7 +505,14 @@ mod tests {
                 ("self_harm", "don't want to live"),
                 ("violence", "kill"),
             ],
-            &["is killing me", "kill for", "笑死我了", "累死了", "想死你了", "suicide squad"],
+            &[
+                "is killing me",
+                "kill for",
+                "笑死我了",
+                "累死了",
+                "想死你了",
+                "suicide squad",
+            ],
         ))
     }
 
@@ -522,10 +525,19 @@ mod tests {
         assert_eq!(matched("I want to KILL MYSELF"), Some("kill myself".into()));
         assert_eq!(matched("I have a skill for this"), None);
         assert_eq!(matched("skilled killers"), None);
-        assert_eq!(matched("Ｉ ｗａｎｔ ｔｏ ｄｉｅ"), Some("want to die".into()));
+        assert_eq!(
+            matched("Ｉ ｗａｎｔ ｔｏ ｄｉｅ"),
+            Some("want to die".into())
+        );
         assert_eq!(matched("I feel suicidal."), Some("suicid*".into()));
-        assert_eq!(matched("I dont want to live"), Some("don't want to live".into()));
-        assert_eq!(matched("I don’t want to live"), Some("don't want to live".into()));
+        assert_eq!(
+            matched("I dont want to live"),
+            Some("don't want to live".into())
+        );
+        assert_eq!(
+            matched("I don’t want to live"),
+            Some("don't want to live".into())
+        );
         assert_eq!(matched("thoughts of self harm"), Some("self-harm".into()));
     }
 
@@ -561,7 +573,7 @@ mod tests {
         assert_eq!(v.matched.as_deref(), Some("想死"));
         let v = screener().screen("我想kill myself");
         assert_eq!(v.matched.as_deref(), Some("kill myself"));
-        assert_eq!(screener().screen("fine").flagged, false);
+        assert!(!screener().screen("fine").flagged);
     }
 
     #[test]

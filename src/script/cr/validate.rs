@@ -74,10 +74,7 @@ impl Checker {
         }
         let hint = nearest_key(&r.id, known)
             .map_or_else(String::new, |n| format!("; did you mean `{n}`?"));
-        self.error(
-            r.span,
-            format!("{what} `{}` is not in {owner}{hint}", r.id),
-        );
+        self.error(r.span, format!("{what} `{}` is not in {owner}{hint}", r.id));
     }
 
     fn anchors(&mut self, anchors: &[Anchor], min: i64, max: i64, what: &str, at: Span) {
@@ -179,11 +176,11 @@ fn stages(c: &mut Checker, p: &CrProtocol) {
                 c.reference(r, "strategy", &known, "the strategy catalogue");
             }
         }
-        for missing in expected.iter().filter(|s| !list.iter().any(|x| x.id == **s)) {
-            c.error(
-                p.span,
-                format!("`{key}` has no stage `{}`", missing.name()),
-            );
+        for missing in expected
+            .iter()
+            .filter(|s| !list.iter().any(|x| x.id == **s))
+        {
+            c.error(p.span, format!("`{key}` has no stage `{}`", missing.name()));
         }
     }
     if p.loop_policy.after_verdict.phase() != Phase::Identification {
@@ -223,7 +220,10 @@ fn catalogues(c: &mut Checker, p: &CrProtocol) {
     );
     for d in &p.distortions {
         c.both(&d.name, &format!("the name of distortion `{}`", d.id));
-        c.both(&d.definition, &format!("the definition of distortion `{}`", d.id));
+        c.both(
+            &d.definition,
+            &format!("the definition of distortion `{}`", d.id),
+        );
         if let Some(e) = &d.example {
             c.both(e, &format!("the example of distortion `{}`", d.id));
         }
@@ -244,7 +244,10 @@ fn catalogues(c: &mut Checker, p: &CrProtocol) {
     );
     let mut keys: HashMap<char, (&str, Span)> = HashMap::new();
     for cat in &p.strategies {
-        c.both(&cat.name, &format!("the name of strategy category `{}`", cat.id));
+        c.both(
+            &cat.name,
+            &format!("the name of strategy category `{}`", cat.id),
+        );
         c.both(
             &cat.definition,
             &format!("the definition of strategy category `{}`", cat.id),
@@ -261,7 +264,10 @@ fn catalogues(c: &mut Checker, p: &CrProtocol) {
         }
         for s in &cat.subcategories {
             c.both(&s.name, &format!("the name of strategy `{}`", s.id));
-            c.both(&s.definition, &format!("the definition of strategy `{}`", s.id));
+            c.both(
+                &s.definition,
+                &format!("the definition of strategy `{}`", s.id),
+            );
             if s.key == '?' {
                 continue;
             }
@@ -292,7 +298,10 @@ fn safety(c: &mut Checker, p: &CrProtocol) {
         s.categories.iter().map(|x| (x.id.as_str(), x.span)),
     );
     for cat in &s.categories {
-        c.both(&cat.name, &format!("the name of safety category `{}`", cat.id));
+        c.both(
+            &cat.name,
+            &format!("the name of safety category `{}`", cat.id),
+        );
     }
     let known: Vec<&str> = s.categories.iter().map(|x| x.id.as_str()).collect();
     let mut reported: Vec<(Language, &str)> = Vec::new();
@@ -369,7 +378,10 @@ fn safety(c: &mut Checker, p: &CrProtocol) {
 }
 
 fn measures(c: &mut Checker, p: &CrProtocol) {
-    c.unique("measure", p.measures.iter().map(|m| (m.id.as_str(), m.span)));
+    c.unique(
+        "measure",
+        p.measures.iter().map(|m| (m.id.as_str(), m.span)),
+    );
     for m in &p.measures {
         let what = format!("measure `{}`", m.id);
         c.both(&m.name, &format!("the name of {what}"));
@@ -392,10 +404,16 @@ fn measures(c: &mut Checker, p: &CrProtocol) {
     if r.items.is_empty() {
         c.error(r.span, "the rubric has no `items`");
     }
-    c.unique("rubric item", r.items.iter().map(|i| (i.id.as_str(), i.span)));
+    c.unique(
+        "rubric item",
+        r.items.iter().map(|i| (i.id.as_str(), i.span)),
+    );
     for i in &r.items {
         c.both(&i.name, &format!("the name of rubric item `{}`", i.id));
-        c.both(&i.question, &format!("the question of rubric item `{}`", i.id));
+        c.both(
+            &i.question,
+            &format!("the question of rubric item `{}`", i.id),
+        );
     }
     if r.scale.max - r.scale.min > 10 {
         c.warn(
@@ -501,8 +519,16 @@ pub fn validate_redteam(r: &RedTeam) -> Vec<Diagnostic> {
                 format!(
                     "a {} message is expected to {}, not to {}",
                     m.class.name().replace('_', "-"),
-                    if expected == Expect::Flag { "flag" } else { "pass" },
-                    if m.expect == Expect::Flag { "flag" } else { "pass" },
+                    if expected == Expect::Flag {
+                        "flag"
+                    } else {
+                        "pass"
+                    },
+                    if m.expect == Expect::Flag {
+                        "flag"
+                    } else {
+                        "pass"
+                    },
                 ),
             );
         }
