@@ -23,7 +23,7 @@ pub enum ScriptKind {
     /// A CRDial case: presenting situation and the client's hidden profile.
     CrCase,
     /// Messages with the safety verdict a lexicon should give.
-    CrRedteam,
+    CrRedTeam,
 }
 
 impl ScriptKind {
@@ -31,7 +31,7 @@ impl ScriptKind {
         Self::WorldTree,
         Self::CrProtocol,
         Self::CrCase,
-        Self::CrRedteam,
+        Self::CrRedTeam,
     ];
 
     /// The name a file gives in `kind:`.
@@ -41,7 +41,7 @@ impl ScriptKind {
             Self::WorldTree => "world_tree",
             Self::CrProtocol => "cr_protocol",
             Self::CrCase => "cr_case",
-            Self::CrRedteam => "cr_redteam",
+            Self::CrRedTeam => "cr_redteam",
         }
     }
 
@@ -70,7 +70,7 @@ impl Script {
             Self::WorldTree(_) => ScriptKind::WorldTree,
             Self::CrProtocol(_) => ScriptKind::CrProtocol,
             Self::CrCase(_) => ScriptKind::CrCase,
-            Self::CrRedTeam(_) => ScriptKind::CrRedteam,
+            Self::CrRedTeam(_) => ScriptKind::CrRedTeam,
         }
     }
 
@@ -272,7 +272,7 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
                     .cr_protocol(&root)
                     .map(|p| Script::CrProtocol(Box::new(p))),
                 ScriptKind::CrCase => dec.cr_case(&root).map(|c| Script::CrCase(Box::new(c))),
-                ScriptKind::CrRedteam => dec.cr_redteam(&root).map(Script::CrRedTeam),
+                ScriptKind::CrRedTeam => dec.cr_redteam(&root).map(Script::CrRedTeam),
             };
             diags.append(&mut dec.diags);
             script

@@ -2,13 +2,14 @@
 //! files (`kind: cr_redteam`), decoded by the common loader with positioned diagnostics, and
 //! the pure safety screen over a protocol's lexicon.
 //!
-//! - `model.rs`: the types; `decode.rs`: YAML shape → model; `validate.rs`: ids, references,
-//!   stage order, languages, and the checks across files;
+//! - `model.rs`: the types; `decode.rs`, `decode_protocol.rs`: YAML shape → model;
+//!   `validate.rs`: ids, references, stage order, languages, and the checks across files;
 //! - `safety.rs`: the lexicon matcher (no I/O);
 //! - here: the bundled protocol, loading a protocol file, and [`cross_check`] for
 //!   `socius check` (cases and red-team files against the protocol they are used with).
 
 pub mod decode;
+pub mod decode_protocol;
 pub mod model;
 pub mod safety;
 pub mod validate;
@@ -180,6 +181,10 @@ fn choose<'a>(
 /// file's categories against the protocol it names, or the one protocol among the files, or
 /// the bundled protocol. Diagnostics are added to the file they are about.
 pub fn cross_check(files: &mut [Loaded]) {
+    let referring = |l: &Loaded| matches!(l.script, Some(Script::CrCase(_) | Script::CrRedTeam(_)));
+    if !files.iter().any(referring) {
+        return;
+    }
     let mut given: Vec<(String, CrProtocol)> = Vec::new();
     let mut broken: Vec<String> = Vec::new();
     for l in files.iter() {
