@@ -160,6 +160,7 @@ fn synthetic() -> (String, WorldTree, Vec<usize>) {
             state: None,
             lines,
             choices,
+            dialog_as_written: None,
             span: Span::default(),
         });
     }

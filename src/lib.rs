@@ -20,3 +20,4 @@ pub mod script;
 pub mod session;
 pub mod store;
 pub mod tui;
+pub mod vocab;

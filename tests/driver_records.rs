@@ -130,6 +130,7 @@ async fn person_through_agent(
             mode,
             shuffle: true,
             seed,
+            official: false,
         },
     );
     let mut rec = StoreRecorder::new(store.clone(), session.id, true);

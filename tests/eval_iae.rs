@@ -31,6 +31,17 @@ fn oracle(dirs: &[&Path]) -> Oracle {
                     texts.push(c.say.text.clone());
                     texts.sort();
                     out.insert((iae.question.trim().to_owned(), texts), c.say.text.clone());
+                    // Under `socialeval` the item is sent as written (question and texts).
+                    let raw = |u: &socius::script::model::Utterance| {
+                        socius::script::written::said(u).1.to_owned()
+                    };
+                    let mut texts: Vec<String> = iae.distractors.iter().map(raw).collect();
+                    texts.push(raw(&c.say));
+                    texts.sort();
+                    out.insert(
+                        (socius::eval::official_prompt::question(iae), texts),
+                        raw(&c.say),
+                    );
                 }
             }
         }

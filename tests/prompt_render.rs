@@ -39,6 +39,7 @@ fn node(id: &str, kind: NodeKind, lines: Vec<Line>, choices: Vec<Choice>) -> Nod
         state: None,
         lines,
         choices,
+        dialog_as_written: None,
         span: Span::default(),
     }
 }

@@ -342,6 +342,7 @@ mod tests {
             mode: Mode::Gae,
             shuffle: false,
             seed: 1,
+            official: false,
         };
         let mut log = Log::default();
         let mut driver = Driver::new(tree(), config);

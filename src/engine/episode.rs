@@ -53,6 +53,10 @@ pub struct EpisodeConfig {
     pub shuffle: bool,
     /// The session seed: the walk's generator, and the base of every item's seed.
     pub seed: u64,
+    /// Walk as the official SocialEval scripts can (`--protocol socialeval`): skip the IAE
+    /// items they cannot build, and drop an episode at a node offering a choice they cannot
+    /// read ([`DropReason::UnreadableSource`]).
+    pub official: bool,
 }
 
 /// Where one presented option comes from.
@@ -190,7 +194,10 @@ impl<T: Deref<Target = WorldTree>> Episode<T> {
     #[must_use]
     pub fn new(tree: T, config: EpisodeConfig) -> Self {
         let items: VecDeque<ItemRef> = if config.mode == Mode::Iae {
-            iae::items(&tree).into()
+            iae::items(&tree)
+                .into_iter()
+                .filter(|i| !config.official || !iae::skipped_officially(&tree, i))
+                .collect()
         } else {
             VecDeque::new()
         };
@@ -324,6 +331,16 @@ impl<T: Deref<Target = WorldTree>> Episode<T> {
             match effect {
                 WalkEffect::ShowNode { node } => out.push(EpisodeEffect::Enter { node }),
                 WalkEffect::Present { node, order } => {
+                    if self.config.official
+                        && self.walk.tree().nodes[node]
+                            .choices
+                            .iter()
+                            .any(|c| c.say_unreadable)
+                    {
+                        self.state = State::Over;
+                        out.push(self.end(Some(node), None, Some(DropReason::UnreadableSource)));
+                        break;
+                    }
                     if self.config.mode == Mode::Both {
                         self.queue_items_of(node);
                     }

@@ -71,6 +71,18 @@ pub fn items(tree: &WorldTree) -> Vec<ItemRef> {
     out
 }
 
+/// Whether the official SocialEval scripts cannot build this item from the source (socius
+/// keeps its repaired version; `--protocol socialeval` skips it).
+#[must_use]
+pub fn skipped_officially(tree: &WorldTree, item: &ItemRef) -> bool {
+    let choice = &tree.nodes[item.node].choices[item.choice];
+    choice.say_unreadable
+        || choice
+            .iae
+            .as_ref()
+            .is_some_and(|i| i.official_skip.is_some())
+}
+
 /// Lay out an item's options: file order (candidate first) or a seeded shuffle.
 #[must_use]
 pub fn present<'t>(tree: &'t WorldTree, item: &ItemRef, rng: Option<&mut Rng>) -> Presented<'t> {

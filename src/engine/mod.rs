@@ -2,6 +2,7 @@
 //! a seeded generator they are given. A session driver feeds inputs and executes the effects.
 
 pub mod context;
+pub mod cr;
 pub mod episode;
 pub mod iae;
 pub mod walk;

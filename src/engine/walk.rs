@@ -35,14 +35,18 @@ pub enum DropReason {
     DanglingTarget,
     /// The agent's answer could not be used.
     InvalidAnswer,
+    /// `--protocol socialeval`: the node offers a choice the official script cannot read (its
+    /// source `content` is no object), so the official run loses the episode there.
+    UnreadableSource,
 }
 
 impl DropReason {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::DeadEnd,
         Self::UnlabelledEnding,
         Self::DanglingTarget,
         Self::InvalidAnswer,
+        Self::UnreadableSource,
     ];
 
     /// The stored name (a `session_status` reason, a `dropped` key in reports).
@@ -53,6 +57,7 @@ impl DropReason {
             Self::UnlabelledEnding => "unlabelled_ending",
             Self::DanglingTarget => "dangling_target",
             Self::InvalidAnswer => "invalid_answer",
+            Self::UnreadableSource => "unreadable_source",
         }
     }
 

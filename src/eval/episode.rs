@@ -26,7 +26,7 @@ use crate::driver::{
     StoreRecorder, run,
 };
 use crate::engine::episode::{EpisodeConfig, Mode, QuestionKind};
-use crate::script::model::{Language, Utterance, WorldTree};
+use crate::script::model::{IaeItem, Language, Utterance, WorldTree};
 use crate::session::{EventBody, SessionId, Status, StatusChange, StatusReason};
 use crate::store::{Store, StoreError};
 
@@ -76,13 +76,14 @@ impl LlmAgent<'_> {
                 gae_prompt_parts(self.protocol, tree, &req.path, &req.decisions, &options),
             ),
             QuestionKind::Iae { item, .. } => {
-                let question = tree.nodes[item.node].choices[item.choice]
+                let empty = IaeItem::default();
+                let iae = tree.nodes[item.node].choices[item.choice]
                     .iae
                     .as_ref()
-                    .map_or("", |i| i.question.as_str());
+                    .unwrap_or(&empty);
                 (
                     "iae_answer",
-                    iae_prompt_parts(self.protocol, tree, &item.path, question, &options),
+                    iae_prompt_parts(self.protocol, tree, &item.path, iae, &options),
                 )
             }
         };
@@ -184,6 +185,7 @@ pub(crate) async fn play(
         mode,
         shuffle: settings.shuffle && protocol.allows_shuffle(),
         seed,
+        official: protocol == Protocol::Socialeval,
     };
     let agent = LlmAgent {
         pool: &shared.pool,

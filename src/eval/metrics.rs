@@ -32,6 +32,9 @@ pub struct Dropped {
     pub dead_end: usize,
     pub invalid_answer: usize,
     pub error: usize,
+    /// `--protocol socialeval`: episodes lost at a node, or IAE items skipped, because the
+    /// official scripts cannot read the source there.
+    pub unreadable_source: usize,
 }
 
 impl Dropped {
@@ -40,12 +43,17 @@ impl Dropped {
             DropReason::UnlabelledEnding => self.unlabelled_ending += 1,
             DropReason::DeadEnd | DropReason::DanglingTarget => self.dead_end += 1,
             DropReason::InvalidAnswer => self.invalid_answer += 1,
+            DropReason::UnreadableSource => self.unreadable_source += 1,
         }
     }
 
     #[must_use]
     pub const fn total(&self) -> usize {
-        self.unlabelled_ending + self.dead_end + self.invalid_answer + self.error
+        self.unlabelled_ending
+            + self.dead_end
+            + self.invalid_answer
+            + self.error
+            + self.unreadable_source
     }
 }
 
@@ -248,7 +256,8 @@ mod tests {
                 unlabelled_ending: 1,
                 dead_end: 1,
                 invalid_answer: 1,
-                error: 1
+                error: 1,
+                unreadable_source: 0,
             }
         );
     }

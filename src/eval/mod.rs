@@ -19,6 +19,7 @@ pub mod background;
 pub mod episode;
 pub mod metrics;
 pub mod official;
+pub mod official_prompt;
 mod plan;
 pub mod progress;
 pub mod protocol;

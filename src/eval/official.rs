@@ -742,7 +742,8 @@ pub fn official_iae(items: &[(Vec<String>, bool)]) -> OfficialIae {
     #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
     let by_key: std::collections::BTreeMap<String, f64> = counts
         .into_iter()
-        .map(|(k, (total, right))| (k, right as f64 * 100.0 / total as f64))
+        // As the official script: the ratio first, then times 100.
+        .map(|(k, (total, right))| (k, right as f64 / total as f64 * 100.0))
         .collect();
     let mut by_category = std::collections::BTreeMap::new();
     for (name, abilities) in crate::script::bessi::CATEGORIES {

@@ -157,6 +157,7 @@ mod tests {
                     ..Choice::default()
                 })
                 .collect(),
+            dialog_as_written: None,
             span: Span::default(),
         }
     }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::EvalKind;
 use crate::agent::llm::{PromptParts, gae_parts, iae_parts};
-use crate::script::model::{FLAG_NOT_PLAYABLE_AS_TEXT, Language, Utterance, WorldTree};
+use crate::script::model::{FLAG_NOT_PLAYABLE_AS_TEXT, IaeItem, Language, Utterance, WorldTree};
 
 /// How a model's walk is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -120,51 +120,6 @@ impl std::fmt::Display for Protocol {
     }
 }
 
-/// A JSON string literal (serde_json escapes exactly what Python's `json.dumps` with
-/// `ensure_ascii=False` escapes).
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
-}
-
-/// A JSON string, or `null` when empty (a missing key in the source).
-fn json_or_null(s: &str) -> String {
-    if s.trim().is_empty() {
-        "null".to_owned()
-    } else {
-        json_str(s)
-    }
-}
-
-/// The protagonist as the official GAE script passes it: `json.dumps` of name, public,
-/// private, goal (Python's `", "` and `": "` separators).
-fn official_main_profile(tree: &WorldTree) -> String {
-    let Some(p) = tree.protagonist() else {
-        return "{}".to_owned();
-    };
-    format!(
-        "{{\"name\": {}, \"public\": {}, \"private\": {}, \"goal\": {}}}",
-        json_str(&p.name),
-        json_or_null(&p.public_profile),
-        json_or_null(&p.private_profile),
-        json_or_null(&p.goal)
-    )
-}
-
-/// The other characters as a JSON list of `{"name", "public"}`.
-fn official_others(tree: &WorldTree, path: &[usize]) -> String {
-    let items: Vec<String> = crate::engine::context::others(tree, path)
-        .into_iter()
-        .map(|c| {
-            format!(
-                "{{\"name\": {}, \"public\": {}}}",
-                json_str(&c.name),
-                json_str(&c.public_profile)
-            )
-        })
-        .collect();
-    format!("[{}]", items.join(", "))
-}
-
 /// The placeholders of a GAE prompt at the end of `path` (root first), `decisions` taken so
 /// far, `options` in presented order.
 #[must_use]
@@ -177,12 +132,7 @@ pub fn gae_prompt_parts(
 ) -> PromptParts {
     match protocol {
         Protocol::Socius => gae_parts(tree, path, Some(decisions), options),
-        Protocol::Socialeval => {
-            let mut parts = gae_parts(tree, path, None, options);
-            parts.main_profile = official_main_profile(tree);
-            parts.user_profile = official_others(tree, path);
-            parts
-        }
+        Protocol::Socialeval => super::official_prompt::gae_parts(tree, path, options),
     }
 }
 
@@ -208,70 +158,21 @@ pub fn iae_prompt_parts(
     protocol: Protocol,
     tree: &WorldTree,
     path: &[usize],
-    question: &str,
+    item: &IaeItem,
     options: &[&Utterance],
 ) -> PromptParts {
     match protocol {
         Protocol::Socius => {
             let chosen = decisions_along(tree, path);
-            iae_parts(tree, path, Some(&chosen), question, options)
+            iae_parts(tree, path, Some(&chosen), &item.question, options)
         }
-        Protocol::Socialeval => {
-            let mut parts = iae_parts(tree, path, None, question, options);
-            if let Some(p) = tree.protagonist() {
-                parts.public = p.public_profile.trim().to_owned();
-                parts.private = p.private_profile.trim().to_owned();
-                parts.goal = p.goal.trim().to_owned();
-            }
-            parts
-        }
+        Protocol::Socialeval => super::official_prompt::iae_parts(tree, path, item, options),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::model::{Character, Role};
-
-    fn tree() -> WorldTree {
-        WorldTree {
-            span: crate::script::model::Span::default(),
-            id: "t".into(),
-            title: "t".into(),
-            language: Language::En,
-            orientation: crate::script::model::Orientation::Cooperation,
-            provenance: None,
-            scenario: String::new(),
-            characters: vec![
-                Character {
-                    name: "Mia \"M\"".into(),
-                    role: Some(Role::Protagonist),
-                    public_profile: "小米, 31\nanalyst".into(),
-                    goal: "a raise".into(),
-                    ..Character::default()
-                },
-                Character {
-                    name: "Leo".into(),
-                    role: Some(Role::Supporting),
-                    ..Character::default()
-                },
-            ],
-            nodes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn official_profiles_are_python_style_json() {
-        let t = tree();
-        assert_eq!(
-            official_main_profile(&t),
-            r#"{"name": "Mia \"M\"", "public": "小米, 31\nanalyst", "private": null, "goal": "a raise"}"#
-        );
-        assert_eq!(
-            official_others(&t, &[]),
-            r#"[{"name": "Leo", "public": ""}]"#
-        );
-    }
 
     #[test]
     fn protocol_traits() {

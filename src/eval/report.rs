@@ -9,10 +9,14 @@ use crate::script::model::Orientation;
 use crate::term::pad;
 
 fn dropped_line(d: &Dropped) -> String {
-    format!(
+    let mut line = format!(
         "dropped: {} unlabelled ending, {} dead end, {} invalid answer, {} error",
         d.unlabelled_ending, d.dead_end, d.invalid_answer, d.error
-    )
+    );
+    if d.unreadable_source > 0 {
+        let _ = write!(line, ", {} unreadable source", d.unreadable_source);
+    }
+    line
 }
 
 /// The GAE table.
@@ -160,11 +164,19 @@ pub fn iae_table(r: &IaeReport) -> String {
         r.overall_accuracy_pct,
     );
     let _ = writeln!(out);
-    let _ = writeln!(
+    let _ = write!(
         out,
         "dropped: {} invalid answer, {} error",
         r.dropped.invalid_answer, r.dropped.error
     );
+    if r.dropped.unreadable_source > 0 {
+        let _ = write!(
+            out,
+            ", {} skipped (unreadable source)",
+            r.dropped.unreadable_source
+        );
+    }
+    let _ = writeln!(out);
     out
 }
 

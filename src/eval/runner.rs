@@ -227,10 +227,28 @@ fn new_session(ctx: &Ctx, job: Job) -> NewSession {
             derive_seed(settings.seed, &format!("gae/{}/{}", tree.id, job.episode)),
             json!({ "episode": job.episode }),
         ),
-        EvalKind::Iae => (
-            derive_seed(settings.seed, &format!("iae/{}", tree.id)),
-            json!({ "items": crate::engine::iae::items(tree).len() }),
-        ),
+        EvalKind::Iae => {
+            let all = crate::engine::iae::items(tree);
+            // Under `socialeval` the items the official build cannot make are skipped, and
+            // counted (`dropped.unreadable_source` in the report).
+            let skipped = if settings.protocol == super::protocol::Protocol::Socialeval {
+                all.iter()
+                    .filter(|i| crate::engine::iae::skipped_officially(tree, i))
+                    .count()
+            } else {
+                0
+            };
+            let mut meta = json!({ "items": all.len() - skipped });
+            if skipped > 0
+                && let Some(m) = meta.as_object_mut()
+            {
+                m.insert("items_skipped".into(), json!(skipped));
+            }
+            (
+                derive_seed(settings.seed, &format!("iae/{}", tree.id)),
+                meta,
+            )
+        }
     };
     if let Some(m) = meta.as_object_mut() {
         m.insert("tree".into(), json!(tree.id));

@@ -306,6 +306,8 @@ fn iae_over(
             tally.pending += 1;
             continue;
         };
+        let skipped = s.meta.get("items_skipped").and_then(Value::as_u64);
+        dropped.unreadable_source += usize::try_from(skipped.unwrap_or(0)).unwrap_or(0);
         if s.status == Status::Finished {
             tally.finished += 1;
             let (answered, presented) = iae_results(store, s)?;

@@ -4,8 +4,9 @@
 use super::diag::Diagnostic;
 use super::model::{
     Character, Choice, ChoiceKind, EndingConfusion, IaeItem, Language, Line, Node, NodeKind,
-    Orientation, Outcome, Provenance, Role, Span, Utterance, WorldTree,
+    OfficialSkip, Orientation, Outcome, Provenance, Role, Span, Utterance, WorldTree,
 };
+use super::written::{WrittenItem, WrittenProfile};
 use super::yaml::{YNode, YValue};
 
 /// Collects diagnostics while decoding.
@@ -331,6 +332,7 @@ impl Decoder {
             "orientation",
             "state",
             "behavior",
+            "as_written",
         ];
         let what = "a character";
         let f = self.fields(v, what, KEYS)?;
@@ -370,16 +372,56 @@ impl Decoder {
                 .and_then(|o| self.pair(o, "a character's `orientation`")),
             state: f.get("state").and_then(|s| self.ints(s, "`state`")),
             behavior,
+            as_written: f.get("as_written").and_then(|p| self.written_profile(p)),
             span: v.span,
         })
     }
 
+    /// A profile as the source wrote it (`as_written`).
+    fn written_profile(&mut self, v: &YNode) -> Option<WrittenProfile> {
+        let what = "a profile as written";
+        let f = self.fields(
+            v,
+            what,
+            &["name", "public_profile", "private_profile", "goal"],
+        )?;
+        Some(WrittenProfile {
+            name: self.text(&f, "name", what, true).unwrap_or_default(),
+            public_profile: self.text(&f, "public_profile", what, false),
+            private_profile: self.text(&f, "private_profile", what, false),
+            goal: self.text(&f, "goal", what, false),
+        })
+    }
+
+    /// A node's dialog as the source wrote it (`dialog_as_written`).
+    fn written_dialog(&mut self, v: &YNode) -> Vec<WrittenItem> {
+        let what = "a dialog item as written";
+        let items = self.list(v, "`dialog_as_written`");
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let Some(f) = self.fields(item, what, &["role", "content", "profile"]) else {
+                continue;
+            };
+            out.push(WrittenItem {
+                role: self.text(&f, "role", what, false),
+                content: self.text(&f, "content", what, false),
+                profile: f.get("profile").and_then(|p| self.written_profile(p)),
+            });
+        }
+        out
+    }
+
     fn utterance(&mut self, v: &YNode, what: &str) -> Option<Utterance> {
-        let f = self.fields(v, what, &["speaker", "text", "speaker_original"])?;
+        let f = self.fields(
+            v,
+            what,
+            &["speaker", "text", "speaker_original", "text_original"],
+        )?;
         Some(Utterance {
             speaker: self.text(&f, "speaker", what, true).unwrap_or_default(),
             text: self.text(&f, "text", what, true).unwrap_or_default(),
             speaker_original: self.text(&f, "speaker_original", what, false),
+            text_original: self.text(&f, "text_original", what, false),
             span: v.span,
         })
     }
@@ -393,6 +435,7 @@ impl Decoder {
                 "speaker",
                 "text",
                 "speaker_original",
+                "text_original",
                 "narration",
                 "label",
                 "introduce",
@@ -434,7 +477,15 @@ impl Decoder {
         let f = self.fields(
             v,
             what,
-            &["id", "type", "outcome", "state", "lines", "choices"],
+            &[
+                "id",
+                "type",
+                "outcome",
+                "state",
+                "lines",
+                "choices",
+                "dialog_as_written",
+            ],
         )?;
         let id = match f.get("id") {
             Some(i) => self.text_value(i, "`id`"),
@@ -512,6 +563,7 @@ impl Decoder {
             state,
             lines,
             choices,
+            dialog_as_written: f.get("dialog_as_written").map(|d| self.written_dialog(d)),
             span: v.span,
         })
     }
@@ -524,6 +576,7 @@ impl Decoder {
             "abilities_original",
             "social_state",
             "say",
+            "say_unreadable",
             "iae",
             "ending_confusions",
         ];
@@ -578,6 +631,9 @@ impl Decoder {
                 .get("social_state")
                 .and_then(|s| self.ints(s, "`social_state`")),
             say: say?,
+            say_unreadable: f
+                .get("say_unreadable")
+                .is_some_and(|b| self.flag(b, "`say_unreadable`")),
             iae: f.get("iae").and_then(|i| self.iae(i)),
             ending_confusions,
             span: v.span,
@@ -596,6 +652,7 @@ impl Decoder {
                 "abilities",
                 "abilities_original",
                 "distractors",
+                "official_skip",
             ],
         )?;
         let distractors = match f.get("distractors") {
@@ -619,8 +676,26 @@ impl Decoder {
                 .get("abilities_original")
                 .map(|a| self.texts(a, "`abilities_original`")),
             distractors,
+            official_skip: f.get("official_skip").and_then(|k| {
+                let names: Vec<&str> = OfficialSkip::ALL.iter().map(|o| o.name()).collect();
+                self.keyword(k, "`official_skip`", &names, OfficialSkip::from_name)
+            }),
             span: v.span,
         })
+    }
+
+    /// A `true`/`false` field.
+    fn flag(&mut self, v: &YNode, what: &str) -> bool {
+        match v.value {
+            YValue::Bool(b) => b,
+            ref other => {
+                self.error(
+                    v.span,
+                    format!("{what} must be true or false, found {}", other.type_name()),
+                );
+                false
+            }
+        }
     }
 
     fn ending_confusion(&mut self, v: &YNode) -> Option<EndingConfusion> {

@@ -13,6 +13,7 @@ pub mod load;
 pub mod model;
 pub mod socialeval;
 pub mod validate;
+pub mod written;
 pub mod yaml;
 
 pub use load::{Loaded, Script, content_hash, load_file};

@@ -215,6 +215,10 @@ pub struct Character {
     /// SocialEval's `behavior` field, kept as data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<i64>,
+    /// The profile as the source wrote it, when the card's fields do not give it back (see
+    /// [`crate::script::written`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_written: Option<crate::script::written::WrittenProfile>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -232,9 +236,13 @@ impl Character {
 pub struct Utterance {
     pub speaker: String,
     pub text: String,
-    /// The speaker as the source spelled it, when the importer repaired name drift.
+    /// The speaker as the source spelled it, when the importer repaired it (name drift, control
+    /// characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker_original: Option<String>,
+    /// The text as the source wrote it, when the importer repaired it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_original: Option<String>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -311,8 +319,39 @@ pub struct IaeItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abilities_original: Option<Vec<String>>,
     pub distractors: Vec<Utterance>,
+    /// Why the official SocialEval scripts cannot build this item from the source (socius
+    /// keeps its repaired version; `--protocol socialeval` skips it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official_skip: Option<OfficialSkip>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// Why the official SocialEval scripts cannot use a piece of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficialSkip {
+    /// The candidate utterance is not a `{role, content}` object (a list, say).
+    CandidateUnreadable,
+    /// A distractor is not a `{role, content}` object (an empty one, say).
+    DistractorUnreadable,
+}
+
+impl OfficialSkip {
+    pub const ALL: [Self; 2] = [Self::CandidateUnreadable, Self::DistractorUnreadable];
+
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::CandidateUnreadable => "candidate_unreadable",
+            Self::DistractorUnreadable => "distractor_unreadable",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 impl IaeItem {
@@ -350,6 +389,11 @@ pub struct Choice {
     pub social_state: Option<Vec<i64>>,
     /// The candidate utterance.
     pub say: Utterance,
+    /// The source's `content` is not a `{role, content}` object: the official GAE script fails
+    /// on a node offering this choice (the episode is lost), the official IAE build skips its
+    /// item.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub say_unreadable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iae: Option<IaeItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -376,6 +420,10 @@ pub struct Node {
     pub lines: Vec<Line>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
+    /// The `dialog` as the source wrote it, when the lines do not give it back (see
+    /// [`crate::script::written`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialog_as_written: Option<Vec<crate::script::written::WrittenItem>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -486,12 +534,17 @@ impl Serialize for Line {
         use serde::ser::SerializeMap;
         match self {
             Self::Speech(u) => {
-                let n = if u.speaker_original.is_some() { 3 } else { 2 };
+                let n = 2
+                    + usize::from(u.speaker_original.is_some())
+                    + usize::from(u.text_original.is_some());
                 let mut m = serializer.serialize_map(Some(n))?;
                 m.serialize_entry("speaker", &u.speaker)?;
                 m.serialize_entry("text", &u.text)?;
                 if let Some(orig) = &u.speaker_original {
                     m.serialize_entry("speaker_original", orig)?;
+                }
+                if let Some(orig) = &u.text_original {
+                    m.serialize_entry("text_original", orig)?;
                 }
                 m.end()
             }

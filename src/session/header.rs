@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{Event, RECORD_SCHEMA, RunId, SessionId};
+use crate::vocab::open_vocabulary;
 
 open_vocabulary! {
     /// What a session is a walk of.

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::vocab::open_vocabulary;
+
 open_vocabulary! {
     /// How a world-tree walk ended (an `ending` event's `outcome`).
     pub enum EndingOutcome {
@@ -28,26 +30,7 @@ impl EndingOutcome {
     }
 }
 
-open_vocabulary! {
-    /// Who speaks a CR turn.
-    pub enum CrSpeaker {
-        Therapist => "therapist",
-        Client => "client",
-    }
-}
-
-open_vocabulary! {
-    /// The CR stage a turn belongs to (see `CRDIAL.md`): the identification stages, then per
-    /// channel the restructuring stages.
-    pub enum CrStage {
-        AutomaticThoughts => "automatic_thoughts",
-        IntermediateBeliefs => "intermediate_beliefs",
-        CoreBeliefs => "core_beliefs",
-        Defense => "defense",
-        Prosecution => "prosecution",
-        Verdict => "verdict",
-    }
-}
+pub use crate::vocab::{CrSpeaker, CrStage};
 
 open_vocabulary! {
     /// A pairwise judgment's verdict.

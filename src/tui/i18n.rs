@@ -564,6 +564,7 @@ pub fn result_word(lang: Lang, word: &str) -> &str {
             "unlabelled_ending" => "unlabelled ending",
             "dead_end" => "dead end",
             "invalid_answer" => "invalid answer",
+            "unreadable_source" => "unreadable source",
             other => other,
         };
     }
@@ -574,6 +575,7 @@ pub fn result_word(lang: Lang, word: &str) -> &str {
         "unlabelled" | "unlabelled_ending" => "结局未标注",
         "dead_end" => "死路",
         "invalid_answer" => "无效回答",
+        "unreadable_source" => "源数据无法读取",
         "in_progress" => "进行中",
         "finished" => "已完成",
         "abandoned" => "已放弃",

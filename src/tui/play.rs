@@ -190,6 +190,7 @@ impl Play {
                 mode,
                 shuffle: true,
                 seed,
+                official: false,
             },
         );
         Self {

@@ -19,6 +19,7 @@ fn config(mode: Mode, seed: u64) -> EpisodeConfig {
         mode,
         shuffle: true,
         seed,
+        official: false,
     }
 }
 

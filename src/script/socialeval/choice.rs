@@ -9,7 +9,17 @@ use super::notes::{FlagKind, RepairKind, snippet};
 use super::question::{self, raw_tags, resolve};
 use super::text::{Triple, is_fork_join, is_state_role, is_state_text, parse_triple, signed_ints};
 use crate::script::bessi::{self, Normalized};
-use crate::script::model::{Choice, ChoiceKind, EndingConfusion, IaeItem, Span, Utterance};
+use crate::script::model::{
+    Choice, ChoiceKind, EndingConfusion, IaeItem, OfficialSkip, Span, Utterance,
+};
+
+/// Whether a `content` value is an object holding a `content` (what the official IAE build
+/// reads of a candidate or a distractor).
+fn has_content_text(content: Option<&Value>) -> bool {
+    content
+        .and_then(Value::as_object)
+        .is_some_and(|o| o.contains_key("content"))
+}
 
 const KNOWN_KEYS: &[&str] = &[
     "cid",
@@ -73,6 +83,7 @@ impl Ctx {
         // The confusion list: the skill question, distractors and ending confusions.
         let mut question_obj: Option<&Map<String, Value>> = None;
         let mut distractors = Vec::new();
+        let mut distractor_unreadable = false;
         let mut ending_confusions = Vec::new();
         let confusion: &[Value] = match obj.get("confusion") {
             Some(Value::Array(items)) => items,
@@ -98,6 +109,7 @@ impl Ctx {
                     }
                 }
                 Some("skill confusion") => {
+                    distractor_unreadable |= !has_content_text(entry.get("content"));
                     if let Some(d) = self.distractor(entry.get("content"), node, &at) {
                         distractors.push(d);
                     }
@@ -151,6 +163,16 @@ impl Ctx {
             self.abilities_and_state(obj, node, &at, &mut q.fragments, &q_abilities);
 
         let say = self.candidate(obj.get("content"), node, &at);
+        // What the official scripts can read: GAE renders `content.get('role')`, so anything
+        // but an object (or nothing) fails; the IAE build takes `content['content']`.
+        let say_unreadable = obj.get("content").is_some_and(|c| !c.is_object());
+        let official_skip = if !has_content_text(obj.get("content")) {
+            Some(OfficialSkip::CandidateUnreadable)
+        } else if distractor_unreadable {
+            Some(OfficialSkip::DistractorUnreadable)
+        } else {
+            None
+        };
 
         let has_question = question_obj.is_some();
         let iae = if has_question || !distractors.is_empty() {
@@ -182,6 +204,7 @@ impl Ctx {
                 },
                 abilities: q_abilities,
                 distractors,
+                official_skip,
                 span: Span::default(),
             })
         } else {
@@ -194,6 +217,7 @@ impl Ctx {
             abilities_original,
             social_state,
             say,
+            say_unreadable,
             iae,
             ending_confusions,
             span: Span::default(),
@@ -328,7 +352,8 @@ impl Ctx {
                     say.speaker
                 ),
             );
-            say.text.clear();
+            let text = std::mem::take(&mut say.text);
+            say.text_original.get_or_insert(text);
         } else if is_state_role(&say.speaker) {
             self.notes.flag(
                 FlagKind::NotPlayableAsText,

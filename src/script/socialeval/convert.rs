@@ -323,10 +323,13 @@ impl Ctx {
     pub fn utterance(&mut self, obj: &Map<String, Value>, node: &str, what: &str) -> Utterance {
         let role = obj.get("role").and_then(scalar_text).unwrap_or_default();
         let content = obj.get("content").and_then(scalar_text).unwrap_or_default();
+        let speaker = self.clean_text(&role, node, &format!("a speaker name ({what})"), false);
+        let text = self.clean_text(&content, node, what, true);
         Utterance {
-            speaker: self.clean_text(&role, node, &format!("a speaker name ({what})"), false),
-            text: self.clean_text(&content, node, what, true),
-            speaker_original: None,
+            speaker_original: (speaker != role).then_some(role),
+            text_original: (text != content).then_some(content),
+            speaker,
+            text,
             span: Span::default(),
         }
     }
@@ -348,7 +351,9 @@ impl Ctx {
                 RepairKind::SpeakerName,
                 format!("{what}: speaker `{}` → `{}`", u.speaker, self.protagonist),
             );
-            u.speaker_original = Some(std::mem::replace(&mut u.speaker, self.protagonist.clone()));
+            let before = std::mem::replace(&mut u.speaker, self.protagonist.clone());
+            // The source's spelling (a cleaned one is not: the original is already kept).
+            u.speaker_original.get_or_insert(before);
         } else {
             let other = self.others.contains(&key);
             *self

@@ -7,6 +7,35 @@ use super::convert::{Ctx, json, pair, scalar_text, shape, type_name};
 use super::notes::{FlagKind, RepairKind, snippet};
 use super::text::{Triple, is_fork_join, is_label_role, is_state_role, parse_triple};
 use crate::script::model::{Character, Line, Node, NodeKind, Outcome, Role, Span};
+use crate::script::written::{self, NODE_DESCRIPTION, WrittenItem, WrittenProfile};
+
+/// A profile object's four official fields as written.
+fn written_profile(p: &Map<String, Value>) -> WrittenProfile {
+    let get = |key: &str| p.get(key).and_then(scalar_text);
+    WrittenProfile {
+        name: get("name").unwrap_or_default(),
+        public_profile: get("public profile"),
+        private_profile: get("private profile"),
+        goal: get("goal"),
+    }
+}
+
+/// A `dialog` list as written (items that are not objects are left out: the importer flags
+/// them).
+fn written_dialog(items: &[Value]) -> Vec<WrittenItem> {
+    items
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|o| WrittenItem {
+            role: o.get("role").and_then(scalar_text),
+            content: o.get("content").and_then(scalar_text),
+            profile: o
+                .get("profile")
+                .and_then(Value::as_object)
+                .map(written_profile),
+        })
+        .collect()
+}
 
 impl Ctx {
     /// A character card from a profile object; `None` without a usable name.
@@ -93,7 +122,7 @@ impl Ctx {
                 ),
             );
         }
-        Some(Character {
+        let card = Character {
             id: None,
             role,
             alias: text(self, "alias"),
@@ -105,7 +134,13 @@ impl Ctx {
             state,
             behavior: p.get("behavior").and_then(Value::as_i64),
             name,
+            as_written: None,
             span: Span::default(),
+        };
+        let as_written = written_profile(p);
+        Some(Character {
+            as_written: (as_written != WrittenProfile::of_card(&card)).then_some(as_written),
+            ..card
         })
     }
 
@@ -133,11 +168,17 @@ impl Ctx {
             }
         };
         let mut lines = Vec::new();
+        let mut dialog_as_written = None;
         match obj.get("dialog") {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
                 for item in items {
                     self.line(item, &id, &mut lines);
+                }
+                // Kept when the lines do not give the source's words back.
+                let raw = written_dialog(items);
+                if raw != written::from_lines(&self.characters, &lines) {
+                    dialog_as_written = Some(raw);
                 }
             }
             Some(other) => self.notes.flag(
@@ -153,7 +194,7 @@ impl Ctx {
             let text = self.clean_text(&d, &id, "the node description", false);
             lines.push(Line::Narration {
                 text,
-                label: Some("node_description".to_owned()),
+                label: Some(NODE_DESCRIPTION.to_owned()),
                 span: Span::default(),
             });
             self.notes.repair(
@@ -215,6 +256,7 @@ impl Ctx {
             state,
             lines,
             choices,
+            dialog_as_written,
             span: Span::default(),
         })
     }

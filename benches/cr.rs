@@ -1,0 +1,124 @@
+//! The CR stage machine's bookkeeping for one turn (issue 14: a whole turn — engine, prompt,
+//! screening, flush — within 2 ms; the engine's part should be microseconds):
+//!
+//! - `cr/therapist_turn`: a labelled therapist turn (strategies, goal, a distortion) in the
+//!   middle of a dialogue with two channels, 40 turns and one excluded crisis turn;
+//! - `cr/client_turn`: the client's answer that moves the stage (exit, enter, ask);
+//! - `cr/replay_three_channels`: a whole three-channel dialogue replayed from its inputs.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use socius::engine::cr::{
+    CrPolicy, Input, SafetyTrigger, Speaker, State, TherapistTurn, TurnIndex, TurnLabels,
+};
+
+fn therapist(goal: Option<bool>, distortions: &[&str]) -> Input {
+    Input::Therapist(TherapistTurn::labelled(
+        "That sounds really hard. What makes you think finishing your thesis won't help?",
+        TurnLabels {
+            strategies: vec!["expression".into(), "negotiation".into()],
+            stage_goal_met: goal,
+            distortions: distortions.iter().map(|d| (*d).to_owned()).collect(),
+        },
+    ))
+}
+
+fn client() -> Input {
+    Input::Client("Even after revisions I'm afraid they aren't good enough.".into())
+}
+
+/// A three-channel dialogue from the start to its verdicts.
+fn three_channels() -> Vec<Input> {
+    let mut inputs = vec![Input::Start, client()];
+    let mut exchange = |goal, found: &[&str]| {
+        inputs.push(therapist(goal, found));
+        inputs.push(client());
+    };
+    exchange(Some(true), &[]);
+    exchange(Some(true), &[]);
+    exchange(
+        Some(true),
+        &["overgeneralization", "catastrophizing", "labeling"],
+    );
+    for channel in 0..3 {
+        if channel > 0 {
+            exchange(Some(true), &[]);
+        }
+        for _ in 0..3 {
+            exchange(Some(true), &[]);
+        }
+    }
+    exchange(Some(true), &[]);
+    inputs
+}
+
+/// A machine in the defense stage, 40 turns in, asking the therapist.
+fn mid_dialogue() -> State {
+    let policy = CrPolicy {
+        max_turns: None,
+        ..CrPolicy::default()
+    };
+    let mut s = State::new(policy).expect("policy");
+    s.handle(Input::Start);
+    s.handle(client());
+    s.handle(Input::Safety(SafetyTrigger {
+        category: "self_harm".into(),
+        matched: "term".into(),
+        speaker: Speaker::Client,
+        turn: Some(TurnIndex(0)),
+    }));
+    s.handle(Input::Resume);
+    for _ in 0..2 {
+        s.handle(therapist(Some(true), &[]));
+        s.handle(client());
+    }
+    s.handle(therapist(Some(false), &["labeling", "mind_reading"]));
+    s.handle(client());
+    while s.turn_count() < 38 {
+        s.handle(therapist(None, &[]));
+        s.handle(client());
+    }
+    s.handle(therapist(Some(true), &[]));
+    s.handle(client());
+    assert_eq!(s.awaiting(), Some(Speaker::Therapist));
+    assert!(s.channel().is_some(), "in restructuring");
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cr");
+    let base = mid_dialogue();
+    group.bench_function("therapist_turn", |b| {
+        b.iter_batched(
+            || (base.clone(), therapist(Some(true), &["should_statements"])),
+            |(mut s, input)| black_box(s.handle(input)),
+            BatchSize::SmallInput,
+        );
+    });
+    let mut asked = base.clone();
+    asked.handle(therapist(Some(true), &["should_statements"]));
+    group.bench_function("client_turn", |b| {
+        b.iter_batched(
+            || (asked.clone(), client()),
+            |(mut s, input)| black_box(s.handle(input)),
+            BatchSize::SmallInput,
+        );
+    });
+    let inputs = three_channels();
+    group.bench_function("replay_three_channels", |b| {
+        b.iter_batched(
+            || inputs.clone(),
+            |inputs| {
+                let (s, fx) = State::replay(CrPolicy::default(), inputs).expect("policy");
+                assert!(s.is_finished());
+                black_box(fx)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
