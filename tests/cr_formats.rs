@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use socius::cli::check::check_paths;
 use socius::script::cr::{self, StageId};
 use socius::script::load::{Script, load_file};
-use socius::session::CrStage;
+use socius::vocab::CrStage;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -104,7 +104,7 @@ fn table() -> Vec<Broken> {
             P,
             "  max_channels: 3",
             "  max_channels: 0",
-            "0\n  max_turns: 60",
+            "0\n  max_turns: 120",
             "`max_channels` must be at least 1, found 0",
         ),
         b(
@@ -175,7 +175,8 @@ fn table() -> Vec<Broken> {
             "after_verdict: core_beliefs",
             "after_verdict: defense",
             "defense\n  finish",
-            "`after_verdict` must name an identification stage",
+            "`after_verdict` is `core_beliefs`: after a verdict the dialogue goes back to \
+             dissecting core beliefs, where the next channel is chosen (found `defense`)",
         ),
         b(
             "a stage suggesting an unknown strategy",
@@ -427,7 +428,8 @@ fn the_shipped_cases_cover_both_languages_and_every_topic() {
 fn the_stage_names_are_the_event_names() {
     assert_eq!(CrStage::KNOWN, StageId::NAMES);
     for s in StageId::ALL {
-        assert!(CrStage::from_name(s.name()).is_known());
+        assert_eq!(CrStage::from(s), CrStage::from_name(s.name()));
+        assert!(CrStage::from(s).is_known());
     }
 }
 

@@ -51,8 +51,10 @@ pub struct IdRef {
     pub span: Span,
 }
 
-/// The six CR stages. The names are those of `session::vocab::CrStage` (the events' names);
-/// the `script` layer cannot use that type, and a test keeps the two lists equal.
+/// The six CR stages a protocol file may name: a closed set, checked when the file is read.
+/// The names are those of the open vocabulary [`crate::vocab::CrStage`] (what the stage
+/// machine and the stored events use); `CrStage::from(stage_id)` converts, and a test keeps
+/// the two lists equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageId {
@@ -62,6 +64,19 @@ pub enum StageId {
     Defense,
     Prosecution,
     Verdict,
+}
+
+impl From<StageId> for crate::vocab::CrStage {
+    fn from(s: StageId) -> Self {
+        match s {
+            StageId::AutomaticThoughts => Self::AutomaticThoughts,
+            StageId::IntermediateBeliefs => Self::IntermediateBeliefs,
+            StageId::CoreBeliefs => Self::CoreBeliefs,
+            StageId::Defense => Self::Defense,
+            StageId::Prosecution => Self::Prosecution,
+            StageId::Verdict => Self::Verdict,
+        }
+    }
 }
 
 /// The two phases of a CR dialogue.
@@ -154,18 +169,22 @@ pub struct Stage {
     pub span: Span,
 }
 
-/// How the stages repeat: after a verdict the dialogue goes back to `after_verdict` (core
-/// beliefs) for the next open channel, and finishes when no channel is open; the caps bound
-/// channels and the whole dialogue.
+/// How the stages repeat: after a verdict the dialogue goes back to `after_verdict` (the
+/// dissection of core beliefs, the last identification stage) for the next open channel; the
+/// caps bound channels and the whole dialogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoopPolicy {
     pub after_verdict: StageId,
     #[serde(skip)]
     pub after_verdict_span: Span,
+    /// `true`: after a verdict, finish when no channel is open and no distortion waits (the
+    /// engine's `UntilClosed`); `false`: go back to core beliefs while fewer than
+    /// `max_channels` channels exist, in case new distortions surface (`Revisit`).
     pub finish_when_no_open_channel: bool,
     /// The most channels (distortions restructured) one dialogue opens.
     pub max_channels: u32,
-    /// The most therapist turns one dialogue takes.
+    /// The most turns one dialogue takes, both speakers counted (the client's opening too),
+    /// as the stage machine counts them.
     pub max_turns: u32,
     #[serde(skip)]
     pub span: Span,

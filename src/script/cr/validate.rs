@@ -183,27 +183,29 @@ fn stages(c: &mut Checker, p: &CrProtocol) {
             c.error(p.span, format!("`{key}` has no stage `{}`", missing.name()));
         }
     }
-    if p.loop_policy.after_verdict.phase() != Phase::Identification {
+    if p.loop_policy.after_verdict != StageId::CoreBeliefs {
         c.error(
             p.loop_policy.after_verdict_span,
             format!(
-                "`after_verdict` must name an identification stage (normally core_beliefs), \
-                 not `{}`",
+                "`after_verdict` is `core_beliefs`: after a verdict the dialogue goes back to \
+                 dissecting core beliefs, where the next channel is chosen (found `{}`)",
                 p.loop_policy.after_verdict.name()
             ),
         );
     }
-    if let Some(per_stage) = p
+    // A stage cap counts therapist turns, the dialogue's cap both speakers.
+    if let Some((cap, stage)) = p
         .stages()
         .filter_map(|s| s.exit.max_turns.map(|m| (m, s)))
-        .find(|(m, _)| *m > p.loop_policy.max_turns)
+        .find(|(m, _)| m.saturating_mul(2) > p.loop_policy.max_turns)
     {
         c.warn(
-            per_stage.1.exit.span,
+            stage.exit.span,
             format!(
-                "stage `{}` may take {} turns, more than the whole dialogue's `max_turns` ({})",
-                per_stage.1.id.name(),
-                per_stage.0,
+                "stage `{}` may take {cap} therapist turns ({} with the client's answers), \
+                 more than the whole dialogue's `max_turns` ({})",
+                stage.id.name(),
+                cap.saturating_mul(2),
                 p.loop_policy.max_turns
             ),
         );
