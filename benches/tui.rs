@@ -54,7 +54,7 @@ fn long_tree() -> socius::script::WorldTree {
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     match script {
         Some(Script::WorldTree(t)) => t,
-        None => panic!("bench tree did not load"),
+        _ => panic!("bench tree did not load"),
     }
 }
 

@@ -1,5 +1,7 @@
 //! `socius check PATH... [--json]`: load and validate scripts, print every problem as
-//! `file:line:col: severity: message` and a summary per script.
+//! `file:line:col: severity: message` and a summary per script. CR cases and red-team files
+//! are also checked against a protocol: the one they name, or the one among the files
+//! checked, else the bundled one.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,7 +60,10 @@ pub struct FileReport {
 /// A path that does not exist or a folder without scripts.
 pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
     let walk = collect_paths(paths)?;
-    let loaded: Vec<Loaded> = load_files(&walk.files);
+    let mut loaded: Vec<Loaded> = load_files(&walk.files);
+    // Cases and red-team files are checked against the protocol among these files (or the
+    // bundled one).
+    crate::script::cr::cross_check(&mut loaded);
     let mut text = String::new();
     let mut report = CheckReport {
         schema: 1,
@@ -83,8 +88,12 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
                 Severity::Warning => report.warnings += 1,
             }
         }
-        if let (Some(script), Some(s)) = (&l.script, &l.summary) {
-            let _ = writeln!(text, "{file}: {}", describe(script, s));
+        if let Some(line) = l
+            .script
+            .as_ref()
+            .and_then(|s| describe(s, l.summary.as_ref()))
+        {
+            let _ = writeln!(text, "{file}: {line}");
         }
         report.files.push(FileReport {
             ok: !l.has_errors(),
@@ -113,15 +122,18 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn describe(script: &Script, s: &Summary) -> String {
-    let Script::WorldTree(t) = script;
+/// One line about a script: a world tree's shape numbers, a CR script's contents.
+fn describe(script: &Script, summary: Option<&Summary>) -> Option<String> {
+    let (Script::WorldTree(t), Some(s)) = (script, summary) else {
+        return crate::script::cr::describe(script);
+    };
     let e = &s.endings;
     let depth = if s.min_depth == s.depth {
         s.depth.to_string()
     } else {
         format!("{}-{}", s.min_depth, s.depth)
     };
-    format!(
+    Some(format!(
         "world_tree `{}` ({}, {}): {} nodes, {} choice points, {} paths, depth {depth}, endings {} success / {} partial / {} failure / {} unlabelled, {} IAE items",
         t.id,
         t.language.code(),
@@ -134,7 +146,7 @@ fn describe(script: &Script, s: &Summary) -> String {
         e.failure,
         e.unlabelled,
         s.iae_items
-    )
+    ))
 }
 
 pub fn run(_globals: &Globals, args: &CheckArgs) -> CmdResult {

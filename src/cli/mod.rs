@@ -14,6 +14,7 @@ pub mod import;
 pub mod logging;
 pub mod play;
 pub mod prompts;
+pub mod safety;
 pub mod sessions;
 
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
@@ -141,6 +142,9 @@ pub enum Command {
     /// Prompt templates: import the official SocialEval prompts from your copy of their file
     #[command(subcommand)]
     Prompts(prompts::PromptsCommand),
+    /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
+    #[command(subcommand)]
+    Safety(safety::SafetyCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -161,7 +165,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 6] = ["check", "play", "import", "sessions", "eval", "prompts"];
+const SUBCOMMANDS: [&str; 7] = [
+    "check", "play", "import", "sessions", "eval", "prompts", "safety",
+];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
 /// says so. (Words are script paths when no subcommand is given.)
@@ -202,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
             sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
+        Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

@@ -174,8 +174,11 @@ pub fn play(globals: &Globals, args: &PlayArgs) -> CmdResult {
             msg.push_str("\n  ");
             msg.push_str(&d.render(&file));
         }
-        if loaded.script.is_some() && !loaded.has_errors() {
-            msg.push_str(" it is not a world tree");
+        if let Some(script) = loaded.script.as_ref().filter(|_| !loaded.has_errors()) {
+            msg.push_str(&format!(
+                " it is a {} script, not a world tree",
+                script.kind().name()
+            ));
         }
         return Err(Failure::Error(msg));
     }

@@ -305,7 +305,7 @@ mod tests {
         assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         match script {
             Some(Script::WorldTree(t)) => Arc::new(t),
-            None => panic!("no tree"),
+            _ => panic!("no tree"),
         }
     }
 

@@ -16,24 +16,25 @@ pub struct Decoder {
 }
 
 /// The entries of a mapping, checked against the keys a place allows.
-struct Fields<'a> {
-    entries: &'a [(YNode, YNode)],
+pub(super) struct Fields<'a> {
+    pub(super) entries: &'a [(YNode, YNode)],
 }
 
 impl<'a> Fields<'a> {
-    fn get(&self, key: &str) -> Option<&'a YNode> {
+    pub(super) fn get(&self, key: &str) -> Option<&'a YNode> {
         self.entries
             .iter()
             .find(|(k, _)| matches!(&k.value, YValue::Str(s) if s == key))
             .map(|(_, v)| v)
     }
 
-    fn has(&self, key: &str) -> bool {
+    pub(super) fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 }
 
-fn nearest_key<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
+/// The allowed name closest to `key` (a typo's likely intent), if any is close enough.
+pub(super) fn nearest_key<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
     allowed
         .iter()
         .map(|a| (*a, super::bessi::edit_distance(key, a)))
@@ -43,11 +44,16 @@ fn nearest_key<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
 }
 
 impl Decoder {
-    fn error(&mut self, span: Span, msg: impl Into<String>) {
+    pub(super) fn error(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(span, msg));
     }
 
-    fn fields<'a>(&mut self, node: &'a YNode, what: &str, allowed: &[&str]) -> Option<Fields<'a>> {
+    pub(super) fn fields<'a>(
+        &mut self,
+        node: &'a YNode,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'a>> {
         let YValue::Map(entries) = &node.value else {
             self.error(
                 node.span,
@@ -82,7 +88,13 @@ impl Decoder {
     }
 
     /// A text field: strings, and numbers written without quotes, are accepted.
-    fn text(&mut self, f: &Fields<'_>, key: &str, what: &str, required: bool) -> Option<String> {
+    pub(super) fn text(
+        &mut self,
+        f: &Fields<'_>,
+        key: &str,
+        what: &str,
+        required: bool,
+    ) -> Option<String> {
         let Some(v) = f.get(key) else {
             if required {
                 let span = f
@@ -96,7 +108,7 @@ impl Decoder {
         self.text_value(v, &format!("`{key}` in {what}"))
     }
 
-    fn text_value(&mut self, v: &YNode, what: &str) -> Option<String> {
+    pub(super) fn text_value(&mut self, v: &YNode, what: &str) -> Option<String> {
         match &v.value {
             YValue::Str(s) => Some(s.clone()),
             YValue::Int(i) => Some(i.to_string()),
@@ -112,7 +124,7 @@ impl Decoder {
         }
     }
 
-    fn list<'a>(&mut self, v: &'a YNode, what: &str) -> &'a [YNode] {
+    pub(super) fn list<'a>(&mut self, v: &'a YNode, what: &str) -> &'a [YNode] {
         match &v.value {
             YValue::Seq(items) => items,
             YValue::Null => &[],
@@ -162,7 +174,7 @@ impl Decoder {
         }
     }
 
-    fn texts(&mut self, v: &YNode, what: &str) -> Vec<String> {
+    pub(super) fn texts(&mut self, v: &YNode, what: &str) -> Vec<String> {
         let items = self.list(v, what);
         items
             .iter()
@@ -170,7 +182,7 @@ impl Decoder {
             .collect()
     }
 
-    fn keyword<T>(
+    pub(super) fn keyword<T>(
         &mut self,
         v: &YNode,
         what: &str,

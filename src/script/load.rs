@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::cr::{self, CrCase, CrProtocol, RedTeam};
 use super::decode::Decoder;
 use super::diag::Diagnostic;
 use super::model::{Span, WorldTree};
@@ -17,16 +18,30 @@ pub use crate::fsx::Walk;
 #[serde(rename_all = "snake_case")]
 pub enum ScriptKind {
     WorldTree,
+    /// A CRDial protocol: stages, loop, catalogues, safety lexicon, measures, rubric.
+    CrProtocol,
+    /// A CRDial case: presenting situation and the client's hidden profile.
+    CrCase,
+    /// Messages with the safety verdict a lexicon should give.
+    CrRedTeam,
 }
 
 impl ScriptKind {
-    pub const ALL: [Self; 1] = [Self::WorldTree];
+    pub const ALL: [Self; 4] = [
+        Self::WorldTree,
+        Self::CrProtocol,
+        Self::CrCase,
+        Self::CrRedTeam,
+    ];
 
     /// The name a file gives in `kind:`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::WorldTree => "world_tree",
+            Self::CrProtocol => "cr_protocol",
+            Self::CrCase => "cr_case",
+            Self::CrRedTeam => "cr_redteam",
         }
     }
 
@@ -37,12 +52,15 @@ impl ScriptKind {
 }
 
 /// The kind names socius knows, for messages.
-pub const KINDS: &[&str] = &["world_tree"];
+pub const KINDS: &[&str] = &["world_tree", "cr_protocol", "cr_case", "cr_redteam"];
 
 /// A decoded script of any kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Script {
     WorldTree(WorldTree),
+    CrProtocol(Box<CrProtocol>),
+    CrCase(Box<CrCase>),
+    CrRedTeam(RedTeam),
 }
 
 impl Script {
@@ -50,6 +68,9 @@ impl Script {
     pub const fn kind(&self) -> ScriptKind {
         match self {
             Self::WorldTree(_) => ScriptKind::WorldTree,
+            Self::CrProtocol(_) => ScriptKind::CrProtocol,
+            Self::CrCase(_) => ScriptKind::CrCase,
+            Self::CrRedTeam(_) => ScriptKind::CrRedTeam,
         }
     }
 
@@ -57,6 +78,9 @@ impl Script {
     pub fn id(&self) -> &str {
         match self {
             Self::WorldTree(t) => &t.id,
+            Self::CrProtocol(p) => &p.id,
+            Self::CrCase(c) => &c.id,
+            Self::CrRedTeam(r) => &r.id,
         }
     }
 }
@@ -69,6 +93,7 @@ pub struct Loaded {
     pub script: Option<Script>,
     /// Sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The shape numbers of a world tree (other kinds have none).
     pub summary: Option<Summary>,
     /// sha256 of the file's bytes, lower-case hex (ties sessions to a script version).
     pub hash: String,
@@ -85,6 +110,34 @@ impl Loaded {
     pub fn world_tree(&self) -> Option<&WorldTree> {
         match (&self.script, self.has_errors()) {
             (Some(Script::WorldTree(t)), false) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The CR protocol, when the file holds one without errors.
+    #[must_use]
+    pub fn cr_protocol(&self) -> Option<&CrProtocol> {
+        match (&self.script, self.has_errors()) {
+            (Some(Script::CrProtocol(p)), false) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The CR case, when the file holds one without errors (its distortions are checked
+    /// against a protocol by [`crate::script::cr::validate::case_against`]).
+    #[must_use]
+    pub fn cr_case(&self) -> Option<&CrCase> {
+        match (&self.script, self.has_errors()) {
+            (Some(Script::CrCase(c)), false) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The red-team file, when it loads without errors.
+    #[must_use]
+    pub fn cr_redteam(&self) -> Option<&RedTeam> {
+        match (&self.script, self.has_errors()) {
+            (Some(Script::CrRedTeam(r)), false) => Some(r),
             _ => None,
         }
     }
@@ -206,14 +259,25 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
             return (None, diags, None);
         }
     };
-    let script = match kind.map(|k| &k.value) {
-        Some(YValue::Str(k)) if ScriptKind::from_name(k) == Some(ScriptKind::WorldTree) => {
+    let known = kind.and_then(|k| match &k.value {
+        YValue::Str(s) => ScriptKind::from_name(s),
+        _ => None,
+    });
+    let script = match (known, kind.map(|k| &k.value)) {
+        (Some(known), _) => {
             let mut dec = Decoder::default();
-            let tree = dec.world_tree(&root);
+            let script = match known {
+                ScriptKind::WorldTree => dec.world_tree(&root).map(Script::WorldTree),
+                ScriptKind::CrProtocol => dec
+                    .cr_protocol(&root)
+                    .map(|p| Script::CrProtocol(Box::new(p))),
+                ScriptKind::CrCase => dec.cr_case(&root).map(|c| Script::CrCase(Box::new(c))),
+                ScriptKind::CrRedTeam => dec.cr_redteam(&root).map(Script::CrRedTeam),
+            };
             diags.append(&mut dec.diags);
-            tree.map(Script::WorldTree)
+            script
         }
-        Some(other) => {
+        (None, Some(other)) => {
             let span = kind.map_or(root.span, |k| k.span);
             let shown = match other {
                 YValue::Str(s) => format!("`{s}`"),
@@ -228,7 +292,7 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
             ));
             None
         }
-        None => {
+        (None, None) => {
             diags.push(Diagnostic::error(
                 root.span,
                 format!("a script needs `kind` (one of {})", KINDS.join(", ")),
@@ -241,6 +305,18 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
             let (mut more, summary) = validate(tree);
             diags.append(&mut more);
             Some(summary)
+        }
+        Some(Script::CrProtocol(p)) => {
+            diags.append(&mut cr::validate::validate_protocol(p));
+            None
+        }
+        Some(Script::CrCase(c)) => {
+            diags.append(&mut cr::validate::validate_case(c));
+            None
+        }
+        Some(Script::CrRedTeam(r)) => {
+            diags.append(&mut cr::validate::validate_redteam(r));
+            None
         }
         None => None,
     };

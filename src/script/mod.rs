@@ -1,10 +1,12 @@
-//! Scripts: the data model, the YAML loader with positions, the validator, and importers.
+//! Scripts: the data model, the YAML loader with positions, the validator, and importers;
+//! world trees here, the CRDial kinds in [`cr`].
 //!
 //! This layer compiles without any UI, async, HTTP or storage crate. Only `yaml.rs` touches the
 //! YAML crates.
 
 pub mod bessi;
 pub mod bundled;
+pub mod cr;
 pub mod decode;
 pub mod diag;
 pub mod load;

@@ -18,9 +18,10 @@ use crate::script::load::{Script, ScriptKind, collect_paths, load_file};
 use crate::script::model::{Language, Orientation, WorldTree};
 use crate::script::validate::Summary;
 
-/// Cache layout version; a different number means the cache is ignored.
-const CACHE_VERSION: u32 = 2;
-const CACHE_FILE: &str = "library-v2.json";
+/// Cache layout version; a different number means the cache is ignored. 3: the loader knows
+/// the CR kinds, so a file cached as an unknown kind may now be a CR script.
+const CACHE_VERSION: u32 = 3;
+const CACHE_FILE: &str = "library-v3.json";
 
 /// One script in the library.
 #[derive(Debug, Clone)]
@@ -60,6 +61,13 @@ impl ScriptEntry {
     #[must_use]
     pub fn matches(&self, needle: &str) -> bool {
         needle.is_empty() || self.haystack.contains(needle)
+    }
+
+    /// Whether the library lists it: world trees and files that did not load (to show their
+    /// errors). CR protocols, cases and red-team files are not played from the library.
+    #[must_use]
+    pub fn listed(&self) -> bool {
+        self.kind == ScriptKind::WorldTree.name() || self.kind == "?"
     }
 
     /// A world tree without errors.
@@ -208,10 +216,12 @@ impl Library {
                 natural_key(&e.path.to_string_lossy()),
             )
         });
-        let lib = Self { entries };
+        let mut lib = Self { entries };
         if changed && let Some(dir) = cache_dir {
             lib.write_cache(dir);
         }
+        // After caching, so unchanged CR files are not parsed again on the next start.
+        lib.entries.retain(ScriptEntry::listed);
         lib
     }
 
@@ -312,6 +322,15 @@ fn entry(path: &Path) -> ScriptEntry {
             Some(t.orientation),
             t.scenario.clone(),
         ),
+        // CR scripts are kept (cached) but not listed: see `ScriptEntry::listed`.
+        Some(other) => (
+            other.id().to_owned(),
+            other.id().to_owned(),
+            other.kind().name(),
+            None,
+            None,
+            String::new(),
+        ),
         None => {
             let name = path
                 .file_stem()
@@ -385,6 +404,21 @@ mod tests {
             assert!(b.tree.get().is_none(), "not parsed until opened");
             assert_eq!(b.tree().expect("loads").id, a.id);
         }
+    }
+
+    #[test]
+    fn cr_scripts_are_cached_but_not_listed() {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let lib = Library::scan_cached(&[bundled()], Some(cache.path()));
+        assert!(lib.entries.iter().all(|e| e.kind == "world_tree"));
+        assert_eq!(lib.entries.len(), crate::script::bundled::BUNDLED.len());
+        let cached = read_cache(cache.path());
+        assert!(
+            cached.entries.values().any(|c| c.kind == "cr_protocol"),
+            "CR files are cached so they are not parsed on every start"
+        );
+        let again = Library::scan_cached(&[bundled()], Some(cache.path()));
+        assert_eq!(again.entries.len(), lib.entries.len());
     }
 
     #[test]

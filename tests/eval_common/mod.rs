@@ -164,11 +164,17 @@ pub fn corpus_dir(test: &str) -> Option<PathBuf> {
     }
 }
 
-/// Load every world tree under `dir` (they must all load cleanly).
+/// Load every world tree under `dir` (they must all load cleanly; CR scripts, such as those
+/// under `scripts/cr/`, are left out).
 pub fn load_trees(dir: &Path) -> Vec<EvalTree> {
     let paths = socius::script::load::collect_paths(&[dir.to_path_buf()]).unwrap();
     socius::script::load::load_files(&paths.files)
         .into_iter()
+        .filter(|l| {
+            l.script
+                .as_ref()
+                .is_none_or(|s| s.kind() == socius::script::load::ScriptKind::WorldTree)
+        })
         .map(|l| {
             let tree = l
                 .world_tree()

@@ -7,7 +7,7 @@ use crate::cli::Failure;
 use crate::eval::runner::EvalTree;
 use crate::eval::settings::{EvalKind, RunSettings};
 use crate::script::Loaded;
-use crate::script::load::{collect_paths, load_files};
+use crate::script::load::{ScriptKind, collect_paths, load_files};
 use crate::script::model::WorldTree;
 
 /// Load, check and select the trees.
@@ -20,8 +20,16 @@ pub(super) fn load_trees(
         errln!("socius: warning: skipping {}: {why}", path.display());
     }
     let mut trees: Vec<EvalTree> = Vec::new();
-    let (mut not_text, mut no_items, mut other_lang) = (0, 0, 0);
+    let (mut not_text, mut no_items, mut other_lang, mut cr) = (0, 0, 0, 0);
     for loaded in load_files(&walk.files) {
+        if loaded
+            .script
+            .as_ref()
+            .is_some_and(|s| s.kind() != ScriptKind::WorldTree)
+        {
+            cr += 1;
+            continue;
+        }
         let Some(tree) = usable(&loaded) else {
             continue;
         };
@@ -56,6 +64,12 @@ pub(super) fn load_trees(
         errln!(
             "socius: {not_text} tree(s) flagged not_playable_as_text left out (the socius \
              protocol walks text only; --protocol socialeval walks them)"
+        );
+    }
+    if cr > 0 {
+        errln!(
+            "socius: {cr} CR script(s) (cr_protocol, cr_case, cr_redteam) left out: \
+             `socius eval` runs world trees"
         );
     }
     if no_items > 0 {

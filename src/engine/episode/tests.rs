@@ -6,7 +6,7 @@ fn tree(text: &str) -> WorldTree {
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     match script {
         Some(Script::WorldTree(t)) => t,
-        None => panic!("no tree"),
+        _ => panic!("no tree"),
     }
 }
 

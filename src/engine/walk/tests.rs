@@ -8,7 +8,7 @@ fn fixture() -> WorldTree {
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     match script {
         Some(Script::WorldTree(t)) => t,
-        None => panic!("no tree"),
+        _ => panic!("no tree"),
     }
 }
 

@@ -6,7 +6,7 @@ fn fixture() -> Arc<WorldTree> {
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
     match script {
         Some(Script::WorldTree(t)) => Arc::new(t),
-        None => panic!("no tree"),
+        _ => panic!("no tree"),
     }
 }
 
