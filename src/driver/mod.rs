@@ -13,6 +13,7 @@
 //! Layering: above `engine`, `session` and `store`; below `eval` and `tui`.
 
 mod agent;
+pub mod cr;
 pub mod records;
 
 use std::sync::Arc;

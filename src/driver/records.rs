@@ -13,6 +13,8 @@
 //!   (`unlabelled` when it has no label), then `session_status` finished, with the drop reason
 //!   when the walk does not count.
 
+pub mod cr;
+
 use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
 use crate::engine::iae::ItemRef;
 use crate::script::model::{Outcome, Utterance, WorldTree};

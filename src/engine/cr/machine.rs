@@ -221,9 +221,10 @@ impl State {
         if self.turn_cap_reached(out) {
             return Ok(());
         }
-        let cap = self.stage_policy(self.pos).turn_cap;
+        let policy = self.stage_policy(self.pos);
+        let (cap, goal_exit) = (policy.turn_cap, policy.goal_exit);
         let taken = self.visits.last().map_or(0, |v| v.therapist_turns);
-        self.pending_exit = if goal == Some(true) {
+        self.pending_exit = if goal == Some(true) && goal_exit {
             Some(StageCause::GoalMet)
         } else if cap.is_some_and(|c| taken >= c) {
             Some(StageCause::Cap)

@@ -38,6 +38,7 @@ mod effect;
 mod input;
 mod machine;
 mod policy;
+mod protocol;
 
 pub use effect::{
     ChannelId, ChannelRef, ChannelStatus, ClientAsk, CloseCause, Context, Effect, Escalation,

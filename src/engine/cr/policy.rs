@@ -62,12 +62,24 @@ pub struct StagePolicy {
     /// stage advances "by cap". `None`: only a reported goal (or the clinician) moves it on.
     #[serde(default)]
     pub turn_cap: Option<u32>,
+    /// Whether a reported goal ends the stage (a protocol's `exit.goal_met`); `false`: only the
+    /// cap (or the clinician) does.
+    #[serde(default = "yes")]
+    pub goal_exit: bool,
+}
+
+const fn yes() -> bool {
+    true
 }
 
 impl StagePolicy {
     #[must_use]
     pub const fn new(stage: CrStage, turn_cap: Option<u32>) -> Self {
-        Self { stage, turn_cap }
+        Self {
+            stage,
+            turn_cap,
+            goal_exit: true,
+        }
     }
 }
 
@@ -147,6 +159,8 @@ pub enum PolicyError {
     DuplicateStage(CrStage),
     #[error("stage {0} has a turn cap of 0")]
     ZeroCap(CrStage),
+    #[error("stage {0} can never end: it ignores reported goals and has no turn cap")]
+    NoExit(CrStage),
     #[error("max_turns is 0")]
     ZeroMaxTurns,
     #[error("max_channels is 0: no channel could ever open")]
@@ -172,6 +186,9 @@ impl CrPolicy {
             }
             if s.turn_cap == Some(0) {
                 return Err(PolicyError::ZeroCap(s.stage.clone()));
+            }
+            if !s.goal_exit && s.turn_cap.is_none() {
+                return Err(PolicyError::NoExit(s.stage.clone()));
             }
         }
         if self.max_turns == Some(0) {

@@ -1,0 +1,352 @@
+//! A CR dialogue session: the stage machine ([`crate::engine::cr`]) driven by two agents — a
+//! therapist and a client, each a person or a model — with every turn screened for safety before
+//! the machine sees it, and every effect recorded through [`super::records::cr`] before the next
+//! request is made.
+
+use std::sync::Arc;
+
+use super::records::cr::{self as rec, TurnFacts};
+use super::{
+    Agent, Answer, ContextTurn, DriverError, Recorder, Reply, Request, SaidTurn, TurnCue,
+    TurnRequest,
+};
+use crate::engine::cr::{
+    CrPolicy, Effect, Finished, Input, Override, PolicyError, SafetyTrigger, Speaker, State,
+    TherapistTurn,
+};
+use crate::script::cr::safety::Screen;
+use crate::session::{EventBody, Status, StatusChange, StatusReason};
+use crate::vocab::CrSpeaker;
+
+/// A screen usable across threads.
+pub type SharedScreen = Arc<dyn Screen + Send + Sync>;
+
+/// What the driver asks next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ask {
+    speaker: Speaker,
+    cue: TurnCue,
+}
+
+/// One CR dialogue.
+pub struct CrDriver {
+    machine: State,
+    /// Every turn's text, by index.
+    transcript: Vec<(Speaker, String)>,
+    ask: Option<Ask>,
+    screen: SharedScreen,
+}
+
+impl std::fmt::Debug for CrDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrDriver")
+            .field("machine", &self.machine)
+            .field("turns", &self.transcript.len())
+            .field("ask", &self.ask)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The engine's speaker as stored.
+#[must_use]
+pub const fn stored_speaker(s: Speaker) -> CrSpeaker {
+    match s {
+        Speaker::Therapist => CrSpeaker::Therapist,
+        Speaker::Client => CrSpeaker::Client,
+    }
+}
+
+impl CrDriver {
+    /// A dialogue under `policy`, screening every turn with `screen`.
+    ///
+    /// # Errors
+    /// A policy the machine cannot run.
+    pub fn new(policy: CrPolicy, screen: SharedScreen) -> Result<Self, PolicyError> {
+        Ok(Self {
+            machine: State::new(policy)?,
+            transcript: Vec::new(),
+            ask: None,
+            screen,
+        })
+    }
+
+    /// The stage machine, to read.
+    #[must_use]
+    pub const fn machine(&self) -> &State {
+        &self.machine
+    }
+
+    /// Every turn so far: (speaker, text).
+    #[must_use]
+    pub fn transcript(&self) -> &[(Speaker, String)] {
+        &self.transcript
+    }
+
+    /// Who is asked for the next turn (`None`: nobody — paused, finished, or not started).
+    #[must_use]
+    pub fn asked(&self) -> Option<Speaker> {
+        self.ask.as_ref().map(|a| a.speaker)
+    }
+
+    #[must_use]
+    pub const fn is_finished(&self) -> bool {
+        self.machine.is_finished()
+    }
+
+    #[must_use]
+    pub const fn is_paused(&self) -> bool {
+        self.machine.is_paused()
+    }
+
+    /// Feed one input, record its effects (with `facts` for the turn it appends, and `before`
+    /// first: the exchange that produced it), and remember what is asked next.
+    fn feed(
+        &mut self,
+        input: Input,
+        before: Vec<EventBody>,
+        facts: TurnFacts,
+        recorder: &mut dyn Recorder,
+    ) -> Result<Vec<Effect>, DriverError> {
+        let effects = self.machine.handle(input);
+        let mut events = before;
+        events.extend(rec::effects(&effects, facts));
+        if let Some(Effect::Finish(f)) = effects.iter().find(|e| matches!(e, Effect::Finish(_))) {
+            events.push(closing(f));
+        }
+        // On disk before the driver (and the screen) moves on.
+        recorder.record(events)?;
+        for e in &effects {
+            match e {
+                Effect::AppendTurn(t) => {
+                    if self.transcript.len() <= t.index.0 {
+                        self.transcript
+                            .resize(t.index.0 + 1, (t.speaker, String::new()));
+                    }
+                    self.transcript[t.index.0] = (t.speaker, t.text.clone());
+                }
+                Effect::AskTherapist(a) => {
+                    self.ask = Some(Ask {
+                        speaker: Speaker::Therapist,
+                        cue: TurnCue::Therapist {
+                            stage: a.stage.clone(),
+                            channel: a.channel.as_ref().map(|c| c.distortion.clone()),
+                            stage_turn: a.stage_turn,
+                            stage_cap: a.stage_cap,
+                            open_channels: a
+                                .open_channels
+                                .iter()
+                                .map(|c| c.distortion.clone())
+                                .collect(),
+                        },
+                    });
+                }
+                Effect::AskClient(a) => {
+                    self.ask = Some(Ask {
+                        speaker: Speaker::Client,
+                        cue: TurnCue::Client { opening: a.opening },
+                    });
+                }
+                // Nothing is asked while paused, nor after the end.
+                Effect::Escalate(_) | Effect::Finish(_) => self.ask = None,
+                _ => {}
+            }
+        }
+        Ok(effects)
+    }
+
+    /// Begin: the first stage, and the opener is asked.
+    ///
+    /// # Errors
+    /// The store could not write.
+    pub fn start(&mut self, recorder: &mut dyn Recorder) -> Result<Vec<Effect>, DriverError> {
+        self.feed(Input::Start, Vec::new(), TurnFacts::default(), recorder)
+    }
+
+    /// The request for whoever is asked, with the dialogue as that speaker may see it.
+    #[must_use]
+    pub fn request(&self) -> Option<TurnRequest> {
+        let ask = self.ask.as_ref()?;
+        let context = self
+            .machine
+            .context()
+            .iter()
+            .filter_map(|i| self.transcript.get(i.0))
+            .map(|(s, text)| ContextTurn {
+                speaker: stored_speaker(*s),
+                text: text.clone(),
+            })
+            .collect();
+        Some(TurnRequest {
+            speaker: stored_speaker(ask.speaker),
+            cue: ask.cue.clone(),
+            context,
+            stream: None,
+        })
+    }
+
+    /// `speaker`'s reply to the request: screened, fed to the machine, recorded with its
+    /// exchange. A failed reply ends the dialogue (`error`).
+    ///
+    /// # Errors
+    /// The store could not write, or `speaker` was not asked.
+    pub fn answer(
+        &mut self,
+        speaker: Speaker,
+        reply: Reply,
+        recorder: &mut dyn Recorder,
+    ) -> Result<Vec<Effect>, DriverError> {
+        if self.asked() != Some(speaker) {
+            return Err(DriverError::NoQuestion);
+        }
+        let Reply {
+            answer,
+            latency_ms,
+            exchange,
+        } = reply;
+        let said = match answer {
+            Answer::Said(s) => s,
+            Answer::Failed(error) => {
+                return self.feed(
+                    Input::AgentFailed { speaker, error },
+                    exchange,
+                    TurnFacts::default(),
+                    recorder,
+                );
+            }
+            other => {
+                let error = format!("the {speaker:?} gave no turn ({other:?})").to_lowercase();
+                return self.feed(
+                    Input::AgentFailed { speaker, error },
+                    exchange,
+                    TurnFacts::default(),
+                    recorder,
+                );
+            }
+        };
+        let facts = TurnFacts {
+            latency_ms: Some(latency_ms),
+            cut: said.cut,
+            unlabelled: said.labels.is_none(),
+        };
+        let SaidTurn { text, labels, .. } = said;
+        let verdict = self.screen.screen(&text);
+        let input = if verdict.flagged {
+            Input::CrisisTurn {
+                text,
+                trigger: SafetyTrigger {
+                    category: verdict.category.unwrap_or_else(|| "crisis".to_owned()),
+                    matched: verdict.matched.unwrap_or_default(),
+                    speaker,
+                    turn: None,
+                },
+            }
+        } else {
+            match speaker {
+                Speaker::Therapist => Input::Therapist(TherapistTurn { text, labels }),
+                Speaker::Client => Input::Client(text),
+            }
+        };
+        self.feed(input, exchange, facts, recorder)
+    }
+
+    /// A clinician's override, recorded before its effects.
+    ///
+    /// # Errors
+    /// The store could not write.
+    pub fn clinician(
+        &mut self,
+        o: Override,
+        recorder: &mut dyn Recorder,
+    ) -> Result<Vec<Effect>, DriverError> {
+        let event = rec::clinician(Some(&o));
+        self.feed(
+            Input::Clinician(o),
+            vec![event],
+            TurnFacts::default(),
+            recorder,
+        )
+    }
+
+    /// The clinician resumes after a safety stop.
+    ///
+    /// # Errors
+    /// The store could not write.
+    pub fn resume(&mut self, recorder: &mut dyn Recorder) -> Result<Vec<Effect>, DriverError> {
+        self.feed(
+            Input::Resume,
+            vec![rec::clinician(None)],
+            TurnFacts::default(),
+            recorder,
+        )
+    }
+}
+
+/// The session status that closes a dialogue.
+fn closing(f: &Finished) -> EventBody {
+    let failed = rec::failed(f.reason);
+    EventBody::SessionStatus(StatusChange {
+        status: if failed {
+            Status::Failed
+        } else {
+            Status::Finished
+        },
+        reason: Some(StatusReason::Other(f.reason.name().to_owned())),
+    })
+}
+
+/// What a run without a clinician does at a safety stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnSafety {
+    /// End the dialogue (`finished_by: safety`): batch runs.
+    Finish,
+}
+
+/// Play a dialogue to its end with two agents.
+///
+/// # Errors
+/// The store could not write.
+pub async fn run(
+    driver: &mut CrDriver,
+    therapist: &dyn Agent,
+    client: &dyn Agent,
+    recorder: &mut dyn Recorder,
+    on_safety: OnSafety,
+) -> Result<Finished, DriverError> {
+    if !driver.machine.is_started() {
+        driver.start(recorder)?;
+    }
+    loop {
+        if let Some(f) = driver.machine.finished() {
+            return Ok(f.clone());
+        }
+        if driver.is_paused() {
+            match on_safety {
+                OnSafety::Finish => {
+                    driver.clinician(Override::Finish, recorder)?;
+                }
+            }
+            continue;
+        }
+        let Some(request) = driver.request() else {
+            // Nothing asked and not finished: a bug in the machine; end rather than spin.
+            let error = "the dialogue stopped without asking anyone".to_owned();
+            driver.feed(
+                Input::AgentFailed {
+                    speaker: Speaker::Therapist,
+                    error,
+                },
+                Vec::new(),
+                TurnFacts::default(),
+                recorder,
+            )?;
+            continue;
+        };
+        let speaker = driver.asked().unwrap_or(Speaker::Therapist);
+        let agent = match speaker {
+            Speaker::Therapist => therapist,
+            Speaker::Client => client,
+        };
+        let reply = agent.respond(Request::Say(request)).await;
+        driver.answer(speaker, reply, recorder)?;
+    }
+}
