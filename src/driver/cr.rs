@@ -309,7 +309,7 @@ pub async fn run(
     driver: &mut CrDriver,
     therapist: &dyn Agent,
     client: &dyn Agent,
-    recorder: &mut dyn Recorder,
+    recorder: &mut (dyn Recorder + Send),
     on_safety: OnSafety,
 ) -> Result<Finished, DriverError> {
     if !driver.machine.is_started() {

@@ -16,6 +16,7 @@
 //!   their episodes read back for browsing.
 
 pub mod background;
+pub mod cr_batch;
 pub mod episode;
 pub mod metrics;
 pub mod official;
