@@ -4,7 +4,10 @@
 //! - `cr/therapist_turn`: a labelled therapist turn (strategies, goal, a distortion) in the
 //!   middle of a dialogue with two channels, 40 turns and one excluded crisis turn;
 //! - `cr/client_turn`: the client's answer that moves the stage (exit, enter, ask);
-//! - `cr/replay_three_channels`: a whole three-channel dialogue replayed from its inputs.
+//! - `cr/replay_three_channels`: a whole three-channel dialogue replayed from its inputs;
+//! - `cr/turn_screened_flushed`: one whole turn as the driver takes it — the lexicon screen
+//!   (the shipped protocol's), the engine, the events made, appended and flushed to a sled
+//!   store on disk, and the next request built (the dialogue so far as context).
 
 use std::hint::black_box;
 
@@ -120,5 +123,83 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// One turn through the driver: screen, engine, events, store flush, next request.
+fn bench_driver(c: &mut Criterion) {
+    use std::sync::Arc;
+
+    use socius::driver::cr::{CrDriver, SharedScreen};
+    use socius::driver::{Answer, Reply, SaidTurn, StoreRecorder};
+    use socius::script::cr::bundled_protocol;
+    use socius::script::cr::safety::Screener;
+    use socius::session::{NewSession, ScriptRef, SessionKind, Who};
+    use socius::store::Store;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(tmp.path()).expect("store");
+    let protocol = bundled_protocol().expect("protocol");
+    let screen: SharedScreen = Arc::new(Screener::of(protocol));
+    // No cap: a dialogue stays in its first stage; a new one starts every 100 turns (a real
+    // dialogue has at most the protocol's 120), outside the timing.
+    let mut policy = CrPolicy {
+        max_turns: None,
+        ..CrPolicy::from(protocol)
+    };
+    for s in policy
+        .identification
+        .iter_mut()
+        .chain(policy.restructuring.iter_mut())
+    {
+        s.turn_cap = None;
+    }
+    let fresh = || {
+        let session = store
+            .create(NewSession::new(
+                SessionKind::CrDialogue,
+                ScriptRef::new("bench-case", b"case"),
+                Who::annotator("bench"),
+                0,
+            ))
+            .expect("session");
+        let mut driver = CrDriver::new(policy.clone(), Arc::clone(&screen)).expect("policy");
+        let mut rec = StoreRecorder::new(store.clone(), session.id, true);
+        driver.start(&mut rec).expect("start");
+        (driver, rec)
+    };
+    let text = "Even after revisions I'm afraid they aren't good enough, and my advisor will \
+                think I am wasting everyone's time.";
+    let mut group = c.benchmark_group("cr");
+    group.bench_function("turn_screened_flushed", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            let (mut driver, mut rec) = fresh();
+            for _ in 0..iters {
+                if driver.transcript().len() >= 100 {
+                    (driver, rec) = fresh();
+                }
+                let speaker = driver.asked().expect("someone is asked");
+                let labels = (speaker == Speaker::Therapist).then(|| TurnLabels {
+                    strategies: vec!["expression".into(), "negotiation".into()],
+                    stage_goal_met: Some(false),
+                    distortions: Vec::new(),
+                });
+                let reply = Reply::human(
+                    Answer::Said(SaidTurn {
+                        text: text.to_owned(),
+                        labels,
+                        cut: false,
+                    }),
+                    5,
+                );
+                let start = std::time::Instant::now();
+                driver.answer(speaker, reply, &mut rec).expect("answer");
+                black_box(driver.request());
+                total += start.elapsed();
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_driver);
 criterion_main!(benches);
