@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-pub use crate::agent::llm::record::{millis, request_value, scrub};
 use crate::agent::llm::parse::correction_message;
 use crate::agent::llm::record::{attempt_records as attempts, token_usage as usage};
+pub use crate::agent::llm::record::{millis, request_value, scrub};
 use crate::agent::llm::{Answer, ChatMessage, LlmClient};
 use crate::script::model::Language;
 use crate::session::{EventBody, LlmCall};

@@ -13,10 +13,10 @@ use super::catalogue::Catalogue;
 use super::prompt::{self, Step};
 use super::reply::{ReadTurn, read_judge, read_plain, read_staged};
 use super::stream::{PlainText, TextValues};
+use crate::agent::llm::Pool;
 use crate::agent::llm::error::CallError;
 use crate::agent::llm::record::{call_event, millis, scrub};
 use crate::agent::llm::types::{ChatMessage, Completion, StreamEvent};
-use crate::agent::llm::Pool;
 use crate::driver::{Agent, AgentFuture, Answer, Reply, Request, SaidTurn, TurnCue, TurnRequest};
 use crate::engine::cr::TurnLabels;
 use crate::script::cr::model::{CrCase, CrProtocol};
@@ -90,7 +90,9 @@ pub fn load_system_prompt(path: &Path) -> Result<String, CrAgentError> {
         path: path.display().to_string(),
         message,
     };
-    let len = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
     if len > MAX_SYSTEM_PROMPT_BYTES {
         return Err(fail(format!(
             "{len} bytes, more than the {MAX_SYSTEM_PROMPT_BYTES} allowed"
@@ -98,7 +100,9 @@ pub fn load_system_prompt(path: &Path) -> Result<String, CrAgentError> {
     }
     let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
-    let text = text.strip_prefix('\u{FEFF}').map_or(text.clone(), str::to_owned);
+    let text = text
+        .strip_prefix('\u{FEFF}')
+        .map_or(text.clone(), str::to_owned);
     if text.trim().is_empty() {
         return Err(fail("the file is empty".to_owned()));
     }
@@ -290,12 +294,9 @@ impl CrLlmAgent {
             (Role::FreeTherapist { system, .. }, TurnCue::Therapist { .. }) => {
                 Ok(prompt::free_therapist(system, lang, &request.context))
             }
-            (Role::Client { .. }, TurnCue::Client { opening }) => Ok(prompt::client(
-                &self.case,
-                lang,
-                *opening,
-                &request.context,
-            )),
+            (Role::Client { .. }, TurnCue::Client { opening }) => {
+                Ok(prompt::client(&self.case, lang, *opening, &request.context))
+            }
             (_, cue) => Err(self.mismatch(cue)),
         }
     }
@@ -309,7 +310,10 @@ impl CrLlmAgent {
             Role::Client { .. } => "the client",
             _ => "the therapist",
         };
-        format!("{} agent plays {plays}, and was asked for {asked}", self.role.name())
+        format!(
+            "{} agent plays {plays}, and was asked for {asked}",
+            self.role.name()
+        )
     }
 
     async fn call(
@@ -355,8 +359,12 @@ impl CrLlmAgent {
             Ok(m) => m,
             Err(why) => return refusal(why),
         };
-        if let (Role::Client { opening: Opening::Verbatim }, TurnCue::Client { opening: true }) =
-            (&self.role, &request.cue)
+        if let (
+            Role::Client {
+                opening: Opening::Verbatim,
+            },
+            TurnCue::Client { opening: true },
+        ) = (&self.role, &request.cue)
         {
             return self.verbatim_opening(request.stream.as_ref());
         }
@@ -374,7 +382,13 @@ impl CrLlmAgent {
             Ok(c) => c,
             Err(e) => {
                 bump(&self.counters.failed, 1);
-                exchange.push(call_event(client, purpose, &call.messages, &call.outcome, None));
+                exchange.push(call_event(
+                    client,
+                    purpose,
+                    &call.messages,
+                    &call.outcome,
+                    None,
+                ));
                 return Reply {
                     answer: Answer::Failed(scrub(&e.error.to_string(), client.endpoint())),
                     latency_ms: millis(latency),

@@ -121,7 +121,7 @@ fn variants(s: &str) -> Vec<String> {
         out.push(fold(inner));
     }
     if let Some(cut) = s.rfind(['/', ':', '：']) {
-        out.push(fold(&s[cut..].trim_start_matches(['/', ':', '：'])));
+        out.push(fold(s[cut..].trim_start_matches(['/', ':', '：'])));
     }
     out.retain(|v| !v.is_empty());
     out
@@ -280,7 +280,11 @@ mod tests {
             ("validation", None),
         ];
         for (spelling, want) in table {
-            assert_eq!(c.strategy(spelling).map(|(id, _)| id), *want, "{spelling:?}");
+            assert_eq!(
+                c.strategy(spelling).map(|(id, _)| id),
+                *want,
+                "{spelling:?}"
+            );
         }
         assert_eq!(c.strategy("question").map(|(_, m)| m), Some(Match::Exact));
         assert_eq!(c.strategy("empathy").map(|(_, m)| m), Some(Match::Close));

@@ -188,9 +188,10 @@ fn title_and_goal<'p>(
     lang: Language,
     step: &Step<'p>,
 ) -> (&'p str, &'p str) {
-    step.stage_of(protocol).map_or((step.stage.as_str(), ""), |s| {
-        (s.title.get(lang), s.goal.get(lang))
-    })
+    step.stage_of(protocol)
+        .map_or((step.stage.as_str(), ""), |s| {
+            (s.title.get(lang), s.goal.get(lang))
+        })
 }
 
 /// The staged therapist's system message.
@@ -203,19 +204,28 @@ pub fn staged_system(protocol: &CrProtocol, lang: Language, step: &Step<'_>) -> 
     strategy_catalogue(&mut out, protocol, lang, w);
     out.push('\n');
     let (title, goal) = title_and_goal(protocol, lang, step);
-    line(&mut out, &format!("## {}", fill(w.step_heading, &[("title", title)])));
+    line(
+        &mut out,
+        &format!("## {}", fill(w.step_heading, &[("title", title)])),
+    );
     if !goal.trim().is_empty() {
         line(&mut out, &fill(w.goal, &[("goal", goal.trim())]));
     }
     let stage = step.stage_of(protocol);
-    if let Some(guidance) = stage.map(|s| s.guidance.get(lang).trim()).filter(|g| !g.is_empty()) {
+    if let Some(guidance) = stage
+        .map(|s| s.guidance.get(lang).trim())
+        .filter(|g| !g.is_empty())
+    {
         line(&mut out, &fill(w.how, &[("guidance", guidance)]));
     }
     let turn = step.stage_turn.to_string();
     match step.stage_cap {
         Some(cap) => line(
             &mut out,
-            &fill(w.turn_with_cap, &[("turn", &turn), ("cap", &cap.to_string())]),
+            &fill(
+                w.turn_with_cap,
+                &[("turn", &turn), ("cap", &cap.to_string())],
+            ),
         ),
         None => line(&mut out, &fill(w.turn_without_cap, &[("turn", &turn)])),
     }
@@ -224,7 +234,10 @@ pub fn staged_system(protocol: &CrProtocol, lang: Language, step: &Step<'_>) -> 
         let (name, definition) = named(protocol, lang, channel);
         line(
             &mut out,
-            &fill(w.channel, &[("name", name), ("definition", definition.trim())]),
+            &fill(
+                w.channel,
+                &[("name", name), ("definition", definition.trim())],
+            ),
         );
     }
     if !step.open_channels.is_empty() {
@@ -299,7 +312,10 @@ pub fn judge(
         let (name, definition) = named(protocol, lang, channel);
         line(
             &mut system,
-            &fill(w.judge_channel, &[("name", name), ("definition", definition.trim())]),
+            &fill(
+                w.judge_channel,
+                &[("name", name), ("definition", definition.trim())],
+            ),
         );
     }
     let mut known: Vec<String> = step.open_channels.to_vec();
@@ -329,7 +345,10 @@ pub fn judge(
     line(&mut user, ">>>");
     line(&mut user, w.judge_last_turn);
     line(&mut user, "<<<");
-    line(&mut user, &format!("{}: {}", w.judge_counsellor, turn.trim()));
+    line(
+        &mut user,
+        &format!("{}: {}", w.judge_counsellor, turn.trim()),
+    );
     user.push_str(">>>");
     vec![ChatMessage::system(system), ChatMessage::user(user)]
 }
@@ -344,7 +363,10 @@ pub fn client_system(case: &CrCase, lang: Language, opening: bool) -> String {
     line(&mut out, w.client_role);
     if let Some(p) = &case.profile {
         if !p.history.trim().is_empty() {
-            line(&mut out, &fill(w.client_background, &[("history", p.history.trim())]));
+            line(
+                &mut out,
+                &fill(w.client_background, &[("history", p.history.trim())]),
+            );
         }
         bullets(&mut out, w.client_thoughts, &p.automatic_thoughts);
         let feelings: Vec<&str> = p
@@ -356,7 +378,10 @@ pub fn client_system(case: &CrCase, lang: Language, opening: bool) -> String {
         if !feelings.is_empty() {
             line(
                 &mut out,
-                &fill(w.client_feelings, &[("list", &feelings.join(w.list_separator))]),
+                &fill(
+                    w.client_feelings,
+                    &[("list", &feelings.join(w.list_separator))],
+                ),
             );
         }
         bullets(&mut out, w.client_doing, &p.behaviours);

@@ -293,31 +293,90 @@ fn balanced_end(text: &str, start: usize) -> Option<usize> {
     None
 }
 
+/// `candidate` with the JSON slips models make most fixed — Python's `True`, `False` and
+/// `None`, and trailing commas — outside strings; `None` when there was nothing to fix.
+fn repair(candidate: &str) -> Option<String> {
+    let b = candidate.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut changed = false;
+    let mut in_string = false;
+    let mut escaped = false;
+    let word_edge = |i: usize| i >= b.len() || !(b[i].is_ascii_alphanumeric() || b[i] == b'_');
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == b',' {
+            let next = b[i + 1..].iter().find(|x| !x.is_ascii_whitespace());
+            if matches!(next, Some(b'}' | b']')) {
+                changed = true;
+                i += 1;
+                continue;
+            }
+        }
+        let before = i == 0 || word_edge(i - 1);
+        let swapped = [("True", "true"), ("False", "false"), ("None", "null")]
+            .into_iter()
+            .find(|(from, _)| {
+                before && b[i..].starts_with(from.as_bytes()) && word_edge(i + from.len())
+            });
+        if let Some((from, to)) = swapped {
+            out.extend_from_slice(to.as_bytes());
+            changed = true;
+            i += from.len();
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+        }
+        out.push(c);
+        i += 1;
+    }
+    if changed {
+        String::from_utf8(out).ok()
+    } else {
+        None
+    }
+}
+
+/// `text` as JSON, as written or [`repair`]ed.
+fn parse_json(text: &str) -> Option<Value> {
+    serde_json::from_str(text)
+        .ok()
+        .or_else(|| repair(text).and_then(|t| serde_json::from_str(&t).ok()))
+}
+
 /// A JSON value in `text`: the whole of it, else the first balanced object (or array, when
-/// `arrays`) that parses and that `accept` takes. At most [`MAX_CANDIDATES`] starts are tried.
+/// `arrays`) that parses and that `accept` takes. Objects inside a candidate are not tried on
+/// their own (a sentence item is not a reply), and a candidate the text ends inside of stops
+/// the search (what follows is inside it). At most [`MAX_CANDIDATES`] are tried.
 fn find_value<T>(
     text: &str,
     arrays: bool,
     accept: &mut dyn FnMut(&Value) -> Option<T>,
 ) -> Option<(T, bool)> {
-    let trimmed = text.trim();
-    if let Ok(v) = serde_json::from_str::<Value>(trimmed)
-        && let Some(t) = accept(&v)
-    {
-        return Some((t, true));
-    }
     let opens: &[char] = if arrays { &['{', '['] } else { &['{'] };
     let mut from = 0;
     for _ in 0..MAX_CANDIDATES {
         let start = from + text.get(from..)?.find(opens)?;
-        if let Some(end) = balanced_end(text, start)
-            && let Ok(v) = serde_json::from_str::<Value>(&text[start..end])
+        let end = balanced_end(text, start)?;
+        if let Some(v) = parse_json(&text[start..end])
             && let Some(t) = accept(&v)
         {
             let whole = text[..start].trim().is_empty() && text[end..].trim().is_empty();
             return Some((t, whole));
         }
-        from = start + 1;
+        from = end;
     }
     None
 }
@@ -332,7 +391,14 @@ fn locate<T>(
     // A reply that is one fence and nothing else reads as fenced, not embedded.
     let outside = text.contains("```");
     if !outside && let Some((t, whole)) = find_value(text, arrays, accept) {
-        return Some((t, if whole { Method::Json } else { Method::Embedded }));
+        return Some((
+            t,
+            if whole {
+                Method::Json
+            } else {
+                Method::Embedded
+            },
+        ));
     }
     for body in in_fences {
         if let Some((t, _)) = find_value(body, arrays, accept) {
@@ -381,7 +447,9 @@ fn as_bool(v: &Value) -> Option<bool> {
         },
         Value::String(s) => match s.trim().to_lowercase().as_str() {
             "true" | "yes" | "y" | "met" | "是" | "对" | "已达成" | "达成" => Some(true),
-            "false" | "no" | "n" | "not met" | "否" | "不" | "未达成" | "没有" => Some(false),
+            "false" | "no" | "n" | "not met" | "否" | "不" | "未达成" | "没有" => {
+                Some(false)
+            }
             _ => None,
         },
         _ => None,
@@ -401,7 +469,11 @@ fn spellings(v: &Value) -> Vec<String> {
         }
     };
     match v {
-        Value::Array(items) => items.iter().take(4 * MAX_DISTORTIONS).filter_map(one).collect(),
+        Value::Array(items) => items
+            .iter()
+            .take(4 * MAX_DISTORTIONS)
+            .filter_map(one)
+            .collect(),
         Value::String(s) => s
             .split([',', '，', '、', ';', '；'])
             .map(str::to_owned)
@@ -456,7 +528,7 @@ fn sentence(v: &Value) -> Option<(&str, Option<&str>)> {
 }
 
 /// Read a structured reply's JSON value into a turn; `None` when it holds no text.
-fn structured(v: &Value, catalogue: &Catalogue, method: Method) -> Option<ReadTurn> {
+fn structured(v: &Value, catalogue: &Catalogue, method: Method, depth: u8) -> Option<ReadTurn> {
     let (items, obj): (Vec<&Value>, Option<&Map<String, Value>>) = match v {
         Value::Object(o) => match field(o, &["sentences", "utterances", "turn"]) {
             Some(Value::Array(a)) => (a.iter().collect(), Some(o)),
@@ -472,12 +544,18 @@ fn structured(v: &Value, catalogue: &Catalogue, method: Method) -> Option<ReadTu
         Value::Array(a) => (a.iter().collect(), None),
         _ => return None,
     };
+    if items.is_empty()
+        && let Some(o) = obj
+        && let [(_, inner @ Value::Object(_))] = o.iter().collect::<Vec<_>>().as_slice()
+        && depth < 2
+    {
+        // A wrapper: `{"reply": {"sentences": …}}`.
+        return structured(inner, catalogue, method, depth + 1);
+    }
     let mut reading = Reading::new(method);
     let mut texts: Vec<String> = Vec::new();
     let mut strategies: Vec<String> = Vec::new();
-    let top_strategy = obj
-        .and_then(|o| field(o, &["strategy"]))
-        .and_then(as_text);
+    let top_strategy = obj.and_then(|o| field(o, &["strategy"])).and_then(as_text);
     for item in items {
         let Some((text, given)) = sentence(item) else {
             reading.dropped_sentences += 1;
@@ -491,7 +569,10 @@ fn structured(v: &Value, catalogue: &Catalogue, method: Method) -> Option<ReadTu
         let (text, cut) = bounded(text, MAX_SENTENCE_CHARS);
         reading.truncated |= cut;
         texts.push(text.to_owned());
-        let given = given.or(top_strategy).map(str::trim).filter(|g| !g.is_empty());
+        let given = given
+            .or(top_strategy)
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
         let mapped = given.and_then(|g| {
             let (looked, _) = bounded(g, MAX_SPELLING_CHARS);
             match catalogue.strategy(looked) {
@@ -554,7 +635,9 @@ fn bounded_turn(text: String) -> (String, bool) {
 #[must_use]
 pub fn read_staged(raw: &str, catalogue: &Catalogue) -> ReadTurn {
     let (body, reasoning) = prepared(raw);
-    let mut found = locate(&body, true, &mut |v| structured(v, catalogue, Method::Json));
+    let mut found = locate(&body, true, &mut |v| {
+        structured(v, catalogue, Method::Json, 0)
+    });
     if let Some((turn, method)) = &mut found {
         turn.reading.method = *method;
         turn.reading.reasoning_removed = reasoning;

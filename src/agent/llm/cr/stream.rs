@@ -335,7 +335,9 @@ mod tests {
             .iter()
             .map(|&i| vec![&s[..i], &s[i..]])
             .chain(std::iter::once(
-                s.char_indices().map(|(i, c)| &s[i..i + c.len_utf8()]).collect(),
+                s.char_indices()
+                    .map(|(i, c)| &s[i..i + c.len_utf8()])
+                    .collect(),
             ))
             .collect()
     }
@@ -365,7 +367,8 @@ mod tests {
 
     #[test]
     fn nothing_but_values_is_shown() {
-        let (_, all) = run_values(&["Sure! ```json\n{\"stage_goal_met\": true, \"distortions\": []}\n```"]);
+        let (_, all) =
+            run_values(&["Sure! ```json\n{\"stage_goal_met\": true, \"distortions\": []}\n```"]);
         assert_eq!(all, "");
         let (shown, all) = run_values(&["{\"text\": \"a", "b\"}", "{\"text\"  :  \"c\"}"]);
         assert_eq!(all, "ab c");
@@ -374,9 +377,14 @@ mod tests {
 
     #[test]
     fn think_blocks_are_hidden_in_any_split() {
-        let reply = "<think>the client seems <b>tired</b>\n</think>\n\n  I hear you. <i>Really</i>.  ";
+        let reply =
+            "<think>the client seems <b>tired</b>\n</think>\n\n  I hear you. <i>Really</i>.  ";
         for pieces in split_everywhere(reply) {
-            assert_eq!(run_plain(&pieces), "I hear you. <i>Really</i>.", "{pieces:?}");
+            assert_eq!(
+                run_plain(&pieces),
+                "I hear you. <i>Really</i>.",
+                "{pieces:?}"
+            );
         }
         assert_eq!(run_plain(&["a <", "thi"]), "a <thi");
         assert_eq!(run_plain(&["<THINKING>x</THINKING>y"]), "y");
