@@ -617,6 +617,10 @@ async fn the_free_therapist_sends_the_system_prompt_file_verbatim() {
     assert!(!all.contains("mind_reading"));
     assert_eq!(agent.stats().unlabelled, 1);
 
+    // A byte-order mark is all that is dropped.
+    std::fs::write(&path, format!("\u{FEFF}{text}")).unwrap();
+    assert_eq!(load_system_prompt(&path).unwrap(), text);
+
     // Files that cannot be a system prompt.
     std::fs::write(&path, "  \n").unwrap();
     assert!(load_system_prompt(&path).is_err());

@@ -1,6 +1,7 @@
 //! [`CrLlmAgent`]: a model answering the *say a turn* requests of a CR dialogue, as a staged
 //! therapist, a free therapist (optionally labelled by a judge) or a simulated client.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,19 +91,19 @@ pub fn load_system_prompt(path: &Path) -> Result<String, CrAgentError> {
         path: path.display().to_string(),
         message,
     };
-    let len = std::fs::metadata(path)
-        .map_err(|e| fail(e.to_string()))?
-        .len();
-    if len > MAX_SYSTEM_PROMPT_BYTES {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SYSTEM_PROMPT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SYSTEM_PROMPT_BYTES {
         return Err(fail(format!(
-            "{len} bytes, more than the {MAX_SYSTEM_PROMPT_BYTES} allowed"
+            "larger than the {MAX_SYSTEM_PROMPT_BYTES} bytes allowed"
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
-    let text = text
-        .strip_prefix('\u{FEFF}')
-        .map_or(text.clone(), str::to_owned);
+    let mut text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
+    if text.starts_with('\u{FEFF}') {
+        text.drain(..'\u{FEFF}'.len_utf8());
+    }
     if text.trim().is_empty() {
         return Err(fail("the file is empty".to_owned()));
     }
@@ -140,7 +141,6 @@ fn bump(c: &AtomicU64, by: u64) {
 }
 
 /// A model answering CR turns (see the module docs of [`super`]).
-#[derive(Debug)]
 pub struct CrLlmAgent {
     role: Role,
     pool: Pool,
@@ -149,6 +149,18 @@ pub struct CrLlmAgent {
     language: Language,
     catalogue: Catalogue,
     counters: Counters,
+}
+
+impl std::fmt::Debug for CrLlmAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrLlmAgent")
+            .field("role", &self.role.name())
+            .field("model", &self.pool.client().config().model)
+            .field("protocol", &self.protocol.id)
+            .field("case", &self.case.id)
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What one call gave.

@@ -17,6 +17,7 @@
 
 pub mod agent;
 pub mod catalogue;
+mod locate;
 pub mod prompt;
 pub mod reply;
 pub mod stream;

@@ -291,6 +291,12 @@ pub fn free_therapist(system: &str, lang: Language, context: &[ContextTurn]) -> 
     )
 }
 
+/// A turn as the judge's material: trimmed, and unable to close the `<<<`/`>>>` block it is
+/// quoted in.
+fn fenced(text: &str) -> String {
+    text.trim().replace("<<<", "< < <").replace(">>>", "> > >")
+}
+
 /// The judge's prompt: the step, the catalogue and the format as the system message; the
 /// last [`JUDGE_WINDOW`] turns of `context` and the therapist's new `turn` as the user message.
 #[must_use]
@@ -340,7 +346,7 @@ pub fn judge(
         } else {
             w.judge_person
         };
-        line(&mut user, &format!("{who}: {}", t.text.trim()));
+        line(&mut user, &format!("{who}: {}", fenced(&t.text)));
     }
     line(&mut user, ">>>");
     line(&mut user, w.judge_last_turn);
