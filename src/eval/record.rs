@@ -11,71 +11,14 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::agent::llm::parse::correction_message;
-use crate::agent::llm::{Answer, ChatMessage, LlmClient, Usage};
+use crate::agent::llm::record::{attempt_records as attempts, token_usage as usage};
+pub use crate::agent::llm::record::{millis, request_value, scrub};
+use crate::agent::llm::{Answer, ChatMessage, LlmClient};
 use crate::script::model::Language;
-use crate::session::{Attempt, EventBody, LlmCall, TokenUsage};
-
-/// `text` without the user info (`user:password`) of `endpoint`, if the URL has one: error
-/// messages quote the URL, and the store must not keep a password.
-#[must_use]
-pub fn scrub(text: &str, endpoint: &str) -> String {
-    let authority = endpoint
-        .split_once("://")
-        .map_or(endpoint, |(_, rest)| rest)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    match authority.rsplit_once('@') {
-        Some((user_info, _)) if !user_info.is_empty() => text.replace(user_info, "<redacted>"),
-        _ => text.to_owned(),
-    }
-}
-
-/// Milliseconds, saturating.
-#[must_use]
-pub fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The request body as the client sends it: model, messages, then temperature, max tokens and
-/// extra parameters.
-#[must_use]
-pub fn request_value(client: &LlmClient, messages: &[ChatMessage]) -> Value {
-    let mut body = Map::new();
-    body.insert("model".into(), Value::from(client.config().model.clone()));
-    body.insert(
-        "messages".into(),
-        serde_json::to_value(messages).unwrap_or(Value::Null),
-    );
-    if let Ok(params) = client.config().body_params() {
-        body.extend(params);
-    }
-    Value::Object(body)
-}
-
-fn usage(u: Usage) -> TokenUsage {
-    TokenUsage {
-        prompt_tokens: u.prompt_tokens,
-        completion_tokens: u.completion_tokens,
-        total_tokens: u.total_tokens,
-    }
-}
-
-fn attempts(list: &[crate::agent::llm::Attempt], endpoint: &str) -> Vec<Attempt> {
-    list.iter()
-        .map(|a| Attempt {
-            status: a.status,
-            error: a.error.map(|kind| match &a.message {
-                Some(m) => scrub(&format!("{}: {m}", kind.name()), endpoint),
-                None => kind.name().to_owned(),
-            }),
-            latency_ms: millis(a.latency),
-        })
-        .collect()
-}
+use crate::session::{EventBody, LlmCall};
 
 /// The whole time the decision took: every call, retries and waits included.
 #[must_use]
@@ -141,19 +84,4 @@ pub fn call_events(
         })));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scrub;
-
-    #[test]
-    fn passwords_in_urls_are_scrubbed() {
-        let url = "http://bob:hunter2@10.0.0.1:8000/v1/chat/completions";
-        assert_eq!(
-            scrub(&format!("could not connect to {url}: refused"), url),
-            "could not connect to http://<redacted>@10.0.0.1:8000/v1/chat/completions: refused"
-        );
-        assert_eq!(scrub("as is", "http://h:1/v1"), "as is");
-    }
 }

@@ -1,6 +1,9 @@
 //! Models as agents: a thin client for OpenAI-compatible `POST {base}/chat/completions`
 //! (OpenAI, vLLM, Ollama, llama.cpp server, DeepSeek), prompt templates, and reply parsing.
 //!
+//! [`cr`] holds the model agents of CR dialogues (staged and free therapists, a judge, a
+//! simulated client); [`record`] turns a call into its `llm_call` event.
+//!
 //! This is the only module that touches reqwest. Parsing ([`parse`]) and prompt rendering
 //! ([`prompt`]) are pure; the client ([`LlmClient`]) retries connect errors, timeouts, 429 and
 //! 5xx with jittered exponential backoff and records every attempt; [`Pool`] caps how many
@@ -13,11 +16,13 @@
 pub mod ask;
 pub mod client;
 pub mod config;
+pub mod cr;
 pub mod error;
 pub mod official;
 pub mod parse;
 pub mod pool;
 pub mod prompt;
+pub mod record;
 mod response;
 pub mod retry;
 pub mod sse;

@@ -28,7 +28,8 @@ mod text;
 mod tiers;
 
 pub use text::fold;
-use text::{drop_listing, strip_echo, strip_reasoning};
+pub(crate) use text::strip_reasoning;
+use text::{drop_listing, strip_echo};
 use tiers::{STRONG_MARKERS, Scan, WEAK_MARKERS, decide, leading, option_text, whole};
 
 /// At most this many options can be lettered (A–Z).

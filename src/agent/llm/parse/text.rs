@@ -35,7 +35,7 @@ fn find_any(hay: &str, from: usize, needles: &[&str]) -> Option<(usize, usize)> 
 }
 
 /// Remove reasoning blocks. Returns the rest and whether any reasoning was seen.
-pub(super) fn strip_reasoning(s: &str) -> (String, bool) {
+pub(crate) fn strip_reasoning(s: &str) -> (String, bool) {
     let lower = s.to_ascii_lowercase();
     let mut out = String::with_capacity(s.len());
     let mut pos = 0;
