@@ -12,13 +12,12 @@
 //!
 //! Layering: above `engine`, `session` and `store`; below `eval` and `tui`.
 
-mod agent;
 pub mod cr;
 pub mod records;
 
 use std::sync::Arc;
 
-pub use agent::{
+pub use crate::agent::{
     Agent, AgentFuture, Answer, ChoiceRequest, ContextTurn, HumanAgent, Pending, Reply, Request,
     SaidTurn, TurnCue, TurnRequest,
 };

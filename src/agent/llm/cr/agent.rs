@@ -18,7 +18,7 @@ use crate::agent::llm::Pool;
 use crate::agent::llm::error::CallError;
 use crate::agent::llm::record::{call_event, millis, scrub};
 use crate::agent::llm::types::{ChatMessage, Completion, StreamEvent};
-use crate::driver::{Agent, AgentFuture, Answer, Reply, Request, SaidTurn, TurnCue, TurnRequest};
+use crate::agent::{Agent, AgentFuture, Answer, Reply, Request, SaidTurn, TurnCue, TurnRequest};
 use crate::engine::cr::TurnLabels;
 use crate::script::cr::model::{CrCase, CrProtocol};
 use crate::script::model::Language;

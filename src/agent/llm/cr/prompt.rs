@@ -17,7 +17,7 @@
 //! start with the model's own side gets a short stage direction first, so strict chat
 //! templates (user/assistant alternating, user first) accept every prompt.
 
-use crate::driver::{ContextTurn, TurnCue};
+use crate::agent::{ContextTurn, TurnCue};
 use crate::script::cr::model::{CrCase, CrProtocol, Phase, Stage, StageId};
 use crate::script::model::Language;
 use crate::vocab::{CrSpeaker, CrStage};
