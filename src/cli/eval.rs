@@ -17,7 +17,7 @@
 //!   was bad; 2 for usage errors. With `--json` the result object is printed in every case
 //!   where the run ran.
 
-mod drive;
+pub(crate) mod drive;
 mod load;
 
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod cr;
 pub mod eval;
 pub mod import;
 pub mod logging;
@@ -145,6 +146,9 @@ pub enum Command {
     /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
+    /// Cognitive-restructuring (CRDial) dialogues: batch runs between models
+    #[command(subcommand)]
+    Cr(cr::CrCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -165,8 +169,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 7] = [
-    "check", "play", "import", "sessions", "eval", "prompts", "safety",
+const SUBCOMMANDS: [&str; 8] = [
+    "check", "play", "import", "sessions", "eval", "prompts", "safety", "cr",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -209,6 +213,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
+        Some(Command::Cr(cmd)) => cr::run(&cli.globals.with(cmd.store(), None, None), cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

@@ -141,6 +141,8 @@ pub struct CrRunOutcome {
     pub progress: Snapshot,
     pub reopened: usize,
     pub stop: Option<StopReason>,
+    /// The error the last failed dialogue ended with.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -496,5 +498,6 @@ pub async fn run(
         progress: progress.snapshot(),
         reopened,
         stop,
+        last_error: progress.last_error(),
     })
 }

@@ -83,7 +83,7 @@ const fn unit(kind: EvalKind) -> &'static str {
     }
 }
 
-fn width() -> usize {
+pub(crate) fn width() -> usize {
     terminal_size::terminal_size_of(std::io::stderr())
         .map_or(100, |(w, _)| usize::from(w.0))
         .saturating_sub(1)
@@ -92,7 +92,7 @@ fn width() -> usize {
 
 /// Redraw the progress line: in place five times a second on a terminal, else a plain line
 /// every ten seconds.
-async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
+pub(crate) async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
     let period = if tty {
         Duration::from_millis(200)
     } else {
@@ -115,7 +115,7 @@ async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
 }
 
 /// A word as a shell would need it.
-fn shell_word(s: &str) -> String {
+pub(crate) fn shell_word(s: &str) -> String {
     let safe = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+,-[]".contains(c));
