@@ -7,7 +7,12 @@
 //! - `cr/replay_three_channels`: a whole three-channel dialogue replayed from its inputs;
 //! - `cr/turn_screened_flushed`: one whole turn as the driver takes it — the lexicon screen
 //!   (the shipped protocol's), the engine, the events made, appended and flushed to a sled
-//!   store on disk, and the next request built (the dialogue so far as context).
+//!   store on disk, the next request built (the dialogue so far as context) and its prompt
+//!   rendered as the model agent renders it;
+//! - `cr/batch_200ms_c8`: `socius cr run`'s runner, 24 dialogues (the six shipped cases × 4) of
+//!   13 model calls each, staged therapist and client models behind a loopback server that
+//!   answers in 200 ms, 8 dialogues at a time: the ideal is 3 waves × 13 calls × 200 ms = 7.8 s;
+//!   the ratio ideal ÷ measured is printed (target ≥ 90 %).
 
 use std::hint::black_box;
 
@@ -165,6 +170,31 @@ fn bench_driver(c: &mut Criterion) {
         driver.start(&mut rec).expect("start");
         (driver, rec)
     };
+    // The prompt of the next request is built as a model agent builds it.
+    let case_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases");
+    let (cases, _) = socius::eval::cr_batch::load_cases(&[case_dir]).expect("cases");
+    let case = Arc::clone(&cases[0].case);
+    let shared = Arc::new(protocol.clone());
+    let pool = socius::agent::llm::Pool::new(
+        socius::agent::llm::LlmClient::new(socius::agent::llm::LlmConfig::new(
+            "http://127.0.0.1:9/v1".to_owned(),
+            "bench".to_owned(),
+        ))
+        .expect("client"),
+        1,
+    );
+    let therapist_agent = socius::agent::llm::cr::CrLlmAgent::staged_therapist(
+        pool.clone(),
+        Arc::clone(&shared),
+        Arc::clone(&case),
+    );
+    let client_agent = socius::agent::llm::cr::CrLlmAgent::client(
+        pool,
+        shared,
+        case,
+        socius::agent::llm::cr::Opening::Model,
+    )
+    .expect("profile");
     let text = "Even after revisions I'm afraid they aren't good enough, and my advisor will \
                 think I am wasting everyone's time.";
     let mut group = c.benchmark_group("cr");
@@ -192,7 +222,13 @@ fn bench_driver(c: &mut Criterion) {
                 );
                 let start = std::time::Instant::now();
                 driver.answer(speaker, reply, &mut rec).expect("answer");
-                black_box(driver.request());
+                let request = driver.request().expect("the next request");
+                let prompt = match speaker {
+                    // The client answered: the therapist is asked next, and the other way round.
+                    Speaker::Client => therapist_agent.messages(&request),
+                    Speaker::Therapist => client_agent.messages(&request),
+                };
+                black_box(prompt.expect("a prompt"));
                 total += start.elapsed();
             }
             total
@@ -201,5 +237,128 @@ fn bench_driver(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, bench_driver);
+fn bench_batch(c: &mut Criterion) {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use criterion::SamplingMode;
+    use socius::agent::Agent;
+    use socius::agent::llm::cr::{CrLlmAgent, Opening};
+    use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
+    use socius::agent::llm::{LlmClient, LlmConfig, Pool};
+    use socius::driver::cr::SharedScreen;
+    use socius::eval::cr_batch::{Agents, CaseFile, CrRunSpec, Pair, load_cases, run};
+    use socius::eval::{Cancel, progress::Progress};
+    use socius::script::cr::bundled_protocol;
+    use socius::script::cr::safety::Screener;
+    use socius::session::Who;
+    use socius::store::Store;
+
+    const RUNS: u32 = 4;
+    const CONCURRENCY: usize = 8;
+    const CALLS: f64 = 13.0;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let Ok(server) = rt.block_on(LoopbackServer::start(|r: &Recorded| {
+        let therapist = r
+            .json()
+            .and_then(|b| b["messages"][0]["content"].as_str().map(str::to_owned))
+            .is_some_and(|s| s.contains("stage_goal_met"));
+        let reply = if therapist {
+            Reply::completion(
+                r#"{"sentences":[{"text":"What makes you so sure?","strategy":"explore"}],"stage_goal_met":true,"distortions":["labeling"]}"#,
+            )
+        } else {
+            Reply::completion("I suppose I never thought of it that way.")
+        };
+        Reply::Delay(Duration::from_millis(200), Box::new(reply))
+    })) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases");
+    let (cases, _) = load_cases(&[dir]).expect("cases");
+    let protocol = Arc::new(bundled_protocol().expect("protocol").clone());
+    let mut config = LlmConfig::new(server.base_url(), "bench");
+    config.timeout = Duration::from_secs(10);
+    let pool = Pool::new(LlmClient::new(config).expect("client"), 2 * CONCURRENCY);
+    let agents: Agents = {
+        let protocol = Arc::clone(&protocol);
+        Arc::new(move |c: &CaseFile| Pair {
+            therapist: Arc::new(CrLlmAgent::staged_therapist(
+                pool.clone(),
+                Arc::clone(&protocol),
+                Arc::clone(&c.case),
+            )) as Arc<dyn Agent>,
+            client: Arc::new(
+                CrLlmAgent::client(
+                    pool.clone(),
+                    Arc::clone(&protocol),
+                    Arc::clone(&c.case),
+                    Opening::Model,
+                )
+                .expect("profile"),
+            ),
+        })
+    };
+    let screen: SharedScreen = Arc::new(Screener::of(&protocol));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(tmp.path()).expect("store");
+    let mut n = 0u32;
+    let mut ratios = Vec::new();
+    let ideal = (f64::from(RUNS) * cases.len() as f64 / CONCURRENCY as f64).ceil() * CALLS * 0.2;
+    let mut group = c.benchmark_group("cr");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(80));
+    group.bench_function("batch_200ms_c8", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let spec = CrRunSpec {
+                    run_id: format!("bench-{n}").into(),
+                    runs: RUNS,
+                    concurrency: CONCURRENCY,
+                    seed: 0,
+                    resume: false,
+                    policy: CrPolicy::from(protocol.as_ref()),
+                    who: Who::annotator("bench"),
+                    settings: serde_json::Value::Null,
+                };
+                let t0 = Instant::now();
+                let out = rt
+                    .block_on(run(
+                        store.clone(),
+                        spec,
+                        cases.clone(),
+                        Arc::clone(&agents),
+                        Arc::clone(&screen),
+                        Cancel::new(),
+                        Arc::new(Progress::new()),
+                    ))
+                    .expect("run");
+                let took = t0.elapsed();
+                assert_eq!(out.dialogues.len(), RUNS as usize * cases.len());
+                ratios.push(ideal / took.as_secs_f64());
+                total += took;
+            }
+            total
+        });
+    });
+    group.finish();
+    ratios.sort_by(f64::total_cmp);
+    if let Some(median) = ratios.get(ratios.len() / 2) {
+        eprintln!(
+            "cr batch: median {:.1} % of the ideal {ideal:.1} s over {} runs",
+            median * 100.0,
+            ratios.len()
+        );
+    }
+}
+
+criterion_group!(benches, bench, bench_driver, bench_batch);
 criterion_main!(benches);
