@@ -328,6 +328,7 @@ fn bench_batch(c: &mut Criterion) {
                     policy: CrPolicy::from(protocol.as_ref()),
                     who: Who::annotator("bench"),
                     settings: serde_json::Value::Null,
+                    classifier: None,
                 };
                 let t0 = Instant::now();
                 let out = rt

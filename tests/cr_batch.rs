@@ -95,6 +95,7 @@ fn spec(run_id: &str, runs: u32, resume: bool) -> CrRunSpec {
         policy: CrPolicy::from(bundled_protocol().unwrap()),
         who: Who::annotator("scripted"),
         settings: serde_json::json!({"pairing": "scripted"}),
+        classifier: None,
     }
 }
 

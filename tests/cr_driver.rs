@@ -146,9 +146,16 @@ async fn three_channels_loop_to_the_end_and_every_step_is_on_disk() {
         seen: Mutex::new(Vec::new()),
     };
     let client = Client::saying(&["My thesis was rejected again and I feel useless."]);
-    let end = run(&mut driver, &therapist, &client, &mut rec, OnSafety::Finish)
-        .await
-        .unwrap();
+    let end = run(
+        &mut driver,
+        &therapist,
+        &client,
+        None,
+        &mut rec,
+        OnSafety::Finish,
+    )
+    .await
+    .unwrap();
     assert_eq!(end.reason, FinishReason::Verdicts);
 
     let evs = events(&store, &rec);
@@ -280,9 +287,16 @@ async fn in_a_batch_a_safety_stop_ends_the_dialogue() {
         seen: Mutex::new(Vec::new()),
     };
     let client = Client::saying(&["我最近真的不想活了。"]);
-    let end = run(&mut driver, &therapist, &client, &mut rec, OnSafety::Finish)
-        .await
-        .unwrap();
+    let end = run(
+        &mut driver,
+        &therapist,
+        &client,
+        None,
+        &mut rec,
+        OnSafety::Finish,
+    )
+    .await
+    .unwrap();
     assert_eq!(end.reason, FinishReason::Safety);
     assert!(
         therapist.seen.lock().unwrap().is_empty(),
@@ -299,9 +313,16 @@ async fn in_a_batch_a_safety_stop_ends_the_dialogue() {
 async fn a_failing_agent_ends_the_dialogue_as_failed() {
     let (_tmp, store, mut rec, mut driver) = setup();
     let client = Client::saying(&["I keep fighting with my parents."]);
-    let end = run(&mut driver, &Failing, &client, &mut rec, OnSafety::Finish)
-        .await
-        .unwrap();
+    let end = run(
+        &mut driver,
+        &Failing,
+        &client,
+        None,
+        &mut rec,
+        OnSafety::Finish,
+    )
+    .await
+    .unwrap();
     assert_eq!(end.reason, FinishReason::Error);
     assert_eq!(end.detail.as_deref(), Some("HTTP 500 after 4 attempts"));
     let evs = events(&store, &rec);

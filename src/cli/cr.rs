@@ -91,6 +91,12 @@ pub struct CrRunArgs {
     /// The judge's API base [default: the therapist's]
     #[arg(long, value_name = "URL")]
     pub judge_endpoint: Option<String>,
+    /// A safety classifier model, asked about every turn the lexicon lets pass
+    #[arg(long, value_name = "NAME")]
+    pub safety_model: Option<String>,
+    /// The safety classifier's API base [default: the therapist's]
+    #[arg(long, value_name = "URL")]
+    pub safety_endpoint: Option<String>,
     /// The client opens with the case's situation as written (no call), not in its own words
     #[arg(long)]
     pub verbatim_opening: bool,
@@ -267,6 +273,18 @@ fn run_batch(globals: &Globals, args: &CrRunArgs) -> CmdResult {
         )?),
         None => None,
     };
+    let classifier = match &args.safety_model {
+        Some(model) => Some(crate::agent::llm::safety::Classifier::new(pool(
+            args,
+            args.safety_endpoint
+                .as_deref()
+                .unwrap_or(&args.therapist_endpoint),
+            model,
+            "--safety-endpoint",
+            concurrency,
+        )?)),
+        None => None,
+    };
     let kind = args.therapist;
     let opening = if args.verbatim_opening {
         Opening::Verbatim
@@ -323,6 +341,7 @@ fn run_batch(globals: &Globals, args: &CrRunArgs) -> CmdResult {
         "client_model": client_model,
         "client_endpoint": endpoint_host(&client_endpoint),
         "judge_model": args.judge_model,
+        "safety_model": args.safety_model,
         "protocol": protocol.id,
         "max_turns": policy.max_turns,
         "temperature": args.temperature,
@@ -343,6 +362,7 @@ fn run_batch(globals: &Globals, args: &CrRunArgs) -> CmdResult {
             params: serde_json::Map::new(),
         },
         settings,
+        classifier,
     };
     let store_dir = globals.store_dir();
     let store = Store::open(&store_dir).map_err(Failure::from)?;

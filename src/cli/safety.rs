@@ -37,6 +37,69 @@ pub struct ScreenArgs {
     /// The cr_protocol file whose lexicon screens [default: the bundled crdial.yaml]
     #[arg(long, value_name = "P")]
     pub protocol: Option<PathBuf>,
+    /// Also ask a classifier model (OpenAI-compatible API base) about every message the
+    /// lexicon lets pass [default: lexicon only]
+    #[arg(long, value_name = "URL", requires = "model")]
+    pub endpoint: Option<String>,
+    /// The classifier's model name
+    #[arg(long, value_name = "NAME", requires = "endpoint")]
+    pub model: Option<String>,
+    /// Environment variable holding the API key (unset: no key)
+    #[arg(long, value_name = "VAR", default_value = crate::agent::llm::DEFAULT_API_KEY_ENV)]
+    pub api_key_env: String,
+}
+
+/// A classifier model as a screen: each message is one call, made on a runtime of its own. A
+/// call that fails or a reply that cannot be read flags nothing and is counted.
+struct ClassifierScreen {
+    runtime: tokio::runtime::Runtime,
+    classifier: crate::agent::llm::safety::Classifier,
+    failed: std::cell::Cell<usize>,
+    last_error: std::cell::RefCell<Option<String>>,
+}
+
+impl Screen for ClassifierScreen {
+    fn screen(&self, message: &str) -> Verdict {
+        let c = self.runtime.block_on(self.classifier.classify(message));
+        if c.unreadable || c.error.is_some() {
+            self.failed.set(self.failed.get() + 1);
+            *self.last_error.borrow_mut() = c
+                .error
+                .clone()
+                .or_else(|| Some("a reply that could not be read".to_owned()));
+        }
+        if c.flagged {
+            Verdict::flag(
+                c.category.as_deref().unwrap_or("other"),
+                &c.matched().unwrap_or_default(),
+            )
+        } else {
+            Verdict::pass()
+        }
+    }
+}
+
+fn classifier(args: &ScreenArgs) -> Result<Option<ClassifierScreen>, Failure> {
+    let (Some(endpoint), Some(model)) = (&args.endpoint, &args.model) else {
+        return Ok(None);
+    };
+    let mut config = crate::agent::llm::LlmConfig::new(endpoint.clone(), model.clone());
+    config.api_key_env.clone_from(&args.api_key_env);
+    config.temperature = Some(0.0);
+    let client = crate::agent::llm::LlmClient::new(config)
+        .map_err(|e| Failure::Error(format!("--endpoint: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Error(format!("cannot start the async runtime: {e}")))?;
+    Ok(Some(ClassifierScreen {
+        runtime,
+        classifier: crate::agent::llm::safety::Classifier::new(crate::agent::llm::Pool::new(
+            client, 1,
+        )),
+        failed: std::cell::Cell::new(0),
+        last_error: std::cell::RefCell::new(None),
+    }))
 }
 
 /// One output line of `--json`.
@@ -54,9 +117,13 @@ pub fn run(_globals: &Globals, cmd: SafetyCommand) -> CmdResult {
         Some(p) => Screener::of(&load_protocol(p)?),
         None => Screener::of(bundled_protocol()?),
     };
-    // The screens consulted for each message, in order; the first that flags decides. An
-    // optional classifier (`--endpoint`, through `agent::llm`) joins the lexicon here.
-    let screens: [&dyn Screen; 1] = [&lexicon];
+    // The screens consulted for each message, in order; the first that flags decides: the
+    // lexicon, then the classifier when `--endpoint` gives one.
+    let model = classifier(&args)?;
+    let mut screens: Vec<&dyn Screen> = vec![&lexicon];
+    if let Some(m) = &model {
+        screens.push(m);
+    }
     let stats = match args.file.as_deref() {
         None => screen_lines(std::io::stdin().lock(), "<stdin>", &screens, args.json)?,
         Some(p) if p == Path::new("-") => {
@@ -69,6 +136,16 @@ pub fn run(_globals: &Globals, cmd: SafetyCommand) -> CmdResult {
             screen_lines(bytes.as_slice(), &shown, &screens, args.json)?
         }
     };
+    if let Some(m) = &model
+        && m.failed.get() > 0
+    {
+        errln!(
+            "socius: warning: the classifier gave no verdict on {} message(s) (last: {}); the \
+             lexicon's verdict stands for them",
+            m.failed.get(),
+            m.last_error.borrow().clone().unwrap_or_default()
+        );
+    }
     if !args.json {
         let (terms, exclusions) = lexicon.size();
         errln!(

@@ -10,6 +10,7 @@ use super::{
     Agent, Answer, ContextTurn, DriverError, Recorder, Reply, Request, SaidTurn, TurnCue,
     TurnRequest,
 };
+use crate::agent::llm::safety::{Classified, Classifier};
 use crate::engine::cr::{
     CrPolicy, Effect, Finished, Input, Override, PolicyError, SafetyTrigger, Speaker, State,
     TherapistTurn,
@@ -184,6 +185,12 @@ impl CrDriver {
         })
     }
 
+    /// Whether the lexicon flags `text`.
+    #[must_use]
+    pub fn lexicon_flags(&self, text: &str) -> bool {
+        self.screen.screen(text).flagged
+    }
+
     /// `speaker`'s reply to the request: screened, fed to the machine, recorded with its
     /// exchange. A failed reply ends the dialogue (`error`).
     ///
@@ -195,13 +202,29 @@ impl CrDriver {
         reply: Reply,
         recorder: &mut dyn Recorder,
     ) -> Result<Vec<Effect>, DriverError> {
+        self.answer_checked(speaker, reply, None, recorder)
+    }
+
+    /// As [`CrDriver::answer`], with a classifier's verdict on the turn's text (asked when the
+    /// lexicon let it pass): when it flags, the turn is a crisis turn as if the lexicon had
+    /// flagged it (`matched` is the classifier's label); its call is recorded before the turn.
+    ///
+    /// # Errors
+    /// As [`CrDriver::answer`].
+    pub fn answer_checked(
+        &mut self,
+        speaker: Speaker,
+        reply: Reply,
+        classified: Option<Classified>,
+        recorder: &mut dyn Recorder,
+    ) -> Result<Vec<Effect>, DriverError> {
         if self.asked() != Some(speaker) {
             return Err(DriverError::NoQuestion);
         }
         let Reply {
             answer,
             latency_ms,
-            exchange,
+            mut exchange,
         } = reply;
         let said = match answer {
             Answer::Said(s) => s,
@@ -229,7 +252,15 @@ impl CrDriver {
             unlabelled: said.labels.is_none(),
         };
         let SaidTurn { text, labels, .. } = said;
-        let verdict = self.screen.screen(&text);
+        let mut verdict = self.screen.screen(&text);
+        if let Some(c) = classified {
+            if !verdict.flagged && c.flagged {
+                verdict.flagged = true;
+                verdict.matched = c.matched();
+                verdict.category.clone_from(&c.category);
+            }
+            exchange.extend(c.exchange);
+        }
         let input = if verdict.flagged {
             Input::CrisisTurn {
                 text,
@@ -301,7 +332,8 @@ pub enum OnSafety {
     Finish,
 }
 
-/// Play a dialogue to its end with two agents.
+/// Play a dialogue to its end with two agents; with a `classifier`, every turn the lexicon lets
+/// pass is also put to it.
 ///
 /// # Errors
 /// The store could not write.
@@ -309,6 +341,7 @@ pub async fn run(
     driver: &mut CrDriver,
     therapist: &dyn Agent,
     client: &dyn Agent,
+    classifier: Option<&Classifier>,
     recorder: &mut (dyn Recorder + Send),
     on_safety: OnSafety,
 ) -> Result<Finished, DriverError> {
@@ -347,6 +380,12 @@ pub async fn run(
             Speaker::Client => client,
         };
         let reply = agent.respond(Request::Say(request)).await;
-        driver.answer(speaker, reply, recorder)?;
+        let classified = match (&reply.answer, classifier) {
+            (Answer::Said(said), Some(c)) if !driver.lexicon_flags(&said.text) => {
+                Some(c.classify(&said.text).await)
+            }
+            _ => None,
+        };
+        driver.answer_checked(speaker, reply, classified, recorder)?;
     }
 }

@@ -110,6 +110,8 @@ pub struct CrRunSpec {
     pub who: Who,
     /// Kept in every session's `meta.run` (pairing, models, endpoints' hosts, protocol).
     pub settings: Value,
+    /// A safety classifier asked about every turn the lexicon lets pass.
+    pub classifier: Option<crate::agent::llm::safety::Classifier>,
 }
 
 /// One dialogue as `--json` reports it.
@@ -293,6 +295,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
             &mut driver,
             pair.therapist.as_ref(),
             pair.client.as_ref(),
+            ctx.spec.classifier.as_ref(),
             &mut recorder,
             OnSafety::Finish,
         ) => Some(end),

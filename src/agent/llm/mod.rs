@@ -25,6 +25,7 @@ pub mod prompt;
 pub mod record;
 mod response;
 pub mod retry;
+pub mod safety;
 pub mod sse;
 /// The loopback test server: built for tests and benches only (the `testing` feature, which
 /// the crate's own dev-dependency on itself turns on), never into the release binary.
