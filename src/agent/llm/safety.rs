@@ -135,7 +135,7 @@ impl Classifier {
                 out.error = Some(super::record::scrub(
                     &e.error.to_string(),
                     client.endpoint(),
-                ))
+                ));
             }
         }
         let parsed = outcome.as_ref().ok().map(|_| {
