@@ -28,7 +28,9 @@ struct Ask {
     cue: TurnCue,
 }
 
-/// One CR dialogue.
+/// One CR dialogue. Cloning it is cheap enough for a screen to take a step on a copy and keep
+/// the copy only once the step's events are stored.
+#[derive(Clone)]
 pub struct CrDriver {
     machine: State,
     /// Every turn's text, by index.

@@ -14,6 +14,7 @@
 
 mod agent;
 pub mod cr;
+pub mod cr_replay;
 pub mod records;
 
 use std::sync::Arc;
