@@ -30,6 +30,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
         (Section::Home, ctx.s.section_home),
         (Section::Play, ctx.s.section_play),
         (Section::Runs, ctx.s.section_runs),
+        (Section::Cr, ctx.s.section_cr),
     ] {
         out.push(Line::from(Span::styled(title.to_owned(), t.heading)));
         let rows: Vec<_> = BINDINGS.iter().filter(|b| b.section == section).collect();
