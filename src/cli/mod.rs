@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod cr;
 pub mod eval;
 pub mod import;
 pub mod logging;
@@ -130,6 +131,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Play one world tree in the TUI (GAE, IAE or both)
     Play(play::PlayArgs),
+    /// A cognitive-restructuring dialogue in the TUI (you and/or models as therapist and client)
+    Cr(cr::CrArgs),
     /// Convert data from other tools into socius scripts
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -165,8 +168,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 7] = [
-    "check", "play", "import", "sessions", "eval", "prompts", "safety",
+const SUBCOMMANDS: [&str; 8] = [
+    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -203,6 +206,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Play(args)) => {
             play::play(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
         }
+        Some(Command::Cr(args)) => cr::run(&cli.globals.with(&args.store, Some(&args.ui), None), &args),
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => {
             sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)

@@ -282,9 +282,9 @@ fn driver_for(protocol: &CrProtocol) -> Result<CrDriver, PolicyError> {
     CrDriver::new(CrPolicy::from(protocol), screen)
 }
 
-fn rejected(effects: &[Effect]) -> Option<String> {
+fn rejected(effects: &[Effect]) -> Option<crate::engine::cr::Rejection> {
     effects.iter().find_map(|e| match e {
-        Effect::Rejected { why, .. } => Some(format!("{why:?}")),
+        Effect::Rejected { why, .. } => Some(*why),
         _ => None,
     })
 }
@@ -652,7 +652,8 @@ impl CrScreen {
         match done {
             Ok(effects) => match rejected(&effects) {
                 Some(why) => {
-                    let msg = format!("{} ({why})", self.lang.cr().refused);
+                    let why = crate::tui::i18n::refusal(self.lang, &why);
+                    let msg = format!("{}: {why}", self.lang.cr().refused);
                     self.status(msg, true);
                 }
                 None => {

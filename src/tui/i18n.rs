@@ -676,7 +676,14 @@ pub struct CrStrings {
     pub closed: &'static str,
     pub dropped: &'static str,
     pub surfaced: &'static str,
+    /// A surfaced distortion in the side panel.
+    pub surfaced_short: &'static str,
     pub not_opened: &'static str,
+    pub channel_opened: &'static str,
+    pub channel_closed: &'static str,
+    pub channel_dropped: &'static str,
+    /// The case card atop the chat (for a human client).
+    pub case: &'static str,
     pub withheld: &'static str,
     pub cut: &'static str,
     /// A safety stop in the chat: `{category}`.
@@ -759,9 +766,14 @@ pub static CR_EN: CrStrings = CrStrings {
     restructuring: "restructuring",
     closed: "closed",
     dropped: "dropped",
-    surfaced: "surfaced",
-    not_opened: "not opened (channel limit)",
-    withheld: "withheld from the model (safety)",
+    surfaced: "surfaced: a channel opens at the next core-belief pass",
+    surfaced_short: "surfaced",
+    not_opened: "not opened: the channel limit is reached",
+    channel_opened: "channel opened",
+    channel_closed: "channel closed",
+    channel_dropped: "channel dropped",
+    case: "Case",
+    withheld: "withheld from the model: safety stop",
     cut: "cut",
     safety_stop: "⚠ Safety stop ({category}): the staged flow is paused and the handoff shown.",
     resumed_line: "The clinician resumed the dialogue.",
@@ -840,9 +852,14 @@ pub static CR_ZH: CrStrings = CrStrings {
     restructuring: "重构中",
     closed: "已关闭",
     dropped: "已放弃",
-    surfaced: "已浮现",
-    not_opened: "未打开（通道已满）",
-    withheld: "已对模型隐去（安全）",
+    surfaced: "已浮现：下次剖析核心信念时打开通道",
+    surfaced_short: "已浮现",
+    not_opened: "未打开：通道数已达上限",
+    channel_opened: "通道已打开",
+    channel_closed: "通道已关闭",
+    channel_dropped: "通道已放弃",
+    case: "案例",
+    withheld: "已对模型隐去：安全暂停",
     cut: "已中断",
     safety_stop: "⚠ 安全暂停（{category}）：分阶段流程已暂停，并显示了求助信息。",
     resumed_line: "临床人员恢复了对话。",
@@ -882,6 +899,28 @@ pub static CR_ZH: CrStrings = CrStrings {
     saved: "已保存。",
     model_unavailable: "该对话有模型角色；请用 socius cr --resume ID 并提供模型参数继续。",
 };
+
+/// Why the stage machine refused a clinician's override, in words.
+#[must_use]
+pub const fn refusal(lang: Lang, why: &crate::engine::cr::Rejection) -> &'static str {
+    use crate::engine::cr::Rejection as R;
+    match (lang, why) {
+        (Lang::En, R::Paused) => "the dialogue is paused by a safety stop: resume or finish",
+        (Lang::En, R::NoOpenChannel) => "no channel is open to restructure",
+        (Lang::En, R::ChannelAlreadyOpen) => "that channel is open already",
+        (Lang::En, R::ChannelNotOpen) => "that channel is not open",
+        (Lang::En, R::UnknownChannel) => "there is no such channel",
+        (Lang::En, R::UnknownStage) => "the protocol has no such stage",
+        (Lang::En, _) => "it does not fit the dialogue now",
+        (Lang::Zh, R::Paused) => "对话因安全暂停而暂停：请恢复或结束",
+        (Lang::Zh, R::NoOpenChannel) => "没有可重构的打开通道",
+        (Lang::Zh, R::ChannelAlreadyOpen) => "该通道已经打开",
+        (Lang::Zh, R::ChannelNotOpen) => "该通道没有打开",
+        (Lang::Zh, R::UnknownChannel) => "没有这个通道",
+        (Lang::Zh, R::UnknownStage) => "协议中没有这个阶段",
+        (Lang::Zh, _) => "与当前对话不符",
+    }
+}
 
 impl Lang {
     /// The script language of the same name (to pick a protocol's text).

@@ -80,7 +80,7 @@ pub struct Binding {
 pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Help,
-        keys: "? F1",
+        keys: "?",
         section: Section::Global,
     },
     Binding {
@@ -201,6 +201,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Confirm,
         keys: "Enter",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::Help,
+        keys: "F1",
         section: Section::Cr,
     },
     Binding {

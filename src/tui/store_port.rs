@@ -38,6 +38,14 @@ impl StorePort {
             .map_err(|e| e.to_string())
     }
 
+    /// A session's header (`id` or a unique prefix of it).
+    ///
+    /// # Errors
+    /// No such session, or the store could not be read.
+    pub fn session(&self, id: &str) -> Result<crate::session::Session, PortError> {
+        Ok(self.store.resolve(id)?)
+    }
+
     /// The port on an already open store.
     #[must_use]
     pub const fn new(store: Store) -> Self {

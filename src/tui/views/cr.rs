@@ -235,7 +235,7 @@ fn push_turn(out: &mut Vec<Line<'static>>, ctx: &Ctx<'_>, cr: &CrScreen, t: &Cha
     );
     let mut notes = Vec::new();
     if t.withheld {
-        notes.push(c.withheld.to_owned());
+        notes.push(format!("⚠ {}", c.withheld));
     }
     if t.goal_met == Some(true) {
         notes.push(format!("{} ✓", c.goal_met));
@@ -256,7 +256,7 @@ fn push_turn(out: &mut Vec<Line<'static>>, ctx: &Ctx<'_>, cr: &CrScreen, t: &Cha
     if !notes.is_empty() {
         let style = if t.withheld { t_.warning } else { t_.muted };
         for l in wrap(
-            &format!("({})", notes.join(" · ")),
+            &notes.join(" · "),
             w.saturating_sub(2).max(4),
         ) {
             out.push(Line::from(Span::styled(format!("  {l}"), style)));
@@ -287,6 +287,17 @@ pub fn chat_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> 
             out.push(Line::from(Span::styled(l, style)));
         }
     };
+    if cr.roles.client.is_human() {
+        // The person playing the client reads the case they play.
+        let case = &cr.case;
+        muted(
+            &mut out,
+            &format!("{}{}{}", c.case, ctx.s.colon, clean(&case.title)),
+            t.heading,
+        );
+        muted(&mut out, &clean(&case.situation), t.muted);
+        out.push(Line::default());
+    }
     for e in &cr.chat {
         match e {
             ChatEntry::Stage {
@@ -319,19 +330,15 @@ pub fn chat_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> 
             ChatEntry::Turn(turn) => push_turn(&mut out, ctx, cr, turn, w),
             ChatEntry::Channel { distortion, action } => {
                 let word = match action.as_str() {
-                    "opened" => c.open,
-                    "closed" => c.closed,
-                    "dropped" => c.dropped,
+                    "opened" => c.channel_opened,
+                    "closed" => c.channel_closed,
+                    "dropped" => c.channel_dropped,
                     "surfaced" => c.surfaced,
                     "not_opened" => c.not_opened,
                     other => other,
                 };
                 let name = clean(&distortion_name(ctx, p, distortion)).into_owned();
-                muted(
-                    &mut out,
-                    &format!("  ◆ {}{}{name}: {word}", c.channels, ctx.s.colon),
-                    t.muted,
-                );
+                muted(&mut out, &format!("  ◆ {name}{}{word}", ctx.s.colon), t.muted);
             }
             ChatEntry::Escalation { category } => {
                 let name = p
@@ -441,11 +448,17 @@ fn side_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> {
     }
     out.push(Line::default());
     out.push(Line::from(Span::styled(c.channels.to_owned(), t.heading)));
-    if m.channels().is_empty() {
-        out.push(Line::from(Span::styled(
-            format!("  {}", c.no_channels),
-            t.muted,
-        )));
+    if m.channels().is_empty() && m.surfaced().is_empty() {
+        out.push(Line::from(Span::styled(format!("  {}", c.no_channels), t.muted)));
+    }
+    for r in m.surfaced() {
+        let name = clean(&distortion_name(ctx, p, &r.distortion)).into_owned();
+        for l in wrap(
+            &format!("{name} — {}", c.surfaced_short),
+            w.saturating_sub(2).max(4),
+        ) {
+            out.push(Line::from(Span::styled(format!("  {l}"), t.muted)));
+        }
     }
     for ch in m.channels() {
         let name = clean(&distortion_name(ctx, p, &ch.distortion)).into_owned();
@@ -504,11 +517,12 @@ fn status_line(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Line<'static> {
         .map(|(_, ch)| format!(" ({})", distortion_name(ctx, p, &ch.distortion)))
         .unwrap_or_default();
     let text = format!(
-        "{}{}{stage}{channel} · {} {live}/{} · {} {} · {} {}/{}",
+        "{}{}{stage}{channel} · {} {} ({live} {}) · {} {} · {} {}/{}",
         c.stage,
         ctx.s.colon,
         c.channels,
         m.channels().len(),
+        c.open,
         c.loops,
         m.loops(),
         c.turns,
