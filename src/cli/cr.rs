@@ -197,7 +197,9 @@ fn load_case(path: &Path) -> Result<(CrCase, String), Failure> {
 }
 
 /// The protocol (a file, or the bundled one), with its content hash and recorded path.
-fn load_protocol_arg(path: Option<&Path>) -> Result<(CrProtocol, String, Option<PathBuf>), Failure> {
+fn load_protocol_arg(
+    path: Option<&Path>,
+) -> Result<(CrProtocol, String, Option<PathBuf>), Failure> {
     match path {
         Some(p) => {
             let protocol = load_protocol(p)?;
@@ -232,6 +234,67 @@ fn model_meta(role: &Role) -> serde_json::Value {
     }
 }
 
+/// A case as a session records it.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseFile<'a> {
+    pub case: &'a CrCase,
+    /// The content hash of its file.
+    pub hash: &'a str,
+    pub path: &'a Path,
+}
+
+/// A protocol as a session records it (`path`: `None` for the bundled one).
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolFile<'a> {
+    pub protocol: &'a CrProtocol,
+    pub hash: &'a str,
+    pub path: Option<&'a Path>,
+}
+
+/// A new CR dialogue's session: kind `cr_dialogue`, the case's id and hash as its script,
+/// `who` (the person at the keyboard, or the model), and in `meta` the case, the protocol (id,
+/// hash, file), the pairing (`therapist`: human / llm-staged / llm-free, `client`: human / llm)
+/// and the models.
+#[must_use]
+pub fn new_session(
+    case: &CaseFile<'_>,
+    protocol: &ProtocolFile<'_>,
+    (therapist, client): (&str, &str),
+    agents: &CrAgents,
+    who: Who,
+) -> NewSession {
+    let mut session = NewSession::new(
+        SessionKind::CrDialogue,
+        ScriptRef {
+            id: case.case.id.clone(),
+            hash: case.hash.to_owned(),
+        },
+        who,
+        0,
+    );
+    session.meta = serde_json::json!({
+        "title": case.case.title,
+        "case": {
+            "id": case.case.id,
+            "hash": case.hash,
+            "path": case.path,
+            "language": case.case.language.code(),
+        },
+        "protocol": {
+            "id": protocol.protocol.id,
+            "hash": protocol.hash,
+            "path": protocol.path,
+        },
+        "pairing": {"therapist": therapist, "client": client},
+        "models": {
+            "therapist": model_meta(&agents.therapist),
+            "client": model_meta(&agents.client),
+        },
+        "socius_version": env!("CARGO_PKG_VERSION"),
+    });
+    session
+}
+
 /// `socius cr`.
 pub fn run(globals: &Globals, args: &CrArgs) -> CmdResult {
     if let Some(id) = &args.resume {
@@ -257,10 +320,9 @@ pub fn run(globals: &Globals, args: &CrArgs) -> CmdResult {
         )));
     }
     if client == "human" {
-        let resources = protocol
-            .safety
-            .handoff(case.language)
-            .map_or(0, |h| h.resources.iter().filter(|r| !r.trim().is_empty()).count());
+        let resources = protocol.safety.handoff(case.language).map_or(0, |h| {
+            h.resources.iter().filter(|r| !r.trim().is_empty()).count()
+        });
         if resources == 0 {
             return Err(Failure::Error(format!(
                 "protocol `{}` lists no safety resources for {} (safety.handoff.{}.resources): \
@@ -298,36 +360,28 @@ pub fn run(globals: &Globals, args: &CrArgs) -> CmdResult {
         },
         (false, _, _, _) => Who::annotator("unknown"),
     };
-    let mut session = NewSession::new(
-        SessionKind::CrDialogue,
-        ScriptRef {
-            id: case.id.clone(),
-            hash: case_hash.clone(),
+    let session = new_session(
+        &CaseFile {
+            case: &case,
+            hash: &case_hash,
+            path: &absolute(case_path),
         },
+        &ProtocolFile {
+            protocol: &protocol,
+            hash: &protocol_hash,
+            path: protocol_path.as_deref(),
+        },
+        (therapist, client),
+        &agents,
         who,
-        0,
     );
-    session.meta = serde_json::json!({
-        "title": case.title,
-        "case": {
-            "id": case.id,
-            "hash": case_hash,
-            "path": absolute(case_path),
-            "language": case.language.code(),
-        },
-        "protocol": {
-            "id": protocol.id,
-            "hash": protocol_hash,
-            "path": protocol_path,
-        },
-        "pairing": {"therapist": therapist, "client": client},
-        "models": {
-            "therapist": model_meta(&agents.therapist),
-            "client": model_meta(&agents.client),
-        },
-        "socius_version": env!("CARGO_PKG_VERSION"),
-    });
-    let opts = options(globals, false, library_paths(&[]), args.annotator.clone(), 0)?;
+    let opts = options(
+        globals,
+        false,
+        library_paths(&[]),
+        args.annotator.clone(),
+        0,
+    )?;
     let setup = CrSetup {
         protocol: Arc::new(protocol),
         case: Arc::new(case),
@@ -359,7 +413,15 @@ fn resume(globals: &Globals, args: &CrArgs, id: &str) -> CmdResult {
         case: args.case.clone(),
         protocol: args.protocol.clone(),
     };
-    let opts = options(globals, false, library_paths(&[]), args.annotator.clone(), 0)?;
+    let opts = options(
+        globals,
+        false,
+        library_paths(&[]),
+        args.annotator.clone(),
+        0,
+    )?;
     let id = session.id.to_string();
-    run_app_on(port, opts, |app| Ok(app.resume_cr(&id, Some(agents), files)?))
+    run_app_on(port, opts, |app| {
+        Ok(app.resume_cr(&id, Some(agents), files)?)
+    })
 }

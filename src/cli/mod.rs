@@ -206,7 +206,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Play(args)) => {
             play::play(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
         }
-        Some(Command::Cr(args)) => cr::run(&cli.globals.with(&args.store, Some(&args.ui), None), &args),
+        Some(Command::Cr(args)) => {
+            cr::run(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
+        }
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => {
             sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)

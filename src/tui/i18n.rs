@@ -820,7 +820,7 @@ pub static CR_ZH: CrStrings = CrStrings {
     therapist: "咨询师",
     client: "来访者",
     you: "（你）",
-    your_turn: "轮到你了（{role}）",
+    your_turn: "轮到你了：{role}",
     input_keys: "Enter 发送 · Alt-Enter 或 Ctrl-J 换行",
     model_writing: "{role}（{model}）正在输入……",
     model_cancel: "Ctrl-X 取消：已收到的内容会保存为中断的一轮。",

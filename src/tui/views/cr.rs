@@ -192,13 +192,21 @@ fn with_tags(ctx: &Ctx<'_>, p: &CrProtocol, t: &ChatTurn) -> String {
     }
     let tag = |id: &str| format!("‹{}›", strategy_name(ctx, p, id));
     let parts = sentences(&text);
+    // Chinese sentences run on without spaces; English ones are spaced.
+    let wide = |s: &str| s.chars().last().is_some_and(|c| width(&c.to_string()) > 1);
     if parts.len() == t.strategies.len() {
-        parts
-            .iter()
-            .zip(&t.strategies)
-            .map(|(s, id)| format!("{s} {}", tag(id)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut out = String::new();
+        let mut prev_wide = true;
+        for (s, id) in parts.iter().zip(&t.strategies) {
+            let w = wide(s);
+            if !out.is_empty() && !(prev_wide && w) {
+                out.push(' ');
+            }
+            let gap = if w { "" } else { " " };
+            out.push_str(&format!("{s}{gap}{}", tag(id)));
+            prev_wide = w;
+        }
+        out
     } else {
         let tags: Vec<String> = t.strategies.iter().map(|id| tag(id)).collect();
         format!("{text} {}", tags.join(" "))
@@ -255,10 +263,7 @@ fn push_turn(out: &mut Vec<Line<'static>>, ctx: &Ctx<'_>, cr: &CrScreen, t: &Cha
     }
     if !notes.is_empty() {
         let style = if t.withheld { t_.warning } else { t_.muted };
-        for l in wrap(
-            &notes.join(" · "),
-            w.saturating_sub(2).max(4),
-        ) {
+        for l in wrap(&notes.join(" · "), w.saturating_sub(2).max(4)) {
             out.push(Line::from(Span::styled(format!("  {l}"), style)));
         }
     }
@@ -296,7 +301,6 @@ pub fn chat_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> 
             t.heading,
         );
         muted(&mut out, &clean(&case.situation), t.muted);
-        out.push(Line::default());
     }
     for e in &cr.chat {
         match e {
@@ -338,7 +342,11 @@ pub fn chat_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> 
                     other => other,
                 };
                 let name = clean(&distortion_name(ctx, p, distortion)).into_owned();
-                muted(&mut out, &format!("  ◆ {name}{}{word}", ctx.s.colon), t.muted);
+                muted(
+                    &mut out,
+                    &format!("  ◆ {name}{}{word}", ctx.s.colon),
+                    t.muted,
+                );
             }
             ChatEntry::Escalation { category } => {
                 let name = p
@@ -449,7 +457,10 @@ fn side_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> {
     out.push(Line::default());
     out.push(Line::from(Span::styled(c.channels.to_owned(), t.heading)));
     if m.channels().is_empty() && m.surfaced().is_empty() {
-        out.push(Line::from(Span::styled(format!("  {}", c.no_channels), t.muted)));
+        out.push(Line::from(Span::styled(
+            format!("  {}", c.no_channels),
+            t.muted,
+        )));
     }
     for r in m.surfaced() {
         let name = clean(&distortion_name(ctx, p, &r.distortion)).into_owned();
@@ -516,13 +527,16 @@ fn status_line(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Line<'static> {
         .channel()
         .map(|(_, ch)| format!(" ({})", distortion_name(ctx, p, &ch.distortion)))
         .unwrap_or_default();
+    let channels = if m.channels().is_empty() {
+        "0".to_owned()
+    } else {
+        format!("{} ({live} {})", m.channels().len(), c.open)
+    };
     let text = format!(
-        "{}{}{stage}{channel} · {} {} ({live} {}) · {} {} · {} {}/{}",
+        "{}{}{stage}{channel} · {} {channels} · {} {} · {} {}/{}",
         c.stage,
         ctx.s.colon,
         c.channels,
-        m.channels().len(),
-        c.open,
         c.loops,
         m.loops(),
         c.turns,

@@ -18,6 +18,14 @@ use crate::tui::views::{Ctx, centered, clear_for_popup};
 use crate::tui::wrap::wrap;
 use crate::vocab::CrStage;
 
+/// A role's plain name.
+fn role_word(ctx: &Ctx<'_>, s: crate::engine::cr::Speaker) -> &'static str {
+    match s {
+        crate::engine::cr::Speaker::Therapist => ctx.lang.cr().therapist,
+        crate::engine::cr::Speaker::Client => ctx.lang.cr().client,
+    }
+}
+
 /// `text` wrapped to `w`, each line styled alike.
 fn para(out: &mut Vec<Line<'static>>, text: &str, w: usize, style: Style) {
     for l in wrap(&clean(text), w.max(4)) {
@@ -153,7 +161,10 @@ pub fn measure(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, cr: &CrScreen, 
 fn legend(ctx: &Ctx<'_>, cr: &CrScreen) -> String {
     cr.protocol
         .all_strategies()
-        .map(|(_, s)| format!("{} {}", s.key, s.name.get(ctx.lang.language())))
+        .map(|(_, s)| {
+            // Kept together on a line (a no-break space).
+            format!("{}\u{a0}{}", s.key, s.name.get(ctx.lang.language()))
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -332,10 +343,7 @@ pub fn bottom(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, cr: &CrScreen) {
                 .borders(Borders::ALL)
                 .border_style(t.border_focus)
                 .title(Span::styled(
-                    format!(
-                        " {} ",
-                        c.your_turn.replace("{role}", &role_name(ctx, cr, s))
-                    ),
+                    format!(" {} ", c.your_turn.replace("{role}", role_word(ctx, s))),
                     t.heading,
                 ))
                 .title_bottom(Span::styled(format!(" {} ", c.input_keys), t.muted)),
