@@ -505,12 +505,10 @@ fn a_model_therapist_streams_its_turn_and_a_cancelled_one_is_kept_cut() {
     keys.push(enter());
     drive(&mut a, &mut term, keys);
     // The model's reply comes back through the app's channel.
-    assert!(
-        a.pump(Duration::from_secs(10), |s| {
-            s.cr()
-                .is_some_and(|c| c.waiting() == Waiting::Human(Speaker::Client))
-        })
-    );
+    assert!(a.pump(Duration::from_secs(10), |s| {
+        s.cr()
+            .is_some_and(|c| c.waiting() == Waiting::Human(Speaker::Client))
+    }));
     let screen = drive(&mut a, &mut term, vec![]);
     assert!(
         screen.contains("Therapist: I hear you. ‹Restating›"),

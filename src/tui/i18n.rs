@@ -455,7 +455,7 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::En, Action::Runs) => "model runs: progress, results, episodes",
         (Lang::En, Action::StopRun) => "stop the running model run",
         (Lang::En, Action::Abandon) => "abandon the selected session (kept, never scored)",
-        (Lang::En, Action::NewLine) => "a new line in the turn (Enter sends it)",
+        (Lang::En, Action::NewLine) => "new line in the turn (Enter sends)",
         (Lang::En, Action::Override) => {
             "clinician: set the stage, open / close / drop a channel, finish"
         }
@@ -489,7 +489,7 @@ pub const fn describe(lang: Lang, action: Action) -> &'static str {
         (Lang::Zh, Action::NewLine) => "在本轮中换行（Enter 发送）",
         (Lang::Zh, Action::Override) => "临床干预：设定阶段、打开/关闭/放弃通道、结束",
         (Lang::Zh, Action::RateTurn) => "按评分量表给咨询师的一轮打分",
-        (Lang::Zh, Action::CancelTurn) => "取消模型正在生成的一轮（已收到的内容保留并标记为中断）",
+        (Lang::Zh, Action::CancelTurn) => "取消模型正在生成的一轮（保留并标记中断）",
         (Lang::Zh, Action::GoalMet) => "标注：本阶段目标已达成（切换）",
         (Lang::Zh, Action::Distortions) => "标注：选择发现的认知歪曲",
     }

@@ -52,7 +52,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
                 }
                 None => (b.keys.to_owned(), describe(ctx.lang, b.action).to_owned()),
             };
-            let pad = KEYS_COLUMN.saturating_sub(width(&keys));
+            let pad = KEYS_COLUMN.saturating_sub(width(&keys)).max(1);
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys}{}", " ".repeat(pad)), t.accent),
                 Span::styled(text, t.text),
