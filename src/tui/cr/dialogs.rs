@@ -228,7 +228,7 @@ impl RateDialog {
         match key.code {
             KeyCode::Up => self.item = self.item.saturating_sub(1),
             KeyCode::Down | KeyCode::Tab => {
-                self.item = (self.item + 1).min(items.saturating_sub(1))
+                self.item = (self.item + 1).min(items.saturating_sub(1));
             }
             KeyCode::PageUp => self.turn = self.turn.saturating_sub(1),
             KeyCode::PageDown => {

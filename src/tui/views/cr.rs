@@ -199,7 +199,7 @@ fn with_tags(ctx: &Ctx<'_>, p: &CrProtocol, t: &ChatTurn) -> String {
         let mut prev_wide = true;
         for (s, id) in parts.iter().zip(&t.strategies) {
             let w = wide(s);
-            if !out.is_empty() && !(prev_wide && w) {
+            if !(out.is_empty() || prev_wide && w) {
                 out.push(' ');
             }
             let gap = if w { "" } else { " " };
