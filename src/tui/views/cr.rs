@@ -315,7 +315,10 @@ pub fn chat_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> 
                     title.push_str(&format!(" · {}", distortion_name(ctx, p, d)));
                 }
                 if let Some(why) = cause_word(ctx, cause, *loops) {
-                    title.push_str(&format!(" ({why})"));
+                    title.push_str(&match ctx.lang {
+                        crate::tui::i18n::Lang::En => format!(" ({why})"),
+                        crate::tui::i18n::Lang::Zh => format!("（{why}）"),
+                    });
                 }
                 if !out.is_empty() {
                     out.push(Line::default());
@@ -439,10 +442,13 @@ fn side_lines(ctx: &Ctx<'_>, cr: &CrScreen, w: usize) -> Vec<Line<'static>> {
     let current = m.stage();
     let mut out = vec![Line::from(Span::styled(c.stage.to_owned(), t.heading))];
     for s in p.stages() {
-        let here = current == Some(&CrStage::from(s.id));
+        let stage = CrStage::from(s.id);
+        let here = current == Some(&stage);
         let title = clean(s.title.get(ctx.lang.language())).into_owned();
         let (mark, style) = if here {
             ("▶ ", t.selection)
+        } else if m.stages().any(|v| *v == stage) {
+            ("✓ ", t.muted)
         } else {
             ("  ", t.text)
         };
