@@ -533,3 +533,95 @@ fn two_annotators_an_eval_run_a_reader_and_kill_9_of_the_owner_on_one_store() {
         "{episodes:?}"
     );
 }
+
+fn cr_turns(record: &serde_json::Value) -> Vec<serde_json::Value> {
+    record["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["body"]["type"] == "cr_turn")
+        .map(|e| e["body"].clone())
+        .collect()
+}
+
+#[test]
+fn a_cr_dialogue_typed_in_tmux_survives_kill_9_and_resumes() {
+    let Some((tmux, dir)) = setup("cr") else {
+        return;
+    };
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases/en-exam-retake.yaml");
+    let args = format!(
+        "cr --case {} --therapist human --client human --as cr-e2e",
+        case.display()
+    );
+    tmux.open(dir.path(), &args, true);
+    tmux.wait_for("research and training tool");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Belief in the thought");
+    tmux.keys(&["7", "0", "Enter"]);
+    tmux.wait_for("Emotion intensity");
+    tmux.keys(&["5", "0", "Enter"]);
+    tmux.wait_for("Your turn as the Client");
+    tmux.keys(&["-l", "I failed the exam again."]);
+    tmux.wait_for("I failed the exam again.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Your turn as the Therapist");
+    tmux.keys(&["-l", "That sounds hard. What went through your mind?"]);
+    tmux.wait_for("your mind?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Tag each sentence");
+    tmux.keys(&["e", "q", "Enter"]);
+    // The turn shows once it is stored; then the process dies without a word.
+    tmux.wait_for("‹Questioning›");
+    let pid = pane_pid(&tmux);
+    let killed = Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_gone(&pid);
+    drop(tmux);
+    let out = Command::new(binary())
+        .args(["--store", dir.path().join("store").to_str().expect("utf-8")])
+        .args(["sessions", "list", "--json"])
+        .output()
+        .expect("sessions list");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let id = v["sessions"][0]["id"].as_str().expect("an id").to_owned();
+    assert_eq!(v["sessions"][0]["status"], "in_progress", "{v}");
+    // Restarted with --resume: the dialogue is back, the client's turn next.
+    let tmux = Tmux::new("cr-resume");
+    tmux.open(dir.path(), &format!("cr --resume {id}"), false);
+    let screen = tmux.wait_for("Resumed where you left off");
+    assert!(
+        screen.contains("Client: I failed the exam again."),
+        "{screen}"
+    );
+    assert!(screen.contains("‹Empathizing›"), "{screen}");
+    assert!(screen.contains("Your turn as the Client"), "{screen}");
+    tmux.keys(&["-l", "That I will never pass."]);
+    tmux.wait_for("That I will never pass.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Client: That I will never pass.");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("Quit socius");
+    tmux.keys(&["y"]);
+    tmux.wait_for("EXITED:0");
+    let records = exported(dir.path());
+    assert_eq!(records.len(), 1, "one session, not two");
+    let turns = cr_turns(&records[0]);
+    let texts: Vec<&str> = turns.iter().filter_map(|t| t["text"].as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "I failed the exam again.",
+            "That sounds hard. What went through your mind?",
+            "That I will never pass."
+        ]
+    );
+    assert_eq!(
+        turns[1]["strategies"],
+        serde_json::json!(["empathize", "question"])
+    );
+    assert_eq!(records[0]["session"]["status"], "in_progress");
+}

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod cr;
+pub mod cr_run;
 pub mod eval;
 pub mod import;
 pub mod logging;
@@ -131,6 +132,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Play one world tree in the TUI (GAE, IAE or both)
     Play(play::PlayArgs),
+    /// A cognitive-restructuring dialogue in the TUI (you and/or models as therapist and
+    /// client); `cr run`: dialogues between models in batch
+    Cr(cr::CrArgs),
     /// Convert data from other tools into socius scripts
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -146,9 +150,6 @@ pub enum Command {
     /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
-    /// Cognitive-restructuring (CRDial) dialogues: batch runs between models
-    #[command(subcommand)]
-    Cr(cr::CrCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -170,7 +171,7 @@ pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
 const SUBCOMMANDS: [&str; 8] = [
-    "check", "play", "import", "sessions", "eval", "prompts", "safety", "cr",
+    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -207,13 +208,18 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Play(args)) => {
             play::play(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
         }
+        Some(Command::Cr(args)) => match &args.command {
+            Some(cr::CrSubcommand::Run(run)) => {
+                cr_run::run(&cli.globals.with(&run.store, None, None), run)
+            }
+            None => cr::run(&cli.globals.with(&args.store, Some(&args.ui), None), &args),
+        },
         Some(Command::Import(cmd)) => import::run(&cli.globals, cmd),
         Some(Command::Sessions(cmd)) => {
             sessions::run(&cli.globals.with(cmd.store(), None, None), cmd)
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
-        Some(Command::Cr(cmd)) => cr::run(&cli.globals.with(cmd.store(), None, None), cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

@@ -34,7 +34,7 @@ pub struct PlayArgs {
 }
 
 /// Library folders: the bundled `scripts/` (when run from the project) plus what was given.
-fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
+pub(super) fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     let here = Path::new("scripts");
     if here.is_dir() {
@@ -58,7 +58,7 @@ fn library_paths(extra: &[PathBuf]) -> Vec<PathBuf> {
     paths
 }
 
-fn options(
+pub(super) fn options(
     globals: &Globals,
     training: bool,
     scripts: Vec<PathBuf>,
@@ -114,15 +114,27 @@ fn options(
     })
 }
 
-fn run_app(globals: &Globals, opts: Options, play: Option<(&Path, Mode)>) -> CmdResult {
+/// Open the store and run the TUI; `prepare` opens a screen first (`play`, `cr`).
+fn run_app(
+    globals: &Globals,
+    opts: Options,
+    prepare: impl FnOnce(&mut App) -> Result<(), Failure>,
+) -> CmdResult {
     let store_dir = globals.store_dir();
     let port = crate::tui::store_port::StorePort::open(&store_dir).map_err(Failure::Error)?;
+    run_app_on(port, opts, prepare)
+}
+
+/// Run the TUI on an open store; `prepare` opens a screen first.
+pub(super) fn run_app_on(
+    port: crate::tui::store_port::StorePort,
+    opts: Options,
+    prepare: impl FnOnce(&mut App) -> Result<(), Failure>,
+) -> CmdResult {
     // The real size from the start: a session opened before the first frame records it.
     let size = crate::tui::run::terminal_size();
     let mut app = App::new(opts, Box::new(port), size);
-    if let Some((path, mode)) = play {
-        app.open_play(path, mode)?;
-    }
+    prepare(&mut app)?;
     let result = crate::tui::run::run_terminal(&mut app);
     // A model run still going is stopped here, its running episodes closed before exit.
     if let Some(id) = app.stop_run() {
@@ -161,7 +173,7 @@ pub fn home(globals: &Globals, scripts: &[PathBuf]) -> CmdResult {
         }
     }
     let opts = options(globals, false, library_paths(scripts), None, 0)?;
-    run_app(globals, opts, None)
+    run_app(globals, opts, |_| Ok(()))
 }
 
 /// `socius play SCRIPT`.
@@ -192,5 +204,5 @@ pub fn play(globals: &Globals, args: &PlayArgs) -> CmdResult {
         args.annotator.clone(),
         args.seed,
     )?;
-    run_app(globals, opts, Some((&args.script, mode)))
+    run_app(globals, opts, |app| Ok(app.open_play(&args.script, mode)?))
 }

@@ -29,13 +29,18 @@ struct Ask {
     cue: TurnCue,
 }
 
-/// One CR dialogue.
+/// One CR dialogue. Cloning it is cheap enough for a screen to take a step on a copy and keep
+/// the copy only once the step's events are stored.
+#[derive(Clone)]
 pub struct CrDriver {
     machine: State,
     /// Every turn's text, by index.
     transcript: Vec<(Speaker, String)>,
     ask: Option<Ask>,
     screen: SharedScreen,
+    /// A speaker whose turns are not screened: a human therapist (a clinician asking the
+    /// standard risk questions is no crisis). Clients, and model therapists, always are.
+    unscreened: Option<Speaker>,
 }
 
 impl std::fmt::Debug for CrDriver {
@@ -68,7 +73,17 @@ impl CrDriver {
             transcript: Vec::new(),
             ask: None,
             screen,
+            unscreened: None,
         })
+    }
+
+    /// Leave `speaker`'s turns unscreened (a human therapist). A client is always screened.
+    #[must_use]
+    pub fn without_screening(mut self, speaker: Speaker) -> Self {
+        if speaker == Speaker::Therapist {
+            self.unscreened = Some(speaker);
+        }
+        self
     }
 
     /// The stage machine, to read.
@@ -252,7 +267,11 @@ impl CrDriver {
             unlabelled: said.labels.is_none(),
         };
         let SaidTurn { text, labels, .. } = said;
-        let mut verdict = self.screen.screen(&text);
+        let mut verdict = if self.unscreened == Some(speaker) {
+            crate::script::cr::safety::Verdict::pass()
+        } else {
+            self.screen.screen(&text)
+        };
         if let Some(c) = classified {
             if !verdict.flagged && c.flagged {
                 verdict.flagged = true;
@@ -289,6 +308,12 @@ impl CrDriver {
         o: Override,
         recorder: &mut dyn Recorder,
     ) -> Result<Vec<Effect>, DriverError> {
+        // An override the machine refuses changes nothing and is not recorded.
+        let mut probe = self.machine.clone();
+        let effects = probe.handle(Input::Clinician(o.clone()));
+        if effects.iter().all(|e| matches!(e, Effect::Rejected { .. })) {
+            return Ok(effects);
+        }
         let event = rec::clinician(Some(&o));
         self.feed(
             Input::Clinician(o),

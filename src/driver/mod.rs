@@ -13,6 +13,7 @@
 //! Layering: above `engine`, `session` and `store`; below `eval` and `tui`.
 
 pub mod cr;
+pub mod cr_replay;
 pub mod records;
 
 use std::sync::Arc;

@@ -16,12 +16,13 @@ use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 
 use super::config::{Config, ConfigError};
+use super::cr::{CrAgents, CrScreen};
 use super::i18n::Lang;
 use super::keymap::Action;
 use super::library::{Library, OpenError, ScriptEntry};
@@ -29,11 +30,12 @@ use super::play::{Mode, Play, ResumeError, Step};
 use super::runs::{FormValues, LaunchRequest, RunData, RunForm};
 use super::theme::Theme;
 use super::views::home::SessionRow;
-use crate::driver::Recorder;
+use crate::driver::{Recorder, Reply, TurnRequest};
+use crate::engine::cr::Speaker;
 use crate::eval::background::{BackgroundRun, RunState};
 use crate::eval::runs::RunInfo;
 use crate::script::model::WorldTree;
-use crate::session::EventBody;
+use crate::session::{Event, EventBody, NewSession, Session};
 use crate::store::StoreError;
 
 mod effects;
@@ -61,6 +63,18 @@ pub enum Msg {
     End(u64),
     /// What a command did.
     Done(Box<Done>),
+    /// A model writing a CR turn: a piece of its text, or its reply (by the request's ticket).
+    Agent {
+        ticket: u64,
+        event: AgentEvent,
+    },
+}
+
+/// What a model asked for a CR turn sends back.
+#[derive(Debug)]
+pub enum AgentEvent {
+    Chunk(String),
+    Reply(Box<Reply>),
 }
 
 /// The answer to a [`Cmd`].
@@ -97,6 +111,10 @@ pub enum Done {
         form: Box<RunForm>,
         run: Result<BackgroundRun, LaunchError>,
     },
+    /// A CR dialogue opened for resuming (or why not).
+    CrOpened(Result<Box<CrScreen>, OpenFailure>),
+    /// Ratings of a CR turn were stored (or not).
+    Rated(Result<(), PortError>),
 }
 
 /// What `update` asks the loop to do.
@@ -148,6 +166,27 @@ pub enum Cmd {
     },
     /// Let go of an ended model run (its thread is joined off the UI thread).
     Dispose(BackgroundRun),
+    /// Continue a stored CR dialogue (its texts in `lang`).
+    ResumeCr {
+        id: String,
+        lang: Lang,
+    },
+    /// Ask the model playing `speaker` for a CR turn; it answers with [`Msg::Agent`]s.
+    AskModel {
+        ticket: u64,
+        speaker: Speaker,
+        request: TurnRequest,
+    },
+    /// Stop the model writing the turn of `ticket`.
+    CancelModel {
+        ticket: u64,
+    },
+    /// Store rubric ratings about CR turn `index` (`None`: the dialogue), each with the turn's
+    /// stored `seq`.
+    Rate {
+        index: Option<u32>,
+        ratings: Vec<(String, f64)>,
+    },
 }
 
 /// A session ready for the play screen.
@@ -172,6 +211,9 @@ pub enum OpenFailure {
     NotInLibrary(String),
     #[error(transparent)]
     Resume(#[from] ResumeError),
+    /// A CR dialogue could not be opened (its files, its roles, a log that does not replay).
+    #[error("{0}")]
+    Cr(String),
 }
 
 /// Why a model run did not start.
@@ -323,6 +365,48 @@ pub trait SessionPort {
     fn run_data(&self, run_id: &str) -> Result<RunData, PortError> {
         Err(PortError::Run(format!("no run {run_id}")))
     }
+
+    /// Create a CR dialogue session; its recorder and id.
+    ///
+    /// # Errors
+    /// No store behind this port, or the store refused.
+    fn start_cr(&mut self, new: NewSession) -> Result<(Box<dyn Recorder>, String), PortError> {
+        let _ = new;
+        Err(PortError::NoStore)
+    }
+
+    /// A CR dialogue in progress, to continue.
+    ///
+    /// # Errors
+    /// Unknown id, not a CR dialogue, not in progress, unreadable events.
+    fn resume_cr(&mut self, id: &str) -> Result<CrStored, PortError> {
+        Err(PortError::NoSession(id.to_owned()))
+    }
+
+    /// The `seq` of the stored `cr_turn` of index `index` in session `id`.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn cr_turn_seq(&self, id: &str, index: u32) -> Result<Option<u64>, PortError> {
+        let _ = (id, index);
+        Ok(None)
+    }
+}
+
+/// A stored CR dialogue, to continue.
+pub struct CrStored {
+    pub session: Session,
+    pub events: Vec<Event>,
+    pub recorder: Box<dyn Recorder>,
+}
+
+impl std::fmt::Debug for CrStored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrStored")
+            .field("session", &self.session.id)
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stored session laid out for reading (the drill-down screen).
@@ -396,14 +480,15 @@ impl App {
         let endpoint_env = std::env::var("SOCIUS_ENDPOINT")
             .ok()
             .filter(|v| !v.is_empty());
-        let effects = Effects::new(
+        let (events, inbox) = channel();
+        let mut effects = Effects::new(
             port,
             Arc::clone(&library),
             opts.config_dir.clone(),
             opts.base_seed,
         );
+        effects.set_events(events.clone());
         let (state, cmds) = State::new(opts, library, config, endpoint_env, size);
-        let (events, inbox) = channel();
         let mut app = Self {
             state,
             effects,
@@ -545,6 +630,69 @@ impl App {
         let cmds = self.state.start_or_ask_name(idx, mode);
         self.run(cmds);
         Ok(())
+    }
+
+    /// Open straight into a new CR dialogue (`socius cr`), before the loop starts: its notice
+    /// first. The session is created when the notice is dismissed.
+    ///
+    /// # Errors
+    /// The protocol's staging cannot run.
+    pub fn open_cr(
+        &mut self,
+        setup: super::cr::CrSetup,
+        agents: CrAgents,
+        session: NewSession,
+    ) -> Result<(), OpenFailure> {
+        let screen = CrScreen::new(setup).map_err(|e| OpenFailure::Cr(e.to_string()))?;
+        let session = self.state.cr_session_context(session);
+        self.effects.open_cr(agents, session);
+        let cmds = self.state.show_cr(Box::new(screen), false);
+        self.run(cmds);
+        Ok(())
+    }
+
+    /// Continue a stored CR dialogue (`socius cr --resume ID`), before the loop starts.
+    /// `agents` plays its model roles; `files` names its case and protocol files when they
+    /// moved since.
+    ///
+    /// # Errors
+    /// No such dialogue in progress, its files are gone or changed, a model role has no agent,
+    /// or the stored dialogue does not replay.
+    pub fn resume_cr(
+        &mut self,
+        id: &str,
+        agents: Option<CrAgents>,
+        files: super::cr::CrFiles,
+    ) -> Result<(), OpenFailure> {
+        self.effects.prepare_cr(agents, files);
+        let screen = self.effects.resume_cr(id, self.state.lang())?;
+        let cmds = self.state.show_cr(screen, true);
+        self.run(cmds);
+        Ok(())
+    }
+
+    /// Handle the messages background work sends (a model's CR turn) until `done` holds of
+    /// the state or `timeout` passes; whether it holds. (Tests synchronise on this instead of
+    /// sleeping; the loop never calls it.)
+    pub fn pump(&mut self, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let end = Instant::now() + timeout;
+        while !done(&self.state) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            match self.inbox.recv_timeout(left) {
+                Ok(msg) => self.update(msg),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// The CR screen, if it is shown.
+    #[must_use]
+    pub fn cr(&self) -> Option<&CrScreen> {
+        self.state.cr()
     }
 
     /// Wait up to `timeout` for the run started here to end, then update the screens as a

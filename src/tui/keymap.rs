@@ -42,6 +42,18 @@ pub enum Action {
     StopRun,
     /// Mark the selected session in progress abandoned (kept, never resumed or scored).
     Abandon,
+    /// CR: a new line in the turn being typed (Enter sends it).
+    NewLine,
+    /// CR: the clinician's overrides (set the stage, open / close / drop a channel, finish).
+    Override,
+    /// CR: rate a therapist turn on the protocol's rubric.
+    RateTurn,
+    /// CR: cancel the model's turn being written (what arrived is stored, marked cut).
+    CancelTurn,
+    /// CR, tagging a therapist turn: the stage's goal is met (or not).
+    GoalMet,
+    /// CR, tagging a therapist turn: the distortions found.
+    Distortions,
 }
 
 /// Where an action applies (sections of the help screen).
@@ -51,6 +63,9 @@ pub enum Section {
     Home,
     Play,
     Runs,
+    /// The CR dialogue screen (typing goes to the turn being written, so its keys are held
+    /// with Ctrl or Alt).
+    Cr,
 }
 
 /// One row of the keymap: the action, the keys shown for it, where it applies.
@@ -183,6 +198,46 @@ pub const BINDINGS: &[Binding] = &[
         keys: "a",
         section: Section::Play,
     },
+    Binding {
+        action: Action::Confirm,
+        keys: "Enter",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::Help,
+        keys: "F1",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::NewLine,
+        keys: "Alt-Enter Ctrl-J",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::Override,
+        keys: "Ctrl-O",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::RateTurn,
+        keys: "Ctrl-R",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::CancelTurn,
+        keys: "Ctrl-X",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::GoalMet,
+        keys: "Ctrl-G",
+        section: Section::Cr,
+    },
+    Binding {
+        action: Action::Distortions,
+        keys: "Ctrl-D",
+        section: Section::Cr,
+    },
 ];
 
 /// The keys the keymap shows for an action (the first binding of it), e.g. `Enter`, `↑ k`.
@@ -198,11 +253,27 @@ pub fn key_label(action: Action) -> &'static str {
 }
 
 /// The key presses a label names: each space-separated key; `1–9` (or `1-4`) names its two
-/// ends. Used by tests to press every key the help and the hints show.
+/// ends; `Ctrl-X` and `Alt-Enter` are held with their modifier. Used by tests to press every
+/// key the help and the hints show.
 #[must_use]
 pub fn keys_of(label: &str) -> Vec<KeyEvent> {
     let mut out = Vec::new();
     for token in label.split_whitespace() {
+        if let Some(c) = token.strip_prefix("Ctrl-").and_then(|k| k.chars().next()) {
+            out.push(KeyEvent::new(
+                KeyCode::Char(c.to_ascii_lowercase()),
+                KeyModifiers::CONTROL,
+            ));
+            continue;
+        }
+        if token == "Alt-Enter" {
+            out.push(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+            continue;
+        }
+        if let Some(n) = token.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
+            out.push(KeyEvent::new(KeyCode::F(n), KeyModifiers::NONE));
+            continue;
+        }
         let code = match token {
             "Enter" => Some(KeyCode::Enter),
             "Esc" => Some(KeyCode::Esc),
@@ -246,10 +317,20 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('j') => Some(Action::NewLine),
+            KeyCode::Char('o') => Some(Action::Override),
+            KeyCode::Char('r') => Some(Action::RateTurn),
+            KeyCode::Char('x') => Some(Action::CancelTurn),
+            KeyCode::Char('g') => Some(Action::GoalMet),
+            KeyCode::Char('d') => Some(Action::Distortions),
             _ => None,
         };
     }
+    if key.modifiers.contains(KeyModifiers::ALT) && key.code == KeyCode::Enter {
+        return Some(Action::NewLine);
+    }
     Some(match key.code {
+        KeyCode::F(1) => Action::Help,
         KeyCode::Char(c @ '1'..='9') => {
             Action::Pick(u8::try_from(u32::from(c) - u32::from('0')).unwrap_or(1))
         }
@@ -310,7 +391,14 @@ mod tests {
             KeyCode::Char('d'),
             KeyCode::Tab,
         ];
-        let reachable: Vec<Action> = codes.iter().filter_map(|c| action_for(&key(*c))).collect();
+        let mut reachable: Vec<Action> =
+            codes.iter().filter_map(|c| action_for(&key(*c))).collect();
+        for c in ['o', 'r', 'x', 'g', 'd', 'j'] {
+            reachable.extend(action_for(&KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::CONTROL,
+            )));
+        }
         for b in BINDINGS {
             assert!(reachable.contains(&b.action), "{:?} has no key", b.action);
         }

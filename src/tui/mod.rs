@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod cr;
 pub mod i18n;
 pub mod keymap;
 pub mod library;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::app::{Detail, PortError, ResumeInfo, SessionPort, StartRequest};
+use super::app::{CrStored, Detail, PortError, ResumeInfo, SessionPort, StartRequest};
 use super::play::{Mode, Step};
 use super::runs::{LaunchRequest, RunData};
 use super::views::home::SessionRow;
@@ -38,6 +38,14 @@ impl StorePort {
             .map_err(|e| e.to_string())
     }
 
+    /// A session's header (`id` or a unique prefix of it).
+    ///
+    /// # Errors
+    /// No such session, or the store could not be read.
+    pub fn session(&self, id: &str) -> Result<crate::session::Session, PortError> {
+        Ok(self.store.resolve(id)?)
+    }
+
     /// The port on an already open store.
     #[must_use]
     pub const fn new(store: Store) -> Self {
@@ -52,6 +60,19 @@ pub const fn kind_of(mode: Mode) -> SessionKind {
         Mode::Gae => SessionKind::WorldTreeGae,
         Mode::Iae => SessionKind::WorldTreeIae,
         Mode::Both => SessionKind::WorldTreeBoth,
+    }
+}
+
+/// Whether the home screen lists sessions of this kind (walks and CR dialogues).
+fn listed(kind: &SessionKind) -> bool {
+    mode_of(kind).is_some() || *kind == SessionKind::CrDialogue
+}
+
+/// The mode a session row shows: `gae`, `iae`, `both`, or `cr`.
+fn row_mode(kind: &SessionKind) -> &'static str {
+    match kind {
+        SessionKind::CrDialogue => "cr",
+        k => mode_of(k).map_or("?", Mode::name),
     }
 }
 
@@ -127,7 +148,7 @@ impl SessionPort for StorePort {
 
     fn rows(&self) -> Result<Vec<SessionRow>, PortError> {
         let mut sessions = self.store.list(&Filter::default())?;
-        sessions.retain(|s| mode_of(&s.kind).is_some());
+        sessions.retain(|s| listed(&s.kind));
         // Only people resume; a model's unfinished episode belongs to its batch run.
         sessions
             .retain(|s| s.status != Status::InProgress || matches!(s.who, Who::Annotator { .. }));
@@ -146,7 +167,7 @@ impl SessionPort for StorePort {
                     .get("title")
                     .and_then(|t| t.as_str())
                     .map_or_else(|| s.script.id.clone(), str::to_owned),
-                mode: mode_of(&s.kind).map_or("?", Mode::name).to_owned(),
+                mode: row_mode(&s.kind).to_owned(),
                 who: match &s.who {
                     Who::Annotator { id } => id.clone(),
                     other => other.to_string(),
@@ -267,6 +288,48 @@ impl SessionPort for StorePort {
                 ..RunData::default()
             },
         })
+    }
+
+    fn start_cr(&mut self, new: NewSession) -> Result<(Box<dyn Recorder>, String), PortError> {
+        let session = self.store.create(new)?;
+        Ok((
+            Box::new(StoreRecorder::new(self.store.clone(), session.id, true)),
+            session.id.to_string(),
+        ))
+    }
+
+    fn resume_cr(&mut self, id: &str) -> Result<CrStored, PortError> {
+        let session = self.store.resolve(id)?;
+        if session.kind != SessionKind::CrDialogue {
+            return Err(PortError::Run(format!(
+                "session {} is a {}, not a CR dialogue",
+                session.id, session.kind
+            )));
+        }
+        if session.status != Status::InProgress {
+            return Err(PortError::NotInProgress {
+                id: session.id.to_string(),
+                status: session.status.to_string(),
+            });
+        }
+        let events = self.store.events(session.id)?;
+        Ok(CrStored {
+            recorder: Box::new(StoreRecorder::new(self.store.clone(), session.id, true)),
+            session,
+            events,
+        })
+    }
+
+    fn cr_turn_seq(&self, id: &str, index: u32) -> Result<Option<u64>, PortError> {
+        let sid: SessionId = id.parse().map_err(|_| PortError::BadId(id.to_owned()))?;
+        Ok(self
+            .store
+            .events(sid)?
+            .into_iter()
+            .find_map(|e| match e.body {
+                EventBody::CrTurn(t) if t.index == Some(index) => Some(e.seq),
+                _ => None,
+            }))
     }
 
     fn resume(&mut self, id: &str) -> Result<ResumeInfo, PortError> {

@@ -310,6 +310,16 @@ impl Theme {
         Self::parse(text)
     }
 
+    /// The `i`-th speaker colour (bold), for speakers with fixed places (a CR dialogue's
+    /// therapist and client).
+    #[must_use]
+    pub fn speaker_at(&self, i: usize) -> Style {
+        let n = self.speakers.len().max(1);
+        Style::default()
+            .fg(self.speakers.get(i % n).copied().unwrap_or(Color::Reset))
+            .add_modifier(Modifier::BOLD)
+    }
+
     /// The stable colour of a speaker.
     #[must_use]
     pub fn speaker(&self, name: &str) -> Style {

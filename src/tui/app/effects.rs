@@ -4,12 +4,16 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod cr;
+
 use super::{
     Cmd, Done, LaunchError, Msg, OpenFailure, Opened, PortError, SessionPort, StartRequest,
 };
 use crate::driver::Recorder;
 use crate::engine::derive_seed;
 use crate::eval::{EvalKind, EvalTree};
+use crate::session::NewSession;
+use crate::tui::cr::{CrAgents, CrFiles};
 use crate::tui::library::Library;
 use crate::tui::play::Play;
 use crate::tui::runs::{FormValues, LaunchRequest};
@@ -26,6 +30,8 @@ pub struct Effects {
     /// A session opened but not stored yet: it is created with its first presented question,
     /// so opening a tree and leaving leaves nothing behind.
     pending: Option<PendingStart>,
+    /// The CR side: the dialogue's session, its model agents, the model turn being asked.
+    pub(super) cr: cr::CrEffects,
 }
 
 /// What creating the session needs, kept until its first events.
@@ -62,7 +68,33 @@ impl Effects {
             base_seed,
             recorder: None,
             pending: None,
+            cr: cr::CrEffects::default(),
         }
+    }
+
+    /// The app's event channel (model turns stream into it).
+    pub fn set_events(&mut self, events: std::sync::mpsc::Sender<Msg>) {
+        self.cr.events = Some(events);
+    }
+
+    /// A new CR dialogue is on screen: its session is created with its first events.
+    pub fn open_cr(&mut self, agents: CrAgents, session: NewSession) {
+        self.close_session();
+        self.cr.agents = Some(agents);
+        self.cr.pending = Some(Box::new(session));
+    }
+
+    /// The agents (and moved files) of the CR dialogue about to be resumed.
+    pub fn prepare_cr(&mut self, agents: Option<CrAgents>, files: CrFiles) {
+        self.cr.agents = agents;
+        self.cr.files = files;
+    }
+
+    /// Let go of the open session, whatever its kind.
+    fn close_session(&mut self) {
+        self.recorder = None;
+        self.pending = None;
+        self.cr.close();
     }
 
     /// Run one command; its answer, if it has one.
@@ -106,10 +138,27 @@ impl Effects {
                 return None;
             }
             Cmd::CloseSession => {
-                self.recorder = None;
-                self.pending = None;
+                self.close_session();
                 return None;
             }
+            Cmd::ResumeCr { id, lang } => {
+                self.cr.agents = None;
+                self.cr.files = CrFiles::default();
+                Done::CrOpened(self.resume_cr(&id, lang))
+            }
+            Cmd::AskModel {
+                ticket,
+                speaker,
+                request,
+            } => {
+                self.cr.ask(ticket, speaker, request);
+                return None;
+            }
+            Cmd::CancelModel { ticket } => {
+                self.cr.cancel(ticket);
+                return None;
+            }
+            Cmd::Rate { index, ratings } => Done::Rated(self.rate(index, ratings)),
             Cmd::SaveConfig(config) => match &self.config_dir {
                 Some(dir) => Done::ConfigSaved(config.save(dir)),
                 None => return None,
@@ -174,7 +223,7 @@ impl Effects {
         );
         let mut play = Play::new(tree, req.mode, req.seed);
         play.training = req.training;
-        self.recorder = None;
+        self.close_session();
         let title = entry.title.clone();
         self.pending = Some(req);
         Done::Opened(Ok(Box::new(Opened {
@@ -187,6 +236,21 @@ impl Effects {
 
     /// Write a step's events, creating the session first if this is its first step.
     fn record(&mut self, events: Vec<crate::session::EventBody>) -> Result<(), PortError> {
+        if self.recorder.is_none()
+            && let Some(new) = self.cr.pending.take()
+        {
+            match self.port.start_cr((*new).clone()) {
+                Ok((recorder, id)) => {
+                    self.recorder = Some(recorder);
+                    self.cr.session = Some(id);
+                }
+                Err(e) => {
+                    // Kept: the next try creates it.
+                    self.cr.pending = Some(new);
+                    return Err(e);
+                }
+            }
+        }
         if self.recorder.is_none()
             && let Some(p) = self.pending.take()
         {
@@ -224,6 +288,7 @@ impl Effects {
     }
 
     fn resume(&mut self, id: &str) -> Result<Box<Opened>, OpenFailure> {
+        self.close_session();
         let info = self.port.resume(id)?;
         let library = Arc::clone(&self.library);
         let entry = library

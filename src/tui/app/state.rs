@@ -29,6 +29,7 @@ use crate::tui::views::{self, Ctx};
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
+mod cr;
 mod home;
 mod overlay;
 mod play;
@@ -73,6 +74,7 @@ pub(super) struct PlayScreen {
 pub(super) enum Screen {
     Home,
     Play(Box<PlayScreen>),
+    Cr(Box<crate::tui::cr::CrScreen>),
     Detail(Box<Detail>),
     Runs(Box<RunsList>),
     Run(Box<RunView>),
@@ -150,7 +152,11 @@ impl State {
     /// Whether a session is open (quitting asks first).
     #[must_use]
     pub fn session_open(&self) -> bool {
-        matches!(&self.screen, Screen::Play(p) if p.play.is_open())
+        match &self.screen {
+            Screen::Play(p) => p.play.is_open(),
+            Screen::Cr(c) => c.is_open(),
+            _ => false,
+        }
     }
 
     /// The play state, if a session is on screen.
@@ -212,6 +218,7 @@ impl State {
         self.handle_msg(msg);
         self.sync_play();
         self.sync_detail();
+        self.sync_cr();
     }
 
     /// Keep the transcript screen's scroll within its text (so a key back up moves at once).
@@ -243,17 +250,23 @@ impl State {
             Msg::InputClosed => self.quit_now("terminal"),
             Msg::End(_) => {}
             Msg::Done(done) => self.done(*done),
+            Msg::Agent { ticket, event } => self.agent_event(ticket, event),
             Msg::Key(key) => {
                 if key.kind == KeyEventKind::Release {
                     return;
                 }
                 // While a step is being written, its screen waits (keys are not queued into a
                 // screen that is about to change).
-                if matches!(&self.screen, Screen::Play(p) if p.saving.is_some()) {
+                if matches!(&self.screen, Screen::Play(p) if p.saving.is_some())
+                    || matches!(&self.screen, Screen::Cr(c) if c.saving())
+                {
                     return;
                 }
                 if self.overlay.is_some() {
                     self.overlay_key(key);
+                } else if matches!(self.screen, Screen::Cr(_)) {
+                    self.status = None;
+                    self.cr_key(key);
                 } else if self.home.searching && matches!(self.screen, Screen::Home) {
                     self.search_key(key);
                 } else if let Some(action) = action_for(&key) {
@@ -265,6 +278,12 @@ impl State {
     }
 
     fn paste(&mut self, text: &str) {
+        if self.overlay.is_none()
+            && let Screen::Cr(c) = &mut self.screen
+        {
+            c.paste(text);
+            return;
+        }
         let clean: String = text.chars().filter(|c| !c.is_control()).collect();
         match &mut self.overlay {
             Some(Overlay::AskName { input, .. }) => input.push_str(&clean),
@@ -298,6 +317,13 @@ impl State {
                     d.scroll.saturating_sub(3)
                 };
             }
+            Screen::Cr(c) => {
+                c.scroll = if down {
+                    c.scroll.saturating_sub(3)
+                } else {
+                    c.scroll + 3
+                };
+            }
             Screen::Home | Screen::Runs(_) | Screen::Run(_) => {
                 self.action(if down { Action::Down } else { Action::Up });
             }
@@ -316,7 +342,12 @@ impl State {
             Done::Sessions(Err(e)) | Done::Detail(Err(e)) => self.store_failed(&e),
             Done::Detail(Ok(d)) => self.push_screen(Screen::Detail(Box::new(d))),
             Done::Opened(result) => self.opened(result),
+            Done::Recorded(result) if matches!(self.screen, Screen::Cr(_)) => {
+                self.cr_recorded(result);
+            }
             Done::Recorded(result) => self.recorded(result),
+            Done::CrOpened(result) => self.cr_opened(result),
+            Done::Rated(result) => self.cr_rated(result),
             Done::ResumeOffer { id, entry, mode } => {
                 self.overlay = Some(Overlay::OfferResume { id, entry, mode });
             }
@@ -373,6 +404,8 @@ impl State {
             },
             Screen::Runs(_) | Screen::Run(_) => self.runs_action(action),
             Screen::Play(_) => self.play_action(action, page),
+            // Its keys go to `cr_key`.
+            Screen::Cr(_) => {}
         }
     }
 
@@ -439,6 +472,7 @@ impl State {
                 ],
             },
             Screen::Detail(_) => vec![Action::Down, Action::PageDown, Action::Back, Action::Quit],
+            Screen::Cr(c) => Self::cr_hints(c),
         };
         actions
             .into_iter()
@@ -488,6 +522,12 @@ impl State {
                 format!(" socius · {} · {mode} · {}: {who}", p.title, s.annotator)
             }
             Screen::Detail(d) => format!(" socius · {}", d.title),
+            Screen::Cr(c) => format!(
+                " socius · {} · {} · {}: {who}",
+                crate::tui::i18n::mode_label(self.lang, "cr"),
+                crate::term::clean_field(&c.case.title),
+                s.annotator
+            ),
             Screen::Runs(_) => format!(" socius · {} · {}", s.runs_title, self.store_label),
             Screen::Run(v) => format!(" socius · {}", views::runs::header(&ctx, v)),
         };
@@ -501,6 +541,7 @@ impl State {
         match &self.screen {
             Screen::Home => views::home::render(frame, body, &ctx, &self.home, &self.library),
             Screen::Play(p) => views::play::render(frame, body, &ctx, &p.play),
+            Screen::Cr(c) => views::cr::render(frame, body, &ctx, c),
             Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),
             Screen::Runs(r) => views::runs::render_list(frame, body, &ctx, r),
             Screen::Run(v) => views::runs::render_run(frame, body, &ctx, v),

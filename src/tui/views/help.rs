@@ -30,6 +30,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
         (Section::Home, ctx.s.section_home),
         (Section::Play, ctx.s.section_play),
         (Section::Runs, ctx.s.section_runs),
+        (Section::Cr, ctx.s.section_cr),
     ] {
         out.push(Line::from(Span::styled(title.to_owned(), t.heading)));
         let rows: Vec<_> = BINDINGS.iter().filter(|b| b.section == section).collect();
@@ -51,7 +52,7 @@ pub fn lines(ctx: &Ctx<'_>) -> Vec<Line<'static>> {
                 }
                 None => (b.keys.to_owned(), describe(ctx.lang, b.action).to_owned()),
             };
-            let pad = KEYS_COLUMN.saturating_sub(width(&keys));
+            let pad = KEYS_COLUMN.saturating_sub(width(&keys)).max(1);
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys}{}", " ".repeat(pad)), t.accent),
                 Span::styled(text, t.text),

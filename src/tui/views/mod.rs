@@ -1,5 +1,6 @@
 //! Rendering. Views read state and draw; they never do I/O and never change state.
 
+pub mod cr;
 pub mod detail;
 pub mod help;
 pub mod home;

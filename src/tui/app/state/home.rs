@@ -102,7 +102,12 @@ impl State {
             }
             (Action::Confirm, Pane::Sessions) => {
                 if let Some(row) = home.sessions.get(home.session_selected).cloned() {
-                    if row.in_progress {
+                    if row.in_progress && row.mode == "cr" {
+                        self.ask(Cmd::ResumeCr {
+                            id: row.id,
+                            lang: self.lang,
+                        });
+                    } else if row.in_progress {
                         self.ask(Cmd::Resume(row.id));
                     } else {
                         self.ask(Cmd::LoadDetail(row.id));

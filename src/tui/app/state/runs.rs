@@ -49,7 +49,7 @@ impl State {
             Screen::Home => self.ask(self.load_sessions()),
             Screen::Runs(_) => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
-            Screen::Play(_) | Screen::Detail(_) => {}
+            Screen::Play(_) | Screen::Detail(_) | Screen::Cr(_) => {}
         }
     }
 
@@ -290,7 +290,11 @@ impl State {
                 }
             }
             Screen::Runs(_) if ended_now => self.ask(Cmd::LoadRuns { open: false }),
-            Screen::Runs(_) | Screen::Home | Screen::Play(_) | Screen::Detail(_) => {}
+            Screen::Runs(_)
+            | Screen::Home
+            | Screen::Play(_)
+            | Screen::Detail(_)
+            | Screen::Cr(_) => {}
         }
         self.screen = screen;
     }
