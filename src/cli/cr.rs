@@ -20,7 +20,7 @@ use crate::tui::store_port::StorePort;
 pub struct CrArgs {
     /// `socius cr run …`: dialogues between models in batch
     #[command(subcommand)]
-    pub command: Option<CrSubcommand>,
+    pub command: Option<Box<CrSubcommand>>,
     #[command(flatten)]
     pub store: super::StoreArg,
     #[command(flatten)]
@@ -464,9 +464,13 @@ fn resume(globals: &Globals, args: &CrArgs, id: &str) -> CmdResult {
                 .and_then(|p| p.as_str())
                 .map(PathBuf::from)
         };
-        let case_path = args.case.clone().or_else(|| recorded("case")).ok_or_else(|| {
-            Failure::Error("the session records no case file; give it with --case".to_owned())
-        })?;
+        let case_path = args
+            .case
+            .clone()
+            .or_else(|| recorded("case"))
+            .ok_or_else(|| {
+                Failure::Error("the session records no case file; give it with --case".to_owned())
+            })?;
         let (case, _) = load_case(&case_path)?;
         let protocol_path = args.protocol.clone().or_else(|| recorded("protocol"));
         let (protocol, _, _) = load_protocol_arg(protocol_path.as_deref())?;

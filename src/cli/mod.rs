@@ -208,7 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Play(args)) => {
             play::play(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
         }
-        Some(Command::Cr(args)) => match &args.command {
+        Some(Command::Cr(args)) => match args.command.as_deref() {
             Some(cr::CrSubcommand::Run(run)) => {
                 cr_run::run(&cli.globals.with(&run.store, None, None), run)
             }

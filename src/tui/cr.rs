@@ -332,10 +332,11 @@ impl CrScreen {
     /// # Errors
     /// The protocol cannot run, or the stored dialogue does not replay under it.
     pub fn resume(setup: CrSetup, events: &[Event]) -> Result<Self, CrReplayError> {
-        let fresh = driver_for(&setup.protocol, &setup.roles).map_err(|e| CrReplayError::DoesNotFit {
-            seq: 0,
-            why: e.to_string(),
-        })?;
+        let fresh =
+            driver_for(&setup.protocol, &setup.roles).map_err(|e| CrReplayError::DoesNotFit {
+                seq: 0,
+                why: e.to_string(),
+            })?;
         let bodies: Vec<EventBody> = events.iter().map(|e| e.body.clone()).collect();
         let (driver, _) = replay(fresh, &bodies)?;
         let mut screen = Self::new(setup).map_err(|e| CrReplayError::DoesNotFit {
