@@ -625,3 +625,67 @@ fn a_cr_dialogue_typed_in_tmux_survives_kill_9_and_resumes() {
     );
     assert_eq!(records[0]["session"]["status"], "in_progress");
 }
+
+#[test]
+fn a_model_therapist_streams_into_the_cr_screen_in_tmux() {
+    use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
+    let Some((tmux, dir)) = setup("cr-model") else {
+        return;
+    };
+    // A staged therapist model behind a loopback server, streaming its JSON reply in pieces.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt
+        .block_on(LoopbackServer::start(|_r: &Recorded| {
+            let text = Reply::sse_text(&[
+                r#"{"sentences":[{"text":"That sounds heavy. ","strategy":"empathize"},"#,
+                r#"{"text":"What went through your mind when you saw the mark?","strategy":"question"}],"#,
+                r#""stage_goal_met":false,"distortions":[]}"#,
+            ]);
+            Reply::sse_chunks(vec![text.into_bytes()], Duration::ZERO)
+        }))
+        .expect("server");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases/en-exam-retake.yaml");
+    let args = format!(
+        "cr --case {} --therapist llm-staged --therapist-endpoint {} --therapist-model staged \
+         --client human --as cr-model",
+        case.display(),
+        server.base_url()
+    );
+    tmux.open(dir.path(), &args, false);
+    tmux.wait_for("research and training tool");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Belief in the thought");
+    tmux.keys(&["6", "0", "Enter"]);
+    tmux.wait_for("Emotion intensity");
+    tmux.keys(&["4", "0", "Enter"]);
+    tmux.wait_for("Your turn as the Client");
+    tmux.keys(&["-l", "I failed pharmacology again."]);
+    tmux.wait_for("pharmacology again.");
+    tmux.keys(&["Enter"]);
+    // The model's sentences, never its JSON, with their strategy tags.
+    let screen = tmux.wait_for("you saw the mark? ‹Questioning›");
+    assert!(!screen.contains("stage_goal_met"), "{screen}");
+    tmux.wait_for("Your turn as the Client");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("Quit socius");
+    tmux.keys(&["y"]);
+    tmux.wait_for("EXITED:0");
+    let records = exported(dir.path());
+    assert_eq!(records.len(), 1);
+    let turns = cr_turns(&records[0]);
+    assert_eq!(turns.len(), 2, "{turns:?}");
+    assert_eq!(turns[1]["speaker"], "therapist");
+    assert_eq!(
+        turns[1]["text"],
+        "That sounds heavy. What went through your mind when you saw the mark?"
+    );
+    // The call that produced it is stored with the session.
+    let calls = records[0]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["body"]["type"] == "llm_call")
+        .count();
+    assert_eq!(calls, 1);
+    assert_eq!(server.request_count(), 1);
+}
