@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::eval::drive::{shell_word, show_progress, width};
+use super::eval::drive::{on_runtime, shell_word};
 use super::{CmdResult, Failure, Globals};
 use crate::agent::Agent;
 use crate::agent::llm::cr::{CrLlmAgent, Opening, load_system_prompt};
@@ -28,9 +28,8 @@ use crate::agent::llm::{DEFAULT_API_KEY_ENV, LlmClient, LlmConfig, Pool};
 use crate::driver::cr::SharedScreen;
 use crate::engine::cr::CrPolicy;
 use crate::eval::cr_batch::{self, Agents, CaseFile, CrRunOutcome, CrRunSpec, Pair};
-use crate::eval::progress::{Progress, render};
 use crate::eval::record::scrub;
-use crate::eval::runner::{Cancel, StopReason};
+use crate::eval::runner::StopReason;
 use crate::eval::settings::{endpoint_host, generate_run_id, validate_run_id};
 use crate::script::cr::model::CrProtocol;
 use crate::script::cr::safety::Screener;
@@ -377,50 +376,8 @@ fn execute(
     agents: Agents,
     screen: SharedScreen,
 ) -> Result<CrRunOutcome, Failure> {
-    use std::io::IsTerminal;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Error(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async move {
-        let cancel = Cancel::new();
-        let progress = Arc::new(Progress::new());
-        let stop = cancel.clone();
-        let tty = std::io::stderr().is_terminal();
-        let signals = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                errln!(
-                    "{}socius: stopping: no new dialogue starts, running ones are abandoned \
-                     (Ctrl-C again to quit at once)",
-                    if tty { "\n" } else { "" }
-                );
-                stop.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
-        let ticker = tokio::spawn(show_progress(Arc::clone(&progress), "dialogues", tty));
-        let result = cr_batch::run(
-            store,
-            spec,
-            cases,
-            agents,
-            screen,
-            cancel,
-            Arc::clone(&progress),
-        )
-        .await;
-        ticker.abort();
-        signals.abort();
-        let width = width();
-        let line = render(&progress.snapshot(), "dialogues", width);
-        if tty {
-            eprintln!("\r{:<width$}", crate::term::clean_field(&line));
-        } else {
-            errln!("socius: {line}");
-        }
-        result.map_err(Failure::from)
+    on_runtime("dialogues", move |cancel, progress| {
+        cr_batch::run(store, spec, cases, agents, screen, cancel, progress)
     })
 }
 

@@ -190,23 +190,7 @@ fn plan(
     cases: &[CaseFile],
 ) -> Result<(VecDeque<Job>, usize, usize), RunError> {
     let run = &spec.run_id;
-    let existing = store.list(&Filter {
-        run_id: Some(run.as_str().into()),
-        ..Filter::default()
-    })?;
-    let place = store.path().display();
-    if !spec.resume && !existing.is_empty() {
-        return Err(RunError::Plan(format!(
-            "run {run} already has {} session(s) in {place}; continue it with --resume {run}, \
-             or pick another --run-id",
-            existing.len()
-        )));
-    }
-    if spec.resume && existing.is_empty() {
-        return Err(RunError::Plan(format!(
-            "the store {place} holds no session of run {run}"
-        )));
-    }
+    let existing = super::plan::run_sessions(store, run, spec.resume)?;
     let mut done = HashSet::new();
     let mut reopened = 0;
     for s in &existing {

@@ -26,29 +26,42 @@ pub(crate) struct Plan {
     pub reopened: usize,
 }
 
-pub(crate) fn make_plan(
+/// The sessions of run `run`: there must be some to resume, and none for a new run.
+///
+/// # Errors
+/// [`RunError::Plan`] naming the way out; [`RunError::Store`] when the store cannot list.
+pub(crate) fn run_sessions(
     store: &Store,
-    spec: &RunSpec,
-    trees: &[EvalTree],
-) -> Result<Plan, RunError> {
-    let run = &spec.run_id;
+    run: &crate::session::RunId,
+    resume: bool,
+) -> Result<Vec<crate::session::Session>, RunError> {
     let existing = store.list(&Filter {
         run_id: Some(run.as_str().into()),
         ..Filter::default()
     })?;
     let place = store.path().display();
-    if !spec.resume && !existing.is_empty() {
+    if !resume && !existing.is_empty() {
         return Err(RunError::Plan(format!(
             "run {run} already has {} session(s) in {place}; continue it with --resume {run}, \
              or pick another --run-id",
             existing.len()
         )));
     }
-    if spec.resume && existing.is_empty() {
+    if resume && existing.is_empty() {
         return Err(RunError::Plan(format!(
             "the store {place} holds no session of run {run}"
         )));
     }
+    Ok(existing)
+}
+
+pub(crate) fn make_plan(
+    store: &Store,
+    spec: &RunSpec,
+    trees: &[EvalTree],
+) -> Result<Plan, RunError> {
+    let run = &spec.run_id;
+    let existing = run_sessions(store, run, spec.resume)?;
     let kind = spec.settings.kind.session_kind();
     let mut reopened = 0;
     let mut done: HashSet<(String, u32)> = HashSet::new();

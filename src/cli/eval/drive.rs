@@ -28,11 +28,25 @@ pub(super) fn execute(
     trees: Vec<EvalTree>,
     kind: EvalKind,
 ) -> Result<RunOutcome, Failure> {
+    on_runtime(unit(kind), move |cancel, progress| {
+        runner::run(store, pool, prompts, spec, trees, cancel, progress)
+    })
+}
+
+/// Run a batch (`run`, given the cancel switch and the progress counters) on a fresh runtime:
+/// Ctrl-C cancels it (twice quits at once), the progress line counts `unit`, and its last
+/// state is printed at the end.
+pub(crate) fn on_runtime<T, F>(
+    unit: &'static str,
+    run: impl FnOnce(Cancel, Arc<Progress>) -> F,
+) -> Result<T, Failure>
+where
+    F: std::future::Future<Output = Result<T, crate::eval::RunError>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Error(format!("cannot start the async runtime: {e}")))?;
-    let unit = unit(kind);
     runtime.block_on(async move {
         let cancel = Cancel::new();
         let progress = Arc::new(Progress::new());
@@ -52,16 +66,7 @@ pub(super) fn execute(
             }
         });
         let ticker = tokio::spawn(show_progress(Arc::clone(&progress), unit, tty));
-        let result = runner::run(
-            store,
-            pool,
-            prompts,
-            spec,
-            trees,
-            cancel,
-            Arc::clone(&progress),
-        )
-        .await;
+        let result = run(cancel, Arc::clone(&progress)).await;
         ticker.abort();
         signals.abort();
         let width = width();
@@ -83,7 +88,7 @@ const fn unit(kind: EvalKind) -> &'static str {
     }
 }
 
-pub(crate) fn width() -> usize {
+fn width() -> usize {
     terminal_size::terminal_size_of(std::io::stderr())
         .map_or(100, |(w, _)| usize::from(w.0))
         .saturating_sub(1)
@@ -92,7 +97,7 @@ pub(crate) fn width() -> usize {
 
 /// Redraw the progress line: in place five times a second on a terminal, else a plain line
 /// every ten seconds.
-pub(crate) async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
+async fn show_progress(progress: Arc<Progress>, unit: &'static str, tty: bool) {
     let period = if tty {
         Duration::from_millis(200)
     } else {
