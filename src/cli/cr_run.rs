@@ -467,6 +467,15 @@ fn finish(outcome: &CrRunOutcome, args: &CrRunArgs, run_id: &str, store: &Path) 
         }
     }
     let p = &outcome.progress;
+    if p.cut > 0 {
+        errln!(
+            "socius: warning: {} of {} replies stopped at the token limit (finish_reason \
+             \"length\"); such turns are stored marked `cut`. A larger --max-tokens gives the \
+             models room.",
+            p.cut,
+            p.calls
+        );
+    }
     if outcome.reopened > 0 {
         errln!(
             "socius: {} dialogue(s) left in progress by an earlier invocation were marked \

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::progress::{Progress, Snapshot};
 use super::runner::{Cancel, RunError, StopReason};
 use crate::driver::cr::{CrDriver, OnSafety, SharedScreen, run as run_dialogue};
-use crate::driver::{Agent, DriverError, StoreRecorder};
+use crate::driver::{Agent, DriverError, Recorder, StoreRecorder};
 use crate::engine::cr::CrPolicy;
 use crate::engine::derive_seed;
 use crate::script::cr::model::CrCase;
@@ -271,7 +271,10 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
     let pair = (ctx.agents)(&ctx.cases[job.case]);
     let mut driver = CrDriver::new(ctx.spec.policy.clone(), Arc::clone(&ctx.screen))
         .map_err(|e| RunError::Plan(e.to_string()))?;
-    let mut recorder = StoreRecorder::new(ctx.store.clone(), session.id, false);
+    let mut recorder = Counting {
+        inner: StoreRecorder::new(ctx.store.clone(), session.id, false),
+        progress: Arc::clone(&ctx.progress),
+    };
     let end = tokio::select! {
         biased;
         () = ctx.cancel.cancelled() => None,
@@ -313,6 +316,27 @@ async fn run_job(ctx: &Ctx, job: Job) -> Result<(), RunError> {
         ctx.consecutive_failures.store(0, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// A recorder that counts the model calls going through it for the progress line (every
+/// `llm_call` event is one call; a failed one counts as an error).
+struct Counting {
+    inner: StoreRecorder,
+    progress: Arc<Progress>,
+}
+
+impl Recorder for Counting {
+    fn record(&mut self, events: Vec<EventBody>) -> Result<(), StoreError> {
+        for e in &events {
+            if let EventBody::LlmCall(call) = e {
+                self.progress.call(call.error.is_none());
+                if call.finish_reason.as_deref() == Some("length") {
+                    self.progress.cut_at_limit();
+                }
+            }
+        }
+        self.inner.record(events)
+    }
 }
 
 async fn worker(ctx: Arc<Ctx>) -> Result<(), RunError> {
