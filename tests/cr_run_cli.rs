@@ -165,3 +165,107 @@ async fn bad_input_is_a_clear_error() {
     );
     assert_eq!(server.request_count(), 0);
 }
+
+/// The stage a staged-therapist request is for: the one whose goal (in the case's language) the
+/// system message carries.
+fn stage_of(r: &Recorded) -> Option<String> {
+    let system = r.json()?["messages"][0]["content"].as_str()?.to_owned();
+    let protocol = socius::script::cr::bundled_protocol().unwrap();
+    protocol
+        .stages()
+        .find(|s| {
+            let en = s.goal.get(socius::script::model::Language::En);
+            let zh = s.goal.get(socius::script::model::Language::Zh);
+            system.contains(en) || system.contains(zh)
+        })
+        .map(|s| s.id.name().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_on_both_sides_follow_a_scripted_stage_plan_and_the_labels_are_stored() {
+    let protocol = socius::script::cr::bundled_protocol().unwrap();
+    let strategy = protocol.all_strategies().next().unwrap().1.id.clone();
+    // The plan: every goal met at once; two distortions found while dissecting core beliefs.
+    let server = {
+        let strategy = strategy.clone();
+        LoopbackServer::start(move |r: &Recorded| {
+            if !is_therapist(r) {
+                return Reply::completion("Maybe. I had not looked at it like that.");
+            }
+            let found = if stage_of(r).as_deref() == Some("core_beliefs") {
+                r#"["labeling", "fortune telling"]"#
+            } else {
+                "[]"
+            };
+            Reply::completion(&format!(
+                "```json\n{{\"sentences\":[{{\"text\":\"Let us look at that together.\",\"strategy\":\"{strategy}\"}}],\"stage_goal_met\":true,\"distortions\":{found}}}\n```"
+            ))
+        })
+        .await
+        .unwrap()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let case = repo().join("scripts/cr/cases/zh-caring-for-mother.yaml");
+    let mut a = run_args(&server, &["--run-id", "plan"]);
+    let at = a.iter().position(|x| x == "--cases").unwrap();
+    a[at + 1] = case.display().to_string();
+    let out = socius_async(&store, a, Vec::new()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d = json_out(&out)["dialogues"][0].clone();
+    let stages: Vec<&str> = d["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "automatic_thoughts",
+            "intermediate_beliefs",
+            "core_beliefs",
+            "defense",
+            "prosecution",
+            "verdict",
+            "core_beliefs",
+            "defense",
+            "prosecution",
+            "verdict"
+        ],
+        "{d}"
+    );
+    // The model's spelling "fortune telling" is the catalogue's id.
+    let channels: Vec<(&str, &str)> = d["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["distortion"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [("labeling", "closed"), ("fortune_telling", "closed")]
+    );
+    assert_eq!(d["finished_by"], "verdicts");
+    // The stored transcript carries each therapist sentence's label and the stage reports.
+    let s = socius::store::Store::open(&store).unwrap();
+    let id = s.list(&socius::store::Filter::default()).unwrap()[0].id;
+    let mut therapist_turns = 0;
+    for e in s.events(id).unwrap() {
+        if let socius::session::EventBody::CrTurn(t) = e.body
+            && t.speaker == socius::vocab::CrSpeaker::Therapist
+        {
+            therapist_turns += 1;
+            assert_eq!(t.strategies, [strategy.clone()]);
+            assert_eq!(t.stage_goal_met, Some(true));
+            assert!(!t.unlabelled);
+            assert!(t.stage.is_some() && t.index.is_some());
+        }
+    }
+    assert_eq!(therapist_turns, 10, "one per stage visit");
+}

@@ -627,7 +627,7 @@ fn a_cr_dialogue_typed_in_tmux_survives_kill_9_and_resumes() {
 }
 
 #[test]
-fn a_model_therapist_streams_into_the_cr_screen_in_tmux() {
+fn a_model_therapist_streams_into_the_cr_screen_and_a_client_types_chinese_in_tmux() {
     use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
     let Some((tmux, dir)) = setup("cr-model") else {
         return;
@@ -644,7 +644,8 @@ fn a_model_therapist_streams_into_the_cr_screen_in_tmux() {
             Reply::sse_chunks(vec![text.into_bytes()], Duration::ZERO)
         }))
         .expect("server");
-    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases/en-exam-retake.yaml");
+    // A Chinese case, the client typing Chinese.
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases/zh-blood-sugar.yaml");
     let args = format!(
         "cr --case {} --therapist llm-staged --therapist-endpoint {} --therapist-model staged \
          --client human --as cr-model",
@@ -659,8 +660,8 @@ fn a_model_therapist_streams_into_the_cr_screen_in_tmux() {
     tmux.wait_for("Emotion intensity");
     tmux.keys(&["4", "0", "Enter"]);
     tmux.wait_for("Your turn as the Client");
-    tmux.keys(&["-l", "I failed pharmacology again."]);
-    tmux.wait_for("pharmacology again.");
+    tmux.keys(&["-l", "我又没控制好血糖，觉得自己很没用。"]);
+    tmux.wait_for("觉得自己很没用。");
     tmux.keys(&["Enter"]);
     // The model's sentences, never its JSON, with their strategy tags.
     let screen = tmux.wait_for("you saw the mark? ‹Questioning›");
@@ -674,6 +675,7 @@ fn a_model_therapist_streams_into_the_cr_screen_in_tmux() {
     assert_eq!(records.len(), 1);
     let turns = cr_turns(&records[0]);
     assert_eq!(turns.len(), 2, "{turns:?}");
+    assert_eq!(turns[0]["text"], "我又没控制好血糖，觉得自己很没用。");
     assert_eq!(turns[1]["speaker"], "therapist");
     assert_eq!(
         turns[1]["text"],
