@@ -261,7 +261,7 @@ async fn models_on_both_sides_follow_a_scripted_stage_plan_and_the_labels_are_st
             && t.speaker == socius::vocab::CrSpeaker::Therapist
         {
             therapist_turns += 1;
-            assert_eq!(t.strategies, [strategy.clone()]);
+            assert_eq!(t.strategies, std::slice::from_ref(&strategy));
             assert_eq!(t.stage_goal_met, Some(true));
             assert!(!t.unlabelled);
             assert!(t.stage.is_some() && t.index.is_some());
