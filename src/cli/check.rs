@@ -64,6 +64,9 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<(CheckReport, String), String> {
     // Cases and red-team files are checked against the protocol among these files (or the
     // bundled one).
     crate::script::cr::cross_check(&mut loaded);
+    // Studies name tree files and folders relative to themselves: they must exist and hold
+    // world trees.
+    crate::script::study::cross_check(&mut loaded);
     let mut text = String::new();
     let mut report = CheckReport {
         schema: 1,
@@ -125,7 +128,8 @@ fn plural(n: usize) -> &'static str {
 /// One line about a script: a world tree's shape numbers, a CR script's contents.
 fn describe(script: &Script, summary: Option<&Summary>) -> Option<String> {
     let (Script::WorldTree(t), Some(s)) = (script, summary) else {
-        return crate::script::cr::describe(script);
+        return crate::script::cr::describe(script)
+            .or_else(|| crate::script::study::describe(script));
     };
     let e = &s.endings;
     let depth = if s.min_depth == s.depth {

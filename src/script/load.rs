@@ -9,6 +9,7 @@ use super::cr::{self, CrCase, CrProtocol, RedTeam};
 use super::decode::Decoder;
 use super::diag::Diagnostic;
 use super::model::{Span, WorldTree};
+use super::study::Study;
 use super::validate::{Summary, validate};
 use super::yaml::{self, YValue};
 pub use crate::fsx::Walk;
@@ -24,14 +25,17 @@ pub enum ScriptKind {
     CrCase,
     /// Messages with the safety verdict a lexicon should give.
     CrRedTeam,
+    /// A study plan (`type: baseline`): trees, modes, annotators, k, seed.
+    Study,
 }
 
 impl ScriptKind {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::WorldTree,
         Self::CrProtocol,
         Self::CrCase,
         Self::CrRedTeam,
+        Self::Study,
     ];
 
     /// The name a file gives in `kind:`.
@@ -42,6 +46,7 @@ impl ScriptKind {
             Self::CrProtocol => "cr_protocol",
             Self::CrCase => "cr_case",
             Self::CrRedTeam => "cr_redteam",
+            Self::Study => "study",
         }
     }
 
@@ -52,7 +57,7 @@ impl ScriptKind {
 }
 
 /// The kind names socius knows, for messages.
-pub const KINDS: &[&str] = &["world_tree", "cr_protocol", "cr_case", "cr_redteam"];
+pub const KINDS: &[&str] = &["world_tree", "cr_protocol", "cr_case", "cr_redteam", "study"];
 
 /// A decoded script of any kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +66,7 @@ pub enum Script {
     CrProtocol(Box<CrProtocol>),
     CrCase(Box<CrCase>),
     CrRedTeam(RedTeam),
+    Study(Box<Study>),
 }
 
 impl Script {
@@ -71,6 +77,7 @@ impl Script {
             Self::CrProtocol(_) => ScriptKind::CrProtocol,
             Self::CrCase(_) => ScriptKind::CrCase,
             Self::CrRedTeam(_) => ScriptKind::CrRedTeam,
+            Self::Study(_) => ScriptKind::Study,
         }
     }
 
@@ -81,6 +88,7 @@ impl Script {
             Self::CrProtocol(p) => &p.id,
             Self::CrCase(c) => &c.id,
             Self::CrRedTeam(r) => &r.id,
+            Self::Study(s) => &s.id,
         }
     }
 }
@@ -129,6 +137,16 @@ impl Loaded {
     pub fn cr_case(&self) -> Option<&CrCase> {
         match (&self.script, self.has_errors()) {
             (Some(Script::CrCase(c)), false) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The study plan, when the file holds one without errors (its trees are found on disk
+    /// by [`crate::script::study::resolve`]).
+    #[must_use]
+    pub fn study(&self) -> Option<&Study> {
+        match (&self.script, self.has_errors()) {
+            (Some(Script::Study(s)), false) => Some(s),
             _ => None,
         }
     }
@@ -273,6 +291,7 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
                     .map(|p| Script::CrProtocol(Box::new(p))),
                 ScriptKind::CrCase => dec.cr_case(&root).map(|c| Script::CrCase(Box::new(c))),
                 ScriptKind::CrRedTeam => dec.cr_redteam(&root).map(Script::CrRedTeam),
+                ScriptKind::Study => dec.study(&root).map(|s| Script::Study(Box::new(s))),
             };
             diags.append(&mut dec.diags);
             script
@@ -316,6 +335,10 @@ pub fn load_str(text: &str) -> (Option<Script>, Vec<Diagnostic>, Option<Summary>
         }
         Some(Script::CrRedTeam(r)) => {
             diags.append(&mut cr::validate::validate_redteam(r));
+            None
+        }
+        Some(Script::Study(s)) => {
+            diags.append(&mut super::study::validate::validate(s));
             None
         }
         None => None,

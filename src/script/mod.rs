@@ -12,6 +12,7 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod socialeval;
+pub mod study;
 pub mod validate;
 pub mod written;
 pub mod yaml;

@@ -296,7 +296,7 @@ pub fn describe(script: &Script) -> Option<String> {
                 count(model::RedTeamClass::NearMiss),
             ))
         }
-        Script::WorldTree(_) => None,
+        Script::WorldTree(_) | Script::Study(_) => None,
     }
 }
 

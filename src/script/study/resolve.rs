@@ -1,0 +1,222 @@
+//! The trees a study names, found on disk: paths are relative to the study file's folder;
+//! folders give every world tree in them (other kinds of script, such as the study itself,
+//! are passed over); filters keep the trees of some orientations and languages.
+
+use std::path::{Path, PathBuf};
+
+use super::model::{Study, StudyBody, TreeSource};
+use crate::script::diag::Diagnostic;
+use crate::script::load::{Loaded, Script, is_script_file, load_files};
+use crate::script::model::{Language, Orientation, Span};
+
+/// One tree of a study, as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResolvedTree {
+    pub id: String,
+    pub path: PathBuf,
+    /// sha256 of the file (as sessions record it).
+    pub hash: String,
+    pub language: Language,
+    pub orientation: Orientation,
+}
+
+/// The trees and training trees of a study, in the order the file names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub trees: Vec<ResolvedTree>,
+    pub training: Vec<ResolvedTree>,
+}
+
+/// Find the trees of `study`, whose file is in `base`. Every problem is a diagnostic at the
+/// place in the study file that caused it.
+#[must_use]
+pub fn resolve(study: &Study, base: &Path) -> (Resolved, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let StudyBody::Baseline(b) = &study.body;
+    let trees = sources(&b.trees, base, &mut diags);
+    let mut training = sources(&b.training, base, &mut diags);
+    if trees.is_empty() && !b.trees.is_empty() && !diags.iter().any(Diagnostic::is_error) {
+        diags.push(Diagnostic::error(
+            b.trees_span,
+            "`trees` names no world tree (the folders and filters matched none)",
+        ));
+    }
+    let mut kept = Vec::with_capacity(training.len());
+    for (t, span) in training.drain(..) {
+        if trees.iter().any(|(s, _)| s.id == t.id) {
+            diags.push(Diagnostic::error(
+                span,
+                format!(
+                    "training tree `{}` is also one of the study's trees; training trees are played for practice only",
+                    t.id
+                ),
+            ));
+        } else {
+            kept.push(t);
+        }
+    }
+    (
+        Resolved {
+            trees: trees.into_iter().map(|(t, _)| t).collect(),
+            training: kept,
+        },
+        diags,
+    )
+}
+
+fn sources(
+    list: &[TreeSource],
+    base: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(ResolvedTree, Span)> {
+    let mut out: Vec<(ResolvedTree, Span)> = Vec::new();
+    for source in list {
+        for (tree, span) in source_trees(source, base, diags) {
+            if let Some((prev, _)) = out.iter().find(|(t, _)| t.id == tree.id) {
+                if same_file(&prev.path, &tree.path) {
+                    continue;
+                }
+                diags.push(Diagnostic::error(
+                    span,
+                    format!(
+                        "tree id `{}` comes from two files: {} and {}",
+                        tree.id,
+                        prev.path.display(),
+                        tree.path.display()
+                    ),
+                ));
+                continue;
+            }
+            out.push((tree, span));
+        }
+    }
+    out
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn source_trees(
+    source: &TreeSource,
+    base: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(ResolvedTree, Span)> {
+    let span = source.span();
+    let (written, orientations, languages): (&str, &[Orientation], &[Language]) = match source {
+        TreeSource::Path { path, .. } => (path, &[], &[]),
+        TreeSource::Filter {
+            folder,
+            orientations,
+            languages,
+            ..
+        } => (folder, orientations, languages),
+    };
+    let full = base.join(written);
+    let is_filter = matches!(source, TreeSource::Filter { .. });
+    if !full.exists() {
+        diags.push(Diagnostic::error(
+            span,
+            format!(
+                "no such {}: {written} (paths are relative to the study file's folder)",
+                if is_filter { "folder" } else { "file or folder" }
+            ),
+        ));
+        return Vec::new();
+    }
+    if full.is_dir() {
+        let walk = match crate::fsx::walk_folder(&full, &is_script_file) {
+            Ok(w) => w,
+            Err(e) => {
+                diags.push(Diagnostic::error(span, format!("cannot read folder {written}: {e}")));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for loaded in load_files(&walk.files) {
+            if !matches!(loaded.script, Some(Script::WorldTree(_)) | None) {
+                continue;
+            }
+            match tree_of(&loaded) {
+                Some(t) => {
+                    if (orientations.is_empty() || orientations.contains(&t.orientation))
+                        && (languages.is_empty() || languages.contains(&t.language))
+                    {
+                        out.push((t, span));
+                    }
+                }
+                None => diags.push(Diagnostic::error(
+                    span,
+                    format!(
+                        "{} (in {written}) has errors; run `socius check` on it",
+                        loaded.path.display()
+                    ),
+                )),
+            }
+        }
+        return out;
+    }
+    if is_filter {
+        diags.push(Diagnostic::error(
+            span,
+            format!("`folder` {written} is a file, not a folder"),
+        ));
+        return Vec::new();
+    }
+    let loaded = crate::script::load_file(&full);
+    match (&loaded.script, tree_of(&loaded)) {
+        (_, Some(t)) => vec![(t, span)],
+        (Some(s), None) if s.kind() != crate::script::load::ScriptKind::WorldTree => {
+            diags.push(Diagnostic::error(
+                span,
+                format!("{written} is a {} script, not a world tree", s.kind().name()),
+            ));
+            Vec::new()
+        }
+        _ => {
+            diags.push(Diagnostic::error(
+                span,
+                format!("{written} has errors; run `socius check {written}`"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn tree_of(loaded: &Loaded) -> Option<ResolvedTree> {
+    loaded.world_tree().map(|t| ResolvedTree {
+        id: t.id.clone(),
+        path: loaded.path.clone(),
+        hash: loaded.hash.clone(),
+        language: t.language,
+        orientation: t.orientation,
+    })
+}
+
+/// The folder a study file's paths are relative to.
+#[must_use]
+pub fn base_of(study_file: &Path) -> PathBuf {
+    match study_file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// For `socius check`: resolve the trees of every study among `files` and add the problems
+/// to the study's diagnostics.
+pub fn cross_check(files: &mut [Loaded]) {
+    for l in files.iter_mut() {
+        let Some(Script::Study(study)) = &l.script else {
+            continue;
+        };
+        let (_, mut more) = resolve(study, &base_of(&l.path));
+        if more.is_empty() {
+            continue;
+        }
+        l.diagnostics.append(&mut more);
+        l.diagnostics.sort_by_key(|d| (d.line, d.col, d.severity));
+    }
+}
