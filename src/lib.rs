@@ -19,5 +19,6 @@ pub mod par;
 pub mod script;
 pub mod session;
 pub mod store;
+pub mod study;
 pub mod tui;
 pub mod vocab;

@@ -95,6 +95,8 @@ impl Decoder {
     }
 
     fn baseline(&mut self, f: &Fields<'_>, root: &YNode) -> Option<Baseline> {
+        // (Always `Some`: the shape problems are diagnostics; `Option` leaves room for a type
+        // that cannot be decoded at all.)
         let what = "a baseline study";
         let start = first_key(f, root);
         let trees_node = f.get("trees");
@@ -151,12 +153,13 @@ impl Decoder {
             trees,
             trees_span,
             training,
-            mode: mode?,
+            // Missing or wrong values were reported; the defaults let the other checks run.
+            mode: mode.unwrap_or(StudyMode::Gae),
             annotators,
             annotators_span,
-            k: k?,
+            k: k.unwrap_or(1),
             k_span,
-            seed: seed?,
+            seed: seed.unwrap_or(0),
         })
     }
 

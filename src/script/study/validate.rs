@@ -55,12 +55,15 @@ pub fn validate(study: &Study) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            let n = b.annotators.len();
+            let mut ids: Vec<&str> = b.annotators.iter().map(|a| a.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let n = ids.len();
             if !b.annotators.is_empty() && b.k as usize > n {
                 out.push(Diagnostic::error(
                     b.k_span,
                     format!(
-                        "k = {} but there {} only {n} annotator{}: each tree needs k distinct annotators",
+                        "k = {} but there {} only {n} distinct annotator{}: each tree needs k distinct annotators",
                         b.k,
                         if n == 1 { "is" } else { "are" },
                         if n == 1 { "" } else { "s" }

@@ -1,0 +1,13 @@
+//! Studies: the layer between the store and the front ends. Here, human-baseline plans:
+//!
+//! - `assign.rs` (pure): who plays which tree, in which order;
+//! - `status.rs` (pure): how far each annotator is, from session headers;
+//! - `record.rs`: a registered study on disk (see there for the layout).
+
+pub mod assign;
+pub mod record;
+pub mod status;
+
+pub use assign::{AssignError, Assignment, Item, assign};
+pub use record::{PlanRecord, RecordError, TreeEntry};
+pub use status::{ItemState, ItemStatus, StudyStatus, status};
