@@ -589,7 +589,7 @@ fn socius_check_exit_codes_and_json() {
     assert!(
         stdout.contains(&format!(
             "{}:1:7: error: unknown script kind `cr_casee`; known kinds: world_tree, \
-             cr_protocol, cr_case, cr_redteam",
+             cr_protocol, cr_case, cr_redteam, study",
             bad.display()
         )),
         "{stdout}"

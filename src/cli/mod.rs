@@ -18,6 +18,7 @@ pub mod play;
 pub mod prompts;
 pub mod safety;
 pub mod sessions;
+pub mod study;
 
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
 pub const DEFAULT_STORE: &str = "sessions";
@@ -150,6 +151,10 @@ pub enum Command {
     /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
+    /// Human-baseline studies: register a plan, export an annotator's assignment, follow
+    /// progress
+    #[command(subcommand)]
+    Study(study::StudyCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -170,8 +175,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 8] = [
-    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety",
+const SUBCOMMANDS: [&str; 9] = [
+    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety", "study",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -220,6 +225,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
+        Some(Command::Study(cmd)) => study::run(&cli.globals.with(&cmd.store(), None, None), &cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

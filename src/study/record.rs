@@ -2,7 +2,7 @@
 //! a few small files that can be read, diffed and copied):
 //!
 //! ```text
-//! DIR/<study-id>/study.yaml                the study file as registered
+//! DIR/<study-id>/study.yaml.orig           the study file as registered
 //! DIR/<study-id>/plan.json                 the resolved plan (trees with their hashes)
 //! DIR/<study-id>/trees/<tree-id>.yaml      the trees, copied when registered
 //! DIR/<study-id>/assignments/<name>.json   one assignment per annotator
@@ -27,7 +27,9 @@ use crate::script::study::{StudyBody, StudyMode, resolve};
 /// The layout version of `plan.json` and assignment files.
 pub const PLAN_SCHEMA: u32 = 1;
 pub const PLAN_FILE: &str = "plan.json";
-pub const STUDY_FILE: &str = "study.yaml";
+/// The study file as registered; not `.yaml`, so `socius check` and the library pass it over
+/// (its tree paths are relative to where it was registered from, not to this folder).
+pub const STUDY_FILE: &str = "study.yaml.orig";
 pub const ASSIGNMENTS_DIR: &str = "assignments";
 pub const TREES_DIR: &str = "trees";
 /// The assignment file in an exported folder.

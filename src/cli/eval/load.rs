@@ -20,14 +20,22 @@ pub(super) fn load_trees(
         errln!("socius: warning: skipping {}: {why}", path.display());
     }
     let mut trees: Vec<EvalTree> = Vec::new();
-    let (mut not_text, mut no_items, mut other_lang, mut cr) = (0, 0, 0, 0);
+    let (mut not_text, mut no_items, mut other_lang, mut cr, mut studies) = (0, 0, 0, 0, 0);
     for loaded in load_files(&walk.files) {
         if loaded
             .script
             .as_ref()
             .is_some_and(|s| s.kind() != ScriptKind::WorldTree)
         {
-            cr += 1;
+            if loaded
+                .script
+                .as_ref()
+                .is_some_and(|s| s.kind() == ScriptKind::Study)
+            {
+                studies += 1;
+            } else {
+                cr += 1;
+            }
             continue;
         }
         let Some(tree) = usable(&loaded) else {
@@ -71,6 +79,9 @@ pub(super) fn load_trees(
             "socius: {cr} CR script(s) (cr_protocol, cr_case, cr_redteam) left out: \
              `socius eval` runs world trees"
         );
+    }
+    if studies > 0 {
+        errln!("socius: {studies} study file(s) (kind: study) left out: `socius eval` runs world trees");
     }
     if no_items > 0 {
         errln!("socius: {no_items} tree(s) without IAE items left out");
