@@ -1,0 +1,268 @@
+//! Baseline study plans: `socius check` on study files (errors with positions), then
+//! `study new`, `study status` (sessions made through the `Store` API) and
+//! `study export-assignment`, all through the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use socius::session::{NewSession, ScriptRef, SessionKind, Status, Who};
+use socius::store::Store;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn socius(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOCIUS_STORE")
+        .output()
+        .expect("run socius")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A temp folder with the bundled trees under `trees/` and `study.yaml` with `body`.
+fn setup(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trees = dir.path().join("trees");
+    std::fs::create_dir(&trees).expect("mkdir");
+    for entry in std::fs::read_dir(repo().join("scripts")).expect("scripts") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, trees.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::write(dir.path().join("study.yaml"), body).expect("write");
+    dir
+}
+
+const GOOD: &str = "\
+kind: study
+type: baseline
+id: pilot
+trees:
+  - folder: trees
+    language: en
+  - trees/zh-rival-bakery.yaml
+training:
+  - trees/zh-group-project.yaml
+modes: gae
+annotators: [ann, bob, cat]
+k: 2
+seed: 7
+";
+
+#[test]
+fn the_shipped_example_and_scripts_pass_check() {
+    let out = socius(&repo(), &["check", "scripts/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("study `baseline-example` (baseline, both): 3 annotators, k = 2"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn check_reports_study_errors_with_positions() {
+    let dir = setup(
+        "\
+kind: study
+type: baseline
+id: bad
+trees:
+  - trees/nope.yaml
+  - folder: trees
+    orientation: chaos
+modes: gea
+annotators: [ann, bob, ann]
+k: 3
+seed: 1
+",
+    );
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    for expected in [
+        "study.yaml:5:5: error: no such file or folder: trees/nope.yaml",
+        "study.yaml:7:18: error: `orientation` `chaos` is not one of",
+        "study.yaml:8:8: error: `modes` `gea` is not one of gae, iae, both; did you mean `gae`?",
+        "study.yaml:9:24: error: duplicate annotator `ann` (first at line 9)",
+        "study.yaml:10:4: error: k = 3 but there are only 2 distinct annotators",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in\n{all}");
+    }
+
+    std::fs::write(
+        dir.path().join("study.yaml"),
+        "kind: study\ntype: baseline\nid: e\ntrees: []\nmodes: iae\nannotators: [a]\nk: 1\nseed: 1\n",
+    )
+    .expect("write");
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    assert!(
+        text(&out).contains("study.yaml:4:8: error: `trees` is empty"),
+        "{}",
+        text(&out)
+    );
+
+    std::fs::write(
+        dir.path().join("study.yaml"),
+        "kind: study\ntype: pairwise\nid: p\n",
+    )
+    .expect("write");
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("study.yaml:2:7: error: study type `pairwise` is not available"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        dir.path().join("study.yaml"),
+        "kind: study\ntype: survey\nid: p\n",
+    )
+    .expect("write");
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    assert!(
+        text(&out).contains("study.yaml:2:7: error: unknown study type `survey`; known types: baseline"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn new_status_and_export_assignment() {
+    let dir = setup(GOOD);
+    let d = dir.path();
+    let out = socius(d, &["study", "new", "study.yaml", "--store", "store"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("registered study `pilot`"), "{all}");
+    assert!(all.contains("3 trees, 1 training tree, 3 annotators"), "{all}");
+    let study = d.join("studies/pilot");
+    for f in ["plan.json", "study.yaml.orig", "assignments/ann.json", "trees/en-salary-talk.yaml"] {
+        assert!(study.join(f).is_file(), "{f}");
+    }
+    // Registering twice is refused.
+    let again = socius(d, &["study", "new", "study.yaml", "--store", "store"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+
+    // `ann`'s assignment: training first, then their share.
+    let ann: Value = serde_json::from_str(
+        &std::fs::read_to_string(study.join("assignments/ann.json")).expect("read"),
+    )
+    .expect("json");
+    let items = ann["items"].as_array().expect("items");
+    assert_eq!(items[0]["tree"], "zh-group-project");
+    assert_eq!(items[0]["training"], true);
+    let share: Vec<String> = items[1..]
+        .iter()
+        .map(|i| i["tree"].as_str().expect("tree").to_owned())
+        .collect();
+    assert!((1..=3).contains(&share.len()), "{share:?}");
+
+    // Sessions for `ann`: the first tree finished, the second in progress, one by someone
+    // else and one training session that must not count for the study items.
+    {
+        let store = Store::open(d.join("store")).expect("store");
+        let session = |tree: &str, who: &str, training: bool| {
+            let mut new = NewSession::new(
+                SessionKind::WorldTreeGae,
+                ScriptRef::new(tree, b"x"),
+                Who::annotator(who),
+                1,
+            );
+            if training {
+                new.meta = json!({"training": true});
+            }
+            store.create(new).expect("create")
+        };
+        let done = session(&share[0], "ann", false);
+        store
+            .set_status(done.id, Status::Finished, None)
+            .expect("finish");
+        if share.len() > 1 {
+            session(&share[1], "ann", false);
+        }
+        let t = session("zh-group-project", "ann", true);
+        store.set_status(t.id, Status::Finished, None).expect("finish");
+        // Training sessions of a study tree do not count.
+        if let Some(third) = share.get(2) {
+            let tr = session(third, "ann", true);
+            store.set_status(tr.id, Status::Finished, None).expect("finish");
+        }
+        store.flush().expect("flush");
+    }
+    let out = socius(d, &["study", "status", "pilot", "--store", "store", "--json"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = v["annotators"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["annotator"] == "ann")
+        .expect("ann");
+    assert_eq!(row["done"], 1, "{row}");
+    assert_eq!(row["in_progress"], usize::from(share.len() > 1), "{row}");
+    assert_eq!(row["items"][0]["state"], "done", "training item: {row}");
+    assert_eq!(row["items"][1]["state"], "done");
+    if share.len() > 1 {
+        assert_eq!(row["items"][2]["state"], "in_progress");
+    }
+    for other in v["annotators"].as_array().expect("rows") {
+        if other["annotator"] != "ann" {
+            assert_eq!(other["done"], 0);
+        }
+    }
+    assert_eq!(v["total"], 6, "3 trees × k = 2");
+    let out = socius(d, &["study", "status", "pilot", "--store", "store"]);
+    let all = text(&out);
+    assert!(all.contains("study `pilot` (baseline, gae, k = 2): 1/6 done"), "{all}");
+    assert!(all.contains("ann: 1 done"), "{all}");
+
+    // Export `bob`'s assignment: the file and every tree it names.
+    let out = socius(
+        d,
+        &["study", "export-assignment", "pilot", "--as", "bob", "--out", "to-bob", "--store", "store"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let bob: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("to-bob/assignment.json")).expect("read"),
+    )
+    .expect("json");
+    assert_eq!(bob["annotator"], "bob");
+    for t in bob["trees"].as_array().expect("trees") {
+        let file = d.join("to-bob").join(t["file"].as_str().expect("file"));
+        let bytes = std::fs::read(&file).expect("copied tree");
+        assert_eq!(socius::script::content_hash(&bytes), t["sha256"].as_str().expect("hash"));
+    }
+    assert_eq!(
+        bob["trees"].as_array().expect("trees").len(),
+        bob["items"].as_array().expect("items").len()
+    );
+    // The exported trees pass `socius check` on their own.
+    let out = socius(d, &["check", "to-bob/trees"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Unknown annotators and non-empty folders are refused.
+    let out = socius(
+        d,
+        &["study", "export-assignment", "pilot", "--as", "zed", "--out", "x", "--store", "store"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("`zed` is not an annotator"), "{}", text(&out));
+    let out = socius(
+        d,
+        &["study", "export-assignment", "pilot", "--as", "bob", "--out", "to-bob", "--store", "store"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
