@@ -133,7 +133,8 @@ seed: 1
     .expect("write");
     let out = socius(dir.path(), &["check", "study.yaml"]);
     assert!(
-        text(&out).contains("study.yaml:2:7: error: unknown study type `survey`; known types: baseline"),
+        text(&out)
+            .contains("study.yaml:2:7: error: unknown study type `survey`; known types: baseline"),
         "{}",
         text(&out)
     );
@@ -147,9 +148,17 @@ fn new_status_and_export_assignment() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("registered study `pilot`"), "{all}");
-    assert!(all.contains("3 trees, 1 training tree, 3 annotators"), "{all}");
+    assert!(
+        all.contains("3 trees, 1 training tree, 3 annotators"),
+        "{all}"
+    );
     let study = d.join("studies/pilot");
-    for f in ["plan.json", "study.yaml.orig", "assignments/ann.json", "trees/en-salary-talk.yaml"] {
+    for f in [
+        "plan.json",
+        "study.yaml.orig",
+        "assignments/ann.json",
+        "trees/en-salary-talk.yaml",
+    ] {
         assert!(study.join(f).is_file(), "{f}");
     }
     // Registering twice is refused.
@@ -194,15 +203,22 @@ fn new_status_and_export_assignment() {
             session(&share[1], "ann", false);
         }
         let t = session("zh-group-project", "ann", true);
-        store.set_status(t.id, Status::Finished, None).expect("finish");
+        store
+            .set_status(t.id, Status::Finished, None)
+            .expect("finish");
         // Training sessions of a study tree do not count.
         if let Some(third) = share.get(2) {
             let tr = session(third, "ann", true);
-            store.set_status(tr.id, Status::Finished, None).expect("finish");
+            store
+                .set_status(tr.id, Status::Finished, None)
+                .expect("finish");
         }
         store.flush().expect("flush");
     }
-    let out = socius(d, &["study", "status", "pilot", "--store", "store", "--json"]);
+    let out = socius(
+        d,
+        &["study", "status", "pilot", "--store", "store", "--json"],
+    );
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -227,13 +243,26 @@ fn new_status_and_export_assignment() {
     assert_eq!(v["total"], 6, "3 trees × k = 2");
     let out = socius(d, &["study", "status", "pilot", "--store", "store"]);
     let all = text(&out);
-    assert!(all.contains("study `pilot` (baseline, gae, k = 2): 1/6 done"), "{all}");
+    assert!(
+        all.contains("study `pilot` (baseline, gae, k = 2): 1/6 done"),
+        "{all}"
+    );
     assert!(all.contains("ann: 1 done"), "{all}");
 
     // Export `bob`'s assignment: the file and every tree it names.
     let out = socius(
         d,
-        &["study", "export-assignment", "pilot", "--as", "bob", "--out", "to-bob", "--store", "store"],
+        &[
+            "study",
+            "export-assignment",
+            "pilot",
+            "--as",
+            "bob",
+            "--out",
+            "to-bob",
+            "--store",
+            "store",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let bob: Value = serde_json::from_str(
@@ -244,7 +273,10 @@ fn new_status_and_export_assignment() {
     for t in bob["trees"].as_array().expect("trees") {
         let file = d.join("to-bob").join(t["file"].as_str().expect("file"));
         let bytes = std::fs::read(&file).expect("copied tree");
-        assert_eq!(socius::script::content_hash(&bytes), t["sha256"].as_str().expect("hash"));
+        assert_eq!(
+            socius::script::content_hash(&bytes),
+            t["sha256"].as_str().expect("hash")
+        );
     }
     assert_eq!(
         bob["trees"].as_array().expect("trees").len(),
@@ -256,13 +288,37 @@ fn new_status_and_export_assignment() {
     // Unknown annotators and non-empty folders are refused.
     let out = socius(
         d,
-        &["study", "export-assignment", "pilot", "--as", "zed", "--out", "x", "--store", "store"],
+        &[
+            "study",
+            "export-assignment",
+            "pilot",
+            "--as",
+            "zed",
+            "--out",
+            "x",
+            "--store",
+            "store",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("`zed` is not an annotator"), "{}", text(&out));
+    assert!(
+        text(&out).contains("`zed` is not an annotator"),
+        "{}",
+        text(&out)
+    );
     let out = socius(
         d,
-        &["study", "export-assignment", "pilot", "--as", "bob", "--out", "to-bob", "--store", "store"],
+        &[
+            "study",
+            "export-assignment",
+            "pilot",
+            "--as",
+            "bob",
+            "--out",
+            "to-bob",
+            "--store",
+            "store",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
 }

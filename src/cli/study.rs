@@ -88,9 +88,10 @@ impl StudyCommand {
 
 /// `studies/` beside the store directory.
 fn studies_beside(store: &Path) -> PathBuf {
-    store
-        .parent()
-        .map_or_else(|| PathBuf::from(DEFAULT_STUDIES), |p| p.join(DEFAULT_STUDIES))
+    store.parent().map_or_else(
+        || PathBuf::from(DEFAULT_STUDIES),
+        |p| p.join(DEFAULT_STUDIES),
+    )
 }
 
 pub fn run(globals: &Globals, cmd: &StudyCommand) -> CmdResult {

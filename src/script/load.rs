@@ -57,7 +57,13 @@ impl ScriptKind {
 }
 
 /// The kind names socius knows, for messages.
-pub const KINDS: &[&str] = &["world_tree", "cr_protocol", "cr_case", "cr_redteam", "study"];
+pub const KINDS: &[&str] = &[
+    "world_tree",
+    "cr_protocol",
+    "cr_case",
+    "cr_redteam",
+    "study",
+];
 
 /// A decoded script of any kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

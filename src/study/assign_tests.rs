@@ -10,8 +10,7 @@ fn names(prefix: &str, n: usize) -> Vec<String> {
 
 /// (trees, annotators, k, seed) with 1 <= k <= annotators.
 fn plan() -> impl Strategy<Value = (usize, usize, usize, u64)> {
-    (1usize..40, 1usize..12)
-        .prop_flat_map(|(t, n)| (Just(t), Just(n), 1..=n, any::<u64>()))
+    (1usize..40, 1usize..12).prop_flat_map(|(t, n)| (Just(t), Just(n), 1..=n, any::<u64>()))
 }
 
 proptest! {
@@ -72,10 +71,19 @@ fn impossible_plans_are_refused() {
     let t = names("t", 3);
     assert_eq!(
         assign(&t, &[], &names("a", 2), 3, StudyMode::Gae, 0),
-        Err(AssignError::TooFewAnnotators { k: 3, annotators: 2 })
+        Err(AssignError::TooFewAnnotators {
+            k: 3,
+            annotators: 2
+        })
     );
-    assert_eq!(assign(&t, &[], &names("a", 2), 0, StudyMode::Gae, 0), Err(AssignError::ZeroK));
-    assert_eq!(assign(&[], &[], &names("a", 2), 1, StudyMode::Gae, 0), Err(AssignError::NoTrees));
+    assert_eq!(
+        assign(&t, &[], &names("a", 2), 0, StudyMode::Gae, 0),
+        Err(AssignError::ZeroK)
+    );
+    assert_eq!(
+        assign(&[], &[], &names("a", 2), 1, StudyMode::Gae, 0),
+        Err(AssignError::NoTrees)
+    );
     let dup = vec!["x".to_owned(), "x".to_owned()];
     assert!(matches!(
         assign(&t, &[], &dup, 1, StudyMode::Gae, 0),

@@ -184,7 +184,12 @@ pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordE
         return Err(RecordError::Invalid { file, errors });
     };
     let (resolved, diags) = resolve(&study, &base_of(study_file));
-    errors.extend(diags.iter().filter(|d| d.is_error()).map(|d| d.render(&file)));
+    errors.extend(
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.render(&file)),
+    );
     if !errors.is_empty() {
         return Err(RecordError::Invalid { file, errors });
     }

@@ -63,12 +63,16 @@ pub struct StudyStatus {
 fn covers(kind: &SessionKind, mode: StudyMode) -> bool {
     matches!(
         (kind, mode),
-        (SessionKind::WorldTreeGae | SessionKind::WorldTreeBoth, StudyMode::Gae)
-            | (SessionKind::WorldTreeIae | SessionKind::WorldTreeBoth, StudyMode::Iae)
-            | (
-                SessionKind::WorldTreeGae | SessionKind::WorldTreeIae | SessionKind::WorldTreeBoth,
-                StudyMode::Both
-            )
+        (
+            SessionKind::WorldTreeGae | SessionKind::WorldTreeBoth,
+            StudyMode::Gae
+        ) | (
+            SessionKind::WorldTreeIae | SessionKind::WorldTreeBoth,
+            StudyMode::Iae
+        ) | (
+            SessionKind::WorldTreeGae | SessionKind::WorldTreeIae | SessionKind::WorldTreeBoth,
+            StudyMode::Both
+        )
     )
 }
 
@@ -87,7 +91,8 @@ fn item_status(annotator: &str, item: &Item, sessions: &[Session]) -> ItemStatus
     let done = match item.mode {
         StudyMode::Both => {
             finished(&[SessionKind::WorldTreeBoth])
-                || (finished(&[SessionKind::WorldTreeGae]) && finished(&[SessionKind::WorldTreeIae]))
+                || (finished(&[SessionKind::WorldTreeGae])
+                    && finished(&[SessionKind::WorldTreeIae]))
         }
         _ => mine.iter().any(|s| s.status == Status::Finished),
     };
@@ -128,7 +133,12 @@ pub fn status(assignments: &[Assignment], sessions: &[Session]) -> StudyStatus {
             .iter()
             .map(|i| item_status(&a.annotator, i, &sessions))
             .collect();
-        let count = |st: ItemState| items.iter().filter(|i| !i.training && i.state == st).count();
+        let count = |st: ItemState| {
+            items
+                .iter()
+                .filter(|i| !i.training && i.state == st)
+                .count()
+        };
         let row = AnnotatorStatus {
             annotator: a.annotator.clone(),
             done: count(ItemState::Done),

@@ -81,7 +81,9 @@ pub(super) fn load_trees(
         );
     }
     if studies > 0 {
-        errln!("socius: {studies} study file(s) (kind: study) left out: `socius eval` runs world trees");
+        errln!(
+            "socius: {studies} study file(s) (kind: study) left out: `socius eval` runs world trees"
+        );
     }
     if no_items > 0 {
         errln!("socius: {no_items} tree(s) without IAE items left out");

@@ -2,8 +2,7 @@
 //! names. A new study type adds its keys to [`TYPE_KEYS`] and a branch in [`Decoder::study`].
 
 use super::model::{
-    Annotator, Baseline, STUDY_TYPES, STUDY_TYPES_PLANNED, Study, StudyBody, StudyMode,
-    TreeSource,
+    Annotator, Baseline, STUDY_TYPES, STUDY_TYPES_PLANNED, Study, StudyBody, StudyMode, TreeSource,
 };
 use crate::script::decode::{Decoder, Fields};
 use crate::script::model::{Language, Orientation, Span};
@@ -174,8 +173,12 @@ impl Decoder {
             if modes.len() != items.len() {
                 return None;
             }
-            let gae = modes.iter().any(|m| matches!(m, StudyMode::Gae | StudyMode::Both));
-            let iae = modes.iter().any(|m| matches!(m, StudyMode::Iae | StudyMode::Both));
+            let gae = modes
+                .iter()
+                .any(|m| matches!(m, StudyMode::Gae | StudyMode::Both));
+            let iae = modes
+                .iter()
+                .any(|m| matches!(m, StudyMode::Iae | StudyMode::Both));
             return match (gae, iae) {
                 (true, true) => Some(StudyMode::Both),
                 (true, false) => Some(StudyMode::Gae),
@@ -231,7 +234,10 @@ impl Decoder {
 
     fn tree_sources(&mut self, v: &YNode, what: &str) -> Vec<TreeSource> {
         let items = self.list(v, what);
-        items.iter().filter_map(|i| self.tree_source(i, what)).collect()
+        items
+            .iter()
+            .filter_map(|i| self.tree_source(i, what))
+            .collect()
     }
 
     /// A path (file or folder), or `{folder, orientation, language}`.

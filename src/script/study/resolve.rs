@@ -122,7 +122,11 @@ fn source_trees(
             span,
             format!(
                 "no such {}: {written} (paths are relative to the study file's folder)",
-                if is_filter { "folder" } else { "file or folder" }
+                if is_filter {
+                    "folder"
+                } else {
+                    "file or folder"
+                }
             ),
         ));
         return Vec::new();
@@ -131,7 +135,10 @@ fn source_trees(
         let walk = match crate::fsx::walk_folder(&full, &is_script_file) {
             Ok(w) => w,
             Err(e) => {
-                diags.push(Diagnostic::error(span, format!("cannot read folder {written}: {e}")));
+                diags.push(Diagnostic::error(
+                    span,
+                    format!("cannot read folder {written}: {e}"),
+                ));
                 return Vec::new();
             }
         };
@@ -172,7 +179,10 @@ fn source_trees(
         (Some(s), None) if s.kind() != crate::script::load::ScriptKind::WorldTree => {
             diags.push(Diagnostic::error(
                 span,
-                format!("{written} is a {} script, not a world tree", s.kind().name()),
+                format!(
+                    "{written} is a {} script, not a world tree",
+                    s.kind().name()
+                ),
             ));
             Vec::new()
         }
