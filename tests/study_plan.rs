@@ -322,3 +322,42 @@ fn new_status_and_export_assignment() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn the_library_and_eval_leave_study_files_out() {
+    let lib = socius::tui::library::Library::scan(&[repo().join("scripts")]);
+    assert!(lib.entries.iter().all(|e| e.kind == "world_tree"));
+    assert!(lib.entries.iter().all(|e| e.id != "baseline-example"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let only = dir.path().join("s");
+    std::fs::create_dir(&only).expect("mkdir");
+    std::fs::copy(
+        repo().join("scripts/studies/baseline-example.yaml"),
+        only.join("study.yaml"),
+    )
+    .expect("copy");
+    // Nothing to evaluate, and no request is made (the endpoint does not exist).
+    let out = socius(
+        dir.path(),
+        &[
+            "eval",
+            "gae",
+            "--scripts",
+            "s",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--model",
+            "m",
+            "--store",
+            "st",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(
+        all.contains("1 study file(s) (kind: study) left out"),
+        "{all}"
+    );
+    assert!(all.contains("no world tree to evaluate"), "{all}");
+}
