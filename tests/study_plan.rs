@@ -361,3 +361,74 @@ fn the_library_and_eval_leave_study_files_out() {
     );
     assert!(all.contains("no world tree to evaluate"), "{all}");
 }
+
+/// One finished GAE session of `tree` by `who` in the store at `dir`.
+fn finished(dir: &Path, tree: &str, who: &str) {
+    let store = Store::open(dir).expect("store");
+    let s = store
+        .create(NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(tree, b"x"),
+            Who::annotator(who),
+            1,
+        ))
+        .expect("create");
+    store
+        .set_status(s.id, Status::Finished, None)
+        .expect("finish");
+    store.flush().expect("flush");
+}
+
+fn done_of(out: &Output, who: &str) -> u64 {
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["annotators"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["annotator"] == who)
+        .and_then(|r| r["done"].as_u64())
+        .expect("done")
+}
+
+#[test]
+fn sessions_of_merged_and_several_stores_count_once() {
+    let dir = setup(GOOD);
+    let d = dir.path();
+    let out = socius(d, &["study", "new", "study.yaml", "--out", "plans"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("plans/pilot/assignments/cat.json")).expect("read"),
+    )
+    .expect("json");
+    let trees: Vec<&str> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["training"] == false)
+        .map(|i| i["tree"].as_str().expect("tree"))
+        .collect();
+    // `cat` played on another machine: one store each for two trees.
+    finished(&d.join("cat-1"), trees[0], "cat");
+    finished(&d.join("cat-2"), trees[1], "cat");
+    let status = |stores: &[&str]| {
+        let mut args = vec!["study", "status", "plans/pilot", "--json"];
+        for s in stores {
+            args.extend(["--store", s]);
+        }
+        socius(d, &args)
+    };
+    // A missing store counts as no sessions.
+    let out = status(&["main"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(done_of(&out, "cat"), 0);
+    // Several stores at once.
+    assert_eq!(done_of(&status(&["cat-1", "cat-2"]), "cat"), 2);
+    // Merged into the main store (twice: nothing changes), and counted once even when the
+    // store it came from is given too.
+    for other in ["cat-1", "cat-2", "cat-1"] {
+        let out = socius(d, &["sessions", "merge", "--store", "main", other]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    assert_eq!(done_of(&status(&["main"]), "cat"), 2);
+    assert_eq!(done_of(&status(&["main", "cat-1"]), "cat"), 2);
+}
