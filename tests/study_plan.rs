@@ -432,3 +432,108 @@ fn sessions_of_merged_and_several_stores_count_once() {
     assert_eq!(done_of(&status(&["main"]), "cat"), 2);
     assert_eq!(done_of(&status(&["main", "cat-1"]), "cat"), 2);
 }
+
+#[test]
+fn both_mode_needs_gae_and_iae_or_one_sitting() {
+    use socius::script::study::StudyMode;
+    use socius::study::{Assignment, Item, ItemState, status};
+    let item = |tree: &str| Item {
+        tree: tree.into(),
+        mode: StudyMode::Both,
+        training: false,
+        seed: 0,
+    };
+    let plan = vec![Assignment {
+        annotator: "ann".into(),
+        items: vec![item("a"), item("b"), item("c"), item("d")],
+    }];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let play = |tree: &str, kind: SessionKind, st: Status| {
+        let s = store
+            .create(NewSession::new(
+                kind,
+                ScriptRef::new(tree, b"x"),
+                Who::annotator("ann"),
+                1,
+            ))
+            .expect("create");
+        if st != Status::InProgress {
+            store.set_status(s.id, st, None).expect("status");
+        }
+    };
+    // a: GAE finished only → in progress; then IAE finished → done.
+    play("a", SessionKind::WorldTreeGae, Status::Finished);
+    // b: one finished sitting of both.
+    play("b", SessionKind::WorldTreeBoth, Status::Finished);
+    // c: abandoned → not started (to be played again).
+    play("c", SessionKind::WorldTreeGae, Status::Abandoned);
+    // d: another annotator's session does not count.
+    store
+        .create(NewSession::new(
+            SessionKind::WorldTreeBoth,
+            ScriptRef::new("d", b"x"),
+            Who::annotator("bob"),
+            1,
+        ))
+        .expect("create");
+    let states = |store: &Store| -> Vec<ItemState> {
+        let sessions = store.list(&socius::store::Filter::default()).expect("list");
+        status(&plan, &sessions).annotators[0]
+            .items
+            .iter()
+            .map(|i| i.state)
+            .collect()
+    };
+    assert_eq!(
+        states(&store),
+        [
+            ItemState::InProgress,
+            ItemState::Done,
+            ItemState::NotStarted,
+            ItemState::NotStarted
+        ]
+    );
+    play("a", SessionKind::WorldTreeIae, Status::Finished);
+    assert_eq!(states(&store)[0], ItemState::Done);
+}
+
+#[test]
+fn training_overlap_and_empty_filters_are_errors() {
+    let dir = setup(
+        "\
+kind: study
+type: baseline
+id: t
+trees:
+  - folder: trees
+    orientation: induction
+training:
+  - trees/en-salary-talk.yaml
+modes: [gae, iae]
+annotators: [a, b]
+k: 1
+seed: 3
+",
+    );
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    assert!(
+        text(&out).contains("study.yaml:5:3: error: `trees` names no world tree"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        dir.path().join("study.yaml"),
+        "kind: study\ntype: baseline\nid: t\ntrees: [trees]\ntraining: [trees/en-salary-talk.yaml]\nmodes: [gae, iae]\nannotators: [a]\nk: 1\nseed: 3\n",
+    )
+    .expect("write");
+    let out = socius(dir.path(), &["check", "study.yaml"]);
+    assert!(
+        text(&out).contains(
+            "study.yaml:5:12: error: training tree `en-salary-talk` is also one of the study's trees"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
