@@ -91,6 +91,8 @@ pub enum RecordError {
     },
     #[error("{} exists and is not empty; choose a new folder", .0.display())]
     OutNotEmpty(PathBuf),
+    #[error("trees `{0}` and `{1}` would be copied to the same file name; rename one of their ids")]
+    SameFileName(String, String),
     #[error("{} changed since the study was registered (its sha256 differs)", .0.display())]
     TreeChanged(PathBuf),
     #[error(transparent)]
@@ -217,6 +219,12 @@ pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordE
         training: resolved.training.iter().map(entry).collect(),
         registered: Utc::now(),
     };
+    let all: Vec<&TreeEntry> = plan.trees.iter().chain(&plan.training).collect();
+    for (i, t) in all.iter().enumerate() {
+        if let Some(prev) = all[..i].iter().find(|p| p.file == t.file) {
+            return Err(RecordError::SameFileName(prev.id.clone(), t.id.clone()));
+        }
+    }
     let dir = out_dir.join(&study.id);
     if dir.exists() {
         return Err(RecordError::Exists { id: study.id, dir });
