@@ -232,6 +232,8 @@ fn new_status_and_export_assignment() {
     assert_eq!(row["in_progress"], usize::from(share.len() > 1), "{row}");
     assert_eq!(row["items"][0]["state"], "done", "training item: {row}");
     assert_eq!(row["items"][1]["state"], "done");
+    // The sessions were made on content `x`, not the registered tree: counted, and said so.
+    assert_eq!(row["items"][1]["other_version"], 1);
     if share.len() > 1 {
         assert_eq!(row["items"][2]["state"], "in_progress");
     }
@@ -248,6 +250,10 @@ fn new_status_and_export_assignment() {
         "{all}"
     );
     assert!(all.contains("ann: 1 done"), "{all}");
+    assert!(
+        all.contains("(1 session on another version of the tree)"),
+        "{all}"
+    );
 
     // Export `bob`'s assignment: the file and every tree it names.
     let out = socius(
@@ -479,7 +485,7 @@ fn both_mode_needs_gae_and_iae_or_one_sitting() {
         .expect("create");
     let states = |store: &Store| -> Vec<ItemState> {
         let sessions = store.list(&socius::store::Filter::default()).expect("list");
-        status(&plan, &sessions).annotators[0]
+        status(&plan, &sessions, &std::collections::BTreeMap::new()).annotators[0]
             .items
             .iter()
             .map(|i| i.state)

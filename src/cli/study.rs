@@ -180,7 +180,14 @@ fn status(globals: &Globals, args: &StatusArgs, studies: &Path) -> CmdResult {
         let store = Store::open_for_reading(dir)?;
         sessions.extend(store.list(&Filter::default())?);
     }
-    let st = crate::study::status(&reg.assignments, &sessions);
+    let hashes = reg
+        .plan
+        .trees
+        .iter()
+        .chain(&reg.plan.training)
+        .map(|t| (t.id.clone(), t.sha256.clone()))
+        .collect();
+    let st = crate::study::status(&reg.assignments, &sessions, &hashes);
     if args.json {
         let report = serde_json::json!({
             "schema": record::PLAN_SCHEMA,
@@ -224,7 +231,7 @@ fn render(reg: &Registered, st: &StudyStatus) -> String {
                 ItemState::InProgress => "…",
                 ItemState::NotStarted => "·",
             };
-            let _ = writeln!(
+            let _ = write!(
                 text,
                 "  {mark} {:<width$}  {:<4}  {}{}",
                 i.tree,
@@ -232,6 +239,15 @@ fn render(reg: &Registered, st: &StudyStatus) -> String {
                 i.state.name(),
                 if i.training { "  (training)" } else { "" }
             );
+            if i.other_version > 0 {
+                let _ = write!(
+                    text,
+                    "  ({} session{} on another version of the tree)",
+                    i.other_version,
+                    plural(i.other_version)
+                );
+            }
+            text.push('\n');
         }
     }
     text

@@ -8,6 +8,8 @@
 //! training flag (an item of the study needs a non-training session; a training item a
 //! training one). Sessions merged from other stores are sessions like any other.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::assign::{Assignment, Item};
@@ -41,6 +43,9 @@ pub struct ItemStatus {
     pub state: ItemState,
     /// The sessions that count for this item.
     pub sessions: Vec<SessionId>,
+    /// How many of them were played on another version of the tree than the plan's (their
+    /// script hash differs). They still count; the report says so.
+    pub other_version: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,7 +81,12 @@ fn covers(kind: &SessionKind, mode: StudyMode) -> bool {
     )
 }
 
-fn item_status(annotator: &str, item: &Item, sessions: &[Session]) -> ItemStatus {
+fn item_status(
+    annotator: &str,
+    item: &Item,
+    sessions: &[Session],
+    hashes: &BTreeMap<String, String>,
+) -> ItemStatus {
     let mine: Vec<&Session> = sessions
         .iter()
         .filter(|s| matches!(&s.who, Who::Annotator { id } if id == annotator))
@@ -109,13 +119,21 @@ fn item_status(annotator: &str, item: &Item, sessions: &[Session]) -> ItemStatus
         training: item.training,
         state,
         sessions: mine.iter().map(|s| s.id).collect(),
+        other_version: hashes
+            .get(&item.tree)
+            .map_or(0, |h| mine.iter().filter(|s| s.script.hash != *h).count()),
     }
 }
 
 /// The status of every annotator's assignment given the sessions of one or more stores
-/// (a session seen twice, from two stores, counts once).
+/// (a session seen twice, from two stores, counts once). `hashes` maps tree ids to the sha256
+/// the plan recorded (empty: versions are not compared).
 #[must_use]
-pub fn status(assignments: &[Assignment], sessions: &[Session]) -> StudyStatus {
+pub fn status(
+    assignments: &[Assignment],
+    sessions: &[Session],
+    hashes: &BTreeMap<String, String>,
+) -> StudyStatus {
     let mut seen = std::collections::HashSet::new();
     let sessions: Vec<Session> = sessions
         .iter()
@@ -131,7 +149,7 @@ pub fn status(assignments: &[Assignment], sessions: &[Session]) -> StudyStatus {
         let items: Vec<ItemStatus> = a
             .items
             .iter()
-            .map(|i| item_status(&a.annotator, i, &sessions))
+            .map(|i| item_status(&a.annotator, i, &sessions, hashes))
             .collect();
         let count = |st: ItemState| {
             items
