@@ -16,6 +16,7 @@ pub mod import;
 pub mod logging;
 pub mod play;
 pub mod prompts;
+pub mod report;
 pub mod safety;
 pub mod sessions;
 
@@ -150,6 +151,9 @@ pub enum Command {
     /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
+    /// Reports over the whole store: `report baseline`, humans against models on the same trees
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -170,8 +174,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 8] = [
-    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety",
+const SUBCOMMANDS: [&str; 9] = [
+    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety", "report",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -220,6 +224,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
+        Some(Command::Report(cmd)) => {
+            report::run(&cli.globals.with(cmd.store(), None, None), &cmd)
+        }
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);
