@@ -16,8 +16,8 @@ use serde_json::json;
 use socius::report::baseline::{baseline, load};
 use socius::session::{
     Ending, EndingOutcome, Event, EventBody, IaeAnswer, OptionsPresented, PresentedOption,
-    RECORD_SCHEMA, ScriptRef, Session, SessionId, SessionKind, SessionRecord, Status,
-    StatusChange, Who,
+    RECORD_SCHEMA, ScriptRef, Session, SessionId, SessionKind, SessionRecord, Status, StatusChange,
+    Who,
 };
 use socius::store::Store;
 

@@ -87,7 +87,7 @@ const fn ok(label: &'static str) -> End {
 }
 
 fn fixture() -> Vec<Spec> {
-    let mut v = vec![
+    let v = vec![
         // Counted human GAE episodes.
         h("alice", "coop-1", Kind::Gae, ok("success")),
         h("alice", "coop-2", Kind::Gae, ok("success")),
@@ -135,7 +135,12 @@ fn fixture() -> Vec<Spec> {
         },
         Spec {
             excluded: Some("dead_end"),
-            ..h("bob", "conf-1", Kind::Gae, End::Dropped(DropReason::DeadEnd))
+            ..h(
+                "bob",
+                "conf-1",
+                Kind::Gae,
+                End::Dropped(DropReason::DeadEnd),
+            )
         },
         Spec {
             excluded: Some("no_ending"),
@@ -187,8 +192,7 @@ fn fixture() -> Vec<Spec> {
             ..m("gpt-y", "r2", "coop-2", 0, ok("success"))
         },
     ];
-    // Keep the fixture honest about the orientation lookup: humans' sessions carry none.
-    v.shrink_to_fit();
+    // Humans' sessions carry no orientation: the report takes it from the models' sessions.
     v
 }
 
@@ -343,7 +347,10 @@ fn wilson(k: usize, n: usize) -> Value {
     let a = 1.0 + Z * Z / n;
     let mid = (p + Z * Z / (2.0 * n)) / a;
     let half = Z * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt() / a;
-    json!([r2((mid - half).max(0.0) * 100.0), r2((mid + half).min(1.0) * 100.0)])
+    json!([
+        r2((mid - half).max(0.0) * 100.0),
+        r2((mid + half).min(1.0) * 100.0)
+    ])
 }
 
 fn close(got: &Value, want: &Value, at: &str) {
@@ -379,7 +386,10 @@ fn category(ability: &str) -> &'static str {
 }
 
 /// Episodes (orientation, success) and answers (abilities, correct) of the counted sessions.
-type Counted<'a> = (Vec<(&'a str, bool, &'a str)>, Vec<(Vec<&'a str>, bool, &'a str)>);
+type Counted<'a> = (
+    Vec<(&'a str, bool, &'a str)>,
+    Vec<(Vec<&'a str>, bool, &'a str)>,
+);
 
 fn counted<'a>(specs: &'a [Spec], side: &dyn Fn(&Spec) -> bool) -> Counted<'a> {
     let mut eps = Vec::new();
@@ -389,10 +399,10 @@ fn counted<'a>(specs: &'a [Spec], side: &dyn Fn(&Spec) -> bool) -> Counted<'a> {
             Ok(a) => a,
             Err((_, run)) => run.unwrap(),
         };
-        if s.kind != Kind::Iae {
-            if let End::Label(Some(l)) = s.end {
-                eps.push((orientation(s.tree), l == "success", who));
-            }
+        if s.kind != Kind::Iae
+            && let End::Label(Some(l)) = s.end
+        {
+            eps.push((orientation(s.tree), l == "success", who));
         }
         for (tags, c) in &s.answers {
             ans.push((tags.split("; ").collect(), *c, who));
@@ -456,7 +466,12 @@ fn expected_iae(ans: &[(Vec<&str>, bool, &str)], humans: bool) -> Value {
     }
     let cats: serde_json::Map<_, _> = cats
         .into_iter()
-        .map(|(c, v)| (c.to_owned(), json!(r2(v.iter().sum::<f64>() / v.len() as f64))))
+        .map(|(c, v)| {
+            (
+                c.to_owned(),
+                json!(r2(v.iter().sum::<f64>() / v.len() as f64)),
+            )
+        })
         .collect();
     let right = ans.iter().filter(|a| a.1).count();
     let overall = if ans.is_empty() {
@@ -495,11 +510,8 @@ fn baseline_json_matches_an_independent_recount() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     build(&dir, &specs);
-    let got: Value = serde_json::from_str(&success(&socius(
-        &dir,
-        &["report", "baseline", "--json"],
-    )))
-    .unwrap();
+    let got: Value =
+        serde_json::from_str(&success(&socius(&dir, &["report", "baseline", "--json"]))).unwrap();
 
     assert_eq!(got["schema"], 1);
     assert_eq!(got["trees"], json!(["conf-1", "coop-1", "coop-2"]));
@@ -554,11 +566,16 @@ fn baseline_json_matches_an_independent_recount() {
     assert_eq!(coop["successes"], 3);
     assert_eq!(coop["annotators"], 3);
     let conflict = &got["gae"]["humans"]["by_orientation"]["conflict"];
-    assert_eq!((conflict["episodes"].as_u64(), conflict["successes"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(
+        (
+            conflict["episodes"].as_u64(),
+            conflict["successes"].as_u64()
+        ),
+        (Some(4), Some(2))
+    );
     assert_eq!(got["gae"]["humans"]["macro_rate_pct"], 50.0);
     assert_eq!(
-        got["gae"]["models"]["gpt-x"]["by_orientation"]["conflict"]["successes"],
-        1,
+        got["gae"]["models"]["gpt-x"]["by_orientation"]["conflict"]["successes"], 1,
         "the superseded failure does not count; the redo does"
     );
 
@@ -623,7 +640,10 @@ fn other_formats_and_the_study_flag() {
     build(&dir, &specs);
     let table = success(&socius(&dir, &["report", "baseline"]));
     assert!(table.contains("conf-1, coop-1, coop-2"), "{table}");
-    assert!(table.contains("cooperation") && table.contains("carol"), "{table}");
+    assert!(
+        table.contains("cooperation") && table.contains("carol"),
+        "{table}"
+    );
     let md = success(&socius(&dir, &["report", "baseline", "--format", "md"]));
     assert!(md.starts_with("# Human baseline"), "{md}");
     assert!(md.contains("| orientation |"), "{md}");
@@ -633,8 +653,14 @@ fn other_formats_and_the_study_flag() {
         lines.next(),
         Some("side,metric,key,n,successes,value_pct,ci_lo,ci_hi")
     );
-    assert!(csv.contains("\nhumans,gae_rate,cooperation,6,3,50,"), "{csv}");
-    assert!(csv.contains("\nmodel:gpt-x,gae_rate,conflict,2,1,50,"), "{csv}");
+    assert!(
+        csv.contains("\nhumans,gae_rate,cooperation,6,3,50,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nmodel:gpt-x,gae_rate,conflict,2,1,50,"),
+        "{csv}"
+    );
     assert!(csv.contains("\nexcluded,count,training,1,"), "{csv}");
     for line in csv.lines() {
         assert_eq!(line.split(',').count(), 8, "{line}");

@@ -224,9 +224,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
-        Some(Command::Report(cmd)) => {
-            report::run(&cli.globals.with(cmd.store(), None, None), &cmd)
-        }
+        Some(Command::Report(cmd)) => report::run(&cli.globals.with(cmd.store(), None, None), &cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

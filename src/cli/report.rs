@@ -141,11 +141,10 @@ fn tables(r: &Baseline) -> Vec<Table> {
             let c = r.gae.models.get(*m).and_then(|g| g.by_orientation.get(o));
             row.push(num(c.map(|c| c.rate_pct)));
             row.push(ci(c.and_then(|c| c.ci95)));
-            row.push(num(
-                r.differences
-                    .get(*m)
-                    .and_then(|d| d.gae_by_orientation.get(o).copied()),
-            ));
+            row.push(num(r
+                .differences
+                .get(*m)
+                .and_then(|d| d.gae_by_orientation.get(o).copied())));
         }
         rows.push(row);
     }
@@ -197,11 +196,10 @@ fn tables(r: &Baseline) -> Vec<Table> {
         for m in &models {
             let c = r.iae.models.get(*m).and_then(|i| i.by_ability.get(k));
             row.push(num(c.map(|c| c.accuracy_pct)));
-            row.push(num(
-                r.differences
-                    .get(*m)
-                    .and_then(|d| d.iae_by_ability.get(k).copied()),
-            ));
+            row.push(num(r
+                .differences
+                .get(*m)
+                .and_then(|d| d.iae_by_ability.get(k).copied())));
         }
         rows.push(row);
     }
@@ -219,17 +217,15 @@ fn tables(r: &Baseline) -> Vec<Table> {
             String::new(),
         ];
         for m in &models {
-            row.push(num(
-                r.iae
-                    .models
-                    .get(*m)
-                    .and_then(|i| i.by_category.get(k).copied()),
-            ));
-            row.push(num(
-                r.differences
-                    .get(*m)
-                    .and_then(|d| d.iae_by_category.get(k).copied()),
-            ));
+            row.push(num(r
+                .iae
+                .models
+                .get(*m)
+                .and_then(|i| i.by_category.get(k).copied())));
+            row.push(num(r
+                .differences
+                .get(*m)
+                .and_then(|d| d.iae_by_category.get(k).copied())));
         }
         rows.push(row);
     }

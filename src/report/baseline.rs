@@ -355,8 +355,7 @@ pub fn baseline(sessions: &[(Session, Vec<Event>)], study_trees: Option<&[String
             Side::Model(_) => model_trees.insert(tree_of(s)),
         };
     }
-    let study: Option<BTreeSet<&str>> =
-        study_trees.map(|t| t.iter().map(String::as_str).collect());
+    let study: Option<BTreeSet<&str>> = study_trees.map(|t| t.iter().map(String::as_str).collect());
     let trees: BTreeSet<&str> = human_trees
         .intersection(&model_trees)
         .copied()
@@ -642,20 +641,23 @@ fn spread(humans: &[&Counted<'_>]) -> BTreeMap<String, AnnotatorSpread> {
 /// # Errors
 /// A store read error.
 pub fn load(store: &Store) -> Result<Vec<(Session, Vec<Event>)>, StoreError> {
-    let sessions = store.list(&Filter::default())?;
-    let mut out = Vec::with_capacity(sessions.len());
-    for s in sessions {
-        if modes(&s.kind).is_none() {
-            continue;
-        }
-        let events = if s.status == Status::Finished && !s.is_training() {
-            store.events(s.id)?
+    let sessions: Vec<Session> = store
+        .list(&Filter::default())?
+        .into_iter()
+        .filter(|s| modes(&s.kind).is_some())
+        .collect();
+    // Decoding the logs is most of the work: spread it over the cores.
+    crate::par::map(&sessions, &|s: &Session| {
+        if s.status == Status::Finished && !s.is_training() {
+            store.events(s.id)
         } else {
-            Vec::new()
-        };
-        out.push((s, events));
-    }
-    Ok(out)
+            Ok(Vec::new())
+        }
+    })
+    .into_iter()
+    .zip(sessions)
+    .map(|(events, s)| events.map(|e| (s, e)))
+    .collect()
 }
 
 #[cfg(test)]
@@ -672,7 +674,10 @@ mod tests {
         assert!((hi - round2(100.0 * z2 / (10.0 + z2))).abs() < 1e-9, "{hi}");
         let [lo, hi] = wilson(10, 10, Z95).unwrap();
         assert!((hi - 100.0).abs() < 1e-12);
-        assert!((lo - round2(100.0 * 10.0 / (10.0 + z2))).abs() < 1e-9, "{lo}");
+        assert!(
+            (lo - round2(100.0 * 10.0 / (10.0 + z2))).abs() < 1e-9,
+            "{lo}"
+        );
         // A textbook value: 1 of 2 → 9.45 % … 90.55 %.
         assert_eq!(wilson(1, 2, Z95), Some([9.45, 90.55]));
     }
