@@ -2,7 +2,8 @@
 //!
 //! - `report/baseline_compute_50k`: the computation alone, over sessions and events in memory;
 //! - `report/baseline_store_50k`: reading the same sessions back from a store (imported once,
-//!   as `sessions merge` would bring them) and computing — what the command does.
+//!   as `sessions merge` would bring them) and computing — what the command does;
+//! - `report/store_list_50k`: only the listing of the headers (`Store::list`), for comparison.
 //!
 //! The mix: 60 trees over four orientations, 40 annotators (GAE, IAE and `both` sittings, a
 //! tenth training, some abandoned or in progress), three models with one run each.
@@ -158,6 +159,9 @@ fn bench(c: &mut Criterion) {
         .import_jsonl(Cursor::new(jsonl.into_bytes()), "bench")
         .unwrap();
     store.flush().unwrap();
+    g.bench_function("store_list_50k", |b| {
+        b.iter(|| store.list(&socius::store::Filter::default()).unwrap());
+    });
     g.bench_function("baseline_store_50k", |b| {
         b.iter(|| {
             let sessions = load(&store).unwrap();
