@@ -669,3 +669,38 @@ fn other_formats_and_the_study_flag() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("studies arrive with `socius study`"));
 }
+
+#[test]
+fn a_tree_list_narrows_the_comparison_and_counts_what_it_leaves_out() {
+    let specs = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    build(&dir, &specs);
+    let store = Store::open(&dir).unwrap();
+    let sessions = socius::report::baseline::load(&store).unwrap();
+    let study = vec!["coop-1".to_owned(), "solo-h".to_owned()];
+    let r = socius::report::baseline::baseline(&sessions, Some(&study));
+    assert_eq!(r.trees, ["coop-1"], "solo-h was played by humans only");
+    // Eligible sessions (past training/status/run checks) on other trees.
+    let outside = specs
+        .iter()
+        .filter(|s| !["coop-1", "solo-h"].contains(&s.tree))
+        .filter(|s| {
+            matches!(
+                s.excluded,
+                None | Some(
+                    "unlabelled_ending"
+                        | "dead_end"
+                        | "invalid_answer"
+                        | "no_ending"
+                        | "tree_not_played_by_both"
+                )
+            )
+        })
+        .count();
+    assert_eq!(r.excluded["tree_not_in_study"], outside);
+    assert_eq!(r.excluded["tree_not_played_by_both"], 1, "alice on solo-h");
+    let coop = &r.gae.humans.by_orientation["cooperation"];
+    assert_eq!((coop.episodes, coop.successes), (3, 2));
+    assert!(!r.gae.humans.by_orientation.contains_key("conflict"));
+}
