@@ -16,6 +16,7 @@ pub mod engine;
 pub mod eval;
 pub mod fsx;
 pub mod par;
+pub mod report;
 pub mod script;
 pub mod session;
 pub mod store;

@@ -16,6 +16,7 @@ pub mod import;
 pub mod logging;
 pub mod play;
 pub mod prompts;
+pub mod report;
 pub mod safety;
 pub mod sessions;
 pub mod study;
@@ -155,6 +156,9 @@ pub enum Command {
     /// progress
     #[command(subcommand)]
     Study(study::StudyCommand),
+    /// Reports over the whole store: `report baseline`, humans against models on the same trees
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -175,8 +179,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 9] = [
-    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety", "study",
+const SUBCOMMANDS: [&str; 10] = [
+    "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety", "study", "report",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -226,6 +230,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Prompts(cmd)) => prompts::run(&cli.globals, cmd),
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
         Some(Command::Study(cmd)) => study::run(&cli.globals.with(&cmd.store(), None, None), &cmd),
+        Some(Command::Report(cmd)) => report::run(&cli.globals.with(cmd.store(), None, None), &cmd),
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);
