@@ -207,6 +207,31 @@ fn fifos_and_link_loops_neither_hang_nor_repeat() {
     let fifo = fifo.to_str().unwrap();
     let store = tmp.path().join("store");
     let store = store.to_str().unwrap();
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/cr/cases");
+    // A registered study folder (it may have arrived from elsewhere) with an assignment that
+    // is a FIFO.
+    let studies = tmp.path().join("studies");
+    let example =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/studies/baseline-example.yaml");
+    let out = run(
+        &[
+            "study",
+            "new",
+            example.to_str().unwrap(),
+            "--out",
+            studies.to_str().unwrap(),
+        ],
+        "study new",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let study = studies.join("baseline-example");
+    let assignment = study.join("assignments/ann-a.json");
+    std::fs::remove_file(&assignment).unwrap();
+    mkfifo(&assignment);
     for (what, argv) in [
         ("check", vec!["check", fifo]),
         ("play", vec!["--store", store, "play", fifo, "--as", "x"]),
@@ -226,6 +251,29 @@ fn fifos_and_link_loops_neither_hang_nor_repeat() {
                 "--prompt-template",
                 fifo,
             ],
+        ),
+        (
+            "cr run --system-prompt",
+            vec![
+                "--store",
+                store,
+                "cr",
+                "run",
+                "--cases",
+                cases.to_str().unwrap(),
+                "--therapist",
+                "llm-free",
+                "--therapist-endpoint",
+                "http://127.0.0.1:9/v1",
+                "--therapist-model",
+                "m",
+                "--system-prompt",
+                fifo,
+            ],
+        ),
+        (
+            "study status (an assignment that is a FIFO)",
+            vec!["--store", store, "study", "status", study.to_str().unwrap()],
         ),
     ] {
         let out = run(&argv, what);

@@ -246,7 +246,8 @@ fn load_protocol_arg(
     match path {
         Some(p) => {
             let protocol = load_protocol(p)?;
-            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let bytes = crate::fsx::read_regular(p, crate::fsx::MAX_SCRIPT_BYTES)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
             Ok((
                 protocol,
                 crate::script::content_hash(&bytes),

@@ -144,13 +144,16 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordError> {
-    let text = fs::read_to_string(path).map_err(io(path))?;
+    // Study folders travel between machines: a regular file only, bounded.
+    let text = crate::fsx::read_text(path, crate::fsx::MAX_JSON_BYTES)
+        .map_err(|e| io(path)(std::io::Error::other(e.to_string())))?;
     serde_json::from_str(&text).map_err(|e| RecordError::Json(path.into(), e))
 }
 
 /// Copy a tree, checking that it is still the version the plan recorded.
 fn copy_tree(from: &Path, to: &Path, sha256: &str) -> Result<(), RecordError> {
-    let bytes = fs::read(from).map_err(io(from))?;
+    let bytes = crate::fsx::read_regular(from, crate::fsx::MAX_SCRIPT_BYTES)
+        .map_err(|e| io(from)(std::io::Error::other(e.to_string())))?;
     if crate::script::content_hash(&bytes) != sha256 {
         return Err(RecordError::TreeChanged(from.to_path_buf()));
     }

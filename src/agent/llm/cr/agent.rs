@@ -1,7 +1,6 @@
 //! [`CrLlmAgent`]: a model answering the *say a turn* requests of a CR dialogue, as a staged
 //! therapist, a free therapist (optionally labelled by a judge) or a simulated client.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -91,15 +90,9 @@ pub fn load_system_prompt(path: &Path) -> Result<String, CrAgentError> {
         path: path.display().to_string(),
         message,
     };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SYSTEM_PROMPT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > MAX_SYSTEM_PROMPT_BYTES {
-        return Err(fail(format!(
-            "larger than the {MAX_SYSTEM_PROMPT_BYTES} bytes allowed"
-        )));
-    }
+    // A regular file only (a FIFO or device is refused, never opened), bounded.
+    let bytes =
+        crate::fsx::read_regular(path, MAX_SYSTEM_PROMPT_BYTES).map_err(|e| fail(e.to_string()))?;
     let mut text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
     if text.starts_with('\u{FEFF}') {
         text.drain(..'\u{FEFF}'.len_utf8());
