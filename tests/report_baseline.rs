@@ -614,6 +614,7 @@ fn baseline_json_matches_an_independent_recount() {
         "unlabelled_ending",
         "dead_end",
         "invalid_answer",
+        "unreadable_source",
         "no_ending",
         "unknown_orientation",
         "tree_not_played_by_both",

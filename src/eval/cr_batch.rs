@@ -473,33 +473,18 @@ pub async fn run(
     for _ in 0..workers {
         tasks.spawn(worker(Arc::clone(&ctx)));
     }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(e) = joined
-            .map_err(|e| RunError::Task(e.to_string()))
-            .and_then(|r| r)
-        {
-            ctx.cancel.cancel();
-            first_error.get_or_insert(e);
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
+    super::runner::join_workers(tasks, &ctx.cancel).await?;
     let left = ctx
         .jobs
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .len();
-    let stop = if cancel.is_cancelled() && (left > 0 || progress.snapshot().abandoned > 0) {
-        Some(StopReason::Interrupted)
-    } else if ctx.drain.load(Ordering::Relaxed) {
-        Some(StopReason::EndpointFailing {
-            consecutive: ctx.consecutive_failures.load(Ordering::Relaxed),
-        })
-    } else {
-        None
-    };
+    let stop = super::runner::stop_reason(
+        &cancel,
+        left > 0 || progress.snapshot().abandoned > 0,
+        &ctx.drain,
+        &ctx.consecutive_failures,
+    );
     let dialogues = {
         let ctx = Arc::clone(&ctx);
         blocking(move || dialogues(&ctx.store, &ctx.spec.run_id, &ctx.cases)).await?

@@ -214,6 +214,30 @@ pub fn iae(results: &[IaeResult], dropped: Dropped) -> IaeSummary {
     }
 }
 
+/// The answered IAE items of a session's events, and how many items were presented.
+pub fn iae_from_events<'a>(
+    events: impl IntoIterator<Item = &'a crate::session::EventBody>,
+) -> (Vec<IaeResult>, usize) {
+    use crate::session::EventBody;
+    let mut presented = 0;
+    let mut out = Vec::new();
+    for e in events {
+        match e {
+            EventBody::OptionsPresented(_) => presented += 1,
+            EventBody::IaeAnswer(a) => out.push(IaeResult {
+                abilities: a
+                    .ability
+                    .as_deref()
+                    .map(|s| s.split("; ").map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                correct: a.correct == Some(true),
+            }),
+            _ => {}
+        }
+    }
+    (out, presented)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -338,6 +338,43 @@ async fn worker(ctx: Arc<Ctx>) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Wait for every worker; the first error stops the others (through `cancel`) and is returned.
+pub(crate) async fn join_workers(
+    mut tasks: tokio::task::JoinSet<Result<(), RunError>>,
+    cancel: &Cancel,
+) -> Result<(), RunError> {
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        if let Err(e) = joined
+            .map_err(|e| RunError::Task(e.to_string()))
+            .and_then(|r| r)
+        {
+            cancel.cancel();
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Why a finished batch stopped early: cancelled with work left (`cut_short`), or drained
+/// because the endpoint kept failing.
+pub(crate) fn stop_reason(
+    cancel: &Cancel,
+    cut_short: bool,
+    drain: &AtomicBool,
+    consecutive_failures: &AtomicUsize,
+) -> Option<StopReason> {
+    if cancel.is_cancelled() && cut_short {
+        Some(StopReason::Interrupted)
+    } else if drain.load(Ordering::Relaxed) {
+        Some(StopReason::EndpointFailing {
+            consecutive: consecutive_failures.load(Ordering::Relaxed),
+        })
+    } else {
+        None
+    }
+}
+
 /// Run (or resume) a batch. Needs a tokio runtime; store calls that wait for the disk run on
 /// its blocking pool.
 ///
@@ -388,34 +425,18 @@ pub async fn run(
     for _ in 0..workers {
         tasks.spawn(worker(Arc::clone(&ctx)));
     }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        let result = joined
-            .map_err(|e| RunError::Task(e.to_string()))
-            .and_then(|r| r);
-        if let Err(e) = result {
-            ctx.cancel.cancel();
-            first_error.get_or_insert(e);
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
+    join_workers(tasks, &ctx.cancel).await?;
     let left = ctx
         .jobs
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .len();
-    let cut_short = left > 0 || progress.snapshot().abandoned > 0;
-    let stop = if cancel.is_cancelled() && cut_short {
-        Some(StopReason::Interrupted)
-    } else if ctx.drain.load(Ordering::Relaxed) {
-        Some(StopReason::EndpointFailing {
-            consecutive: ctx.consecutive_failures.load(Ordering::Relaxed),
-        })
-    } else {
-        None
-    };
+    let stop = stop_reason(
+        &cancel,
+        left > 0 || progress.snapshot().abandoned > 0,
+        &ctx.drain,
+        &ctx.consecutive_failures,
+    );
     let (report, tally) = {
         let ctx = Arc::clone(&ctx);
         tokio::task::spawn_blocking(move || {

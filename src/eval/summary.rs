@@ -211,23 +211,10 @@ fn gae_over(
 
 /// The answered items and the number of items presented in a finished IAE session.
 fn iae_results(store: &Store, s: &Session) -> Result<(Vec<IaeResult>, usize), StoreError> {
-    let mut presented = 0;
-    let mut out = Vec::new();
-    for e in store.events(s.id)? {
-        match e.body {
-            EventBody::OptionsPresented(_) => presented += 1,
-            EventBody::IaeAnswer(a) => out.push(IaeResult {
-                abilities: a
-                    .ability
-                    .as_deref()
-                    .map(|s| s.split("; ").map(str::to_owned).collect())
-                    .unwrap_or_default(),
-                correct: a.correct == Some(true),
-            }),
-            _ => {}
-        }
-    }
-    Ok((out, presented))
+    let events = store.events(s.id)?;
+    Ok(super::metrics::iae_from_events(
+        events.iter().map(|e| &e.body),
+    ))
 }
 
 /// The IAE report of run `run_id` over `trees`, and its tally.

@@ -36,7 +36,7 @@ use crate::store::{Filter, Store, StoreError};
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// The exclusion reasons, in the order the report lists them.
-pub const REASONS: [&str; 13] = [
+pub const REASONS: [&str; 14] = [
     "training",
     "abandoned",
     "in_progress",
@@ -47,6 +47,7 @@ pub const REASONS: [&str; 13] = [
     "unlabelled_ending",
     "dead_end",
     "invalid_answer",
+    "unreadable_source",
     "no_ending",
     "unknown_orientation",
     "tree_not_played_by_both",
@@ -232,30 +233,15 @@ fn gae_of(events: &[Event]) -> Result<GaeResult, &'static str> {
 }
 
 fn iae_of(events: &[Event]) -> (Vec<IaeResult>, usize) {
-    let mut presented = 0;
-    let mut out = Vec::new();
-    for e in events {
-        match &e.body {
-            EventBody::OptionsPresented(_) => presented += 1,
-            EventBody::IaeAnswer(a) => out.push(IaeResult {
-                abilities: a
-                    .ability
-                    .as_deref()
-                    .map(|s| s.split("; ").map(str::to_owned).collect())
-                    .unwrap_or_default(),
-                correct: a.correct == Some(true),
-            }),
-            _ => {}
-        }
-    }
-    (out, presented)
+    crate::eval::metrics::iae_from_events(events.iter().map(|e| &e.body))
 }
 
 const fn drop_reason(r: DropReason) -> &'static str {
     match r {
         DropReason::UnlabelledEnding => "unlabelled_ending",
         DropReason::DeadEnd | DropReason::DanglingTarget => "dead_end",
-        DropReason::InvalidAnswer | DropReason::UnreadableSource => "invalid_answer",
+        DropReason::InvalidAnswer => "invalid_answer",
+        DropReason::UnreadableSource => "unreadable_source",
     }
 }
 
