@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::engine::DropReason;
 use crate::eval::metrics::{self, GaeResult, IaeResult};
 use crate::script::model::{Orientation, Outcome};
-use crate::session::{Event, EventBody, Session, SessionKind, Status, Who};
+use crate::session::{Event, EventBody, Session, SessionId, SessionKind, Status, Who};
 use crate::store::{Filter, Store, StoreError};
 
 /// z for a two-sided 95 % interval.
@@ -621,6 +621,15 @@ fn spread(humans: &[&Counted<'_>]) -> BTreeMap<String, AnnotatorSpread> {
         .collect()
 }
 
+/// The event types [`baseline`] reads (an ending and the status for GAE; the presented items
+/// and the answers for IAE).
+pub const REPORT_EVENTS: [&str; 4] = [
+    "ending",
+    "session_status",
+    "options_presented",
+    "iae_answer",
+];
+
 /// Every world-tree session of `store`, with its events (read only for the finished ones; the
 /// others are excluded without looking at their log).
 ///
@@ -628,22 +637,32 @@ fn spread(humans: &[&Counted<'_>]) -> BTreeMap<String, AnnotatorSpread> {
 /// A store read error.
 pub fn load(store: &Store) -> Result<Vec<(Session, Vec<Event>)>, StoreError> {
     let sessions: Vec<Session> = store
-        .list(&Filter::default())?
+        .list_headers(&Filter::default())?
         .into_iter()
         .filter(|s| modes(&s.kind).is_some())
         .collect();
-    // Decoding the logs is most of the work: spread it over the cores.
-    crate::par::map(&sessions, &|s: &Session| {
-        if s.status == Status::Finished && !s.is_training() {
-            store.events(s.id)
-        } else {
-            Ok(Vec::new())
-        }
-    })
-    .into_iter()
-    .zip(sessions)
-    .map(|(events, s)| events.map(|e| (s, e)))
-    .collect()
+    // Decoding the logs is most of the work: only the finished non-training sessions' logs
+    // are read, and of them only the events the report reads (not a model's calls, not the
+    // text shown).
+    let wanted: Vec<SessionId> = sessions
+        .iter()
+        .filter(|s| s.status == Status::Finished && !s.is_training())
+        .map(|s| s.id)
+        .collect();
+    let mut logs = store
+        .events_selected_many(&wanted, &|t| REPORT_EVENTS.contains(&t))?
+        .into_iter();
+    Ok(sessions
+        .into_iter()
+        .map(|s| {
+            let events = if s.status == Status::Finished && !s.is_training() {
+                logs.next().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            (s, events)
+        })
+        .collect())
 }
 
 #[cfg(test)]

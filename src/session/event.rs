@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{
     CrSpeaker, CrStage, EVENT_SCHEMA, EndingOutcome, ItemId, JudgmentChoice, OptionId, Status,
@@ -409,6 +410,30 @@ macro_rules! decode_known {
     };
 }
 
+/// As `decode_known!`, from the body's JSON text (no intermediate `Value`).
+macro_rules! decode_known_str {
+    ($tag:expr, $text:ident; $($name:literal => $variant:ident $(($wrap:path))?),* $(,)?) => {
+        match $tag {
+            $( $name => Some(serde_json::from_str($text).map(|b| EventBody::$variant($($wrap)?(b)))), )*
+            _ => None,
+        }
+    };
+}
+
+/// The `type` of a body, read without decoding the rest.
+#[derive(Deserialize)]
+struct Tag<'a> {
+    #[serde(rename = "type", borrow)]
+    tag: std::borrow::Cow<'a, str>,
+}
+
+fn tag_of(body: &RawValue) -> Result<std::borrow::Cow<'_, str>, serde_json::Error> {
+    use serde::de::Error as _;
+    serde_json::from_str::<Tag<'_>>(body.get())
+        .map(|t| t.tag)
+        .map_err(|_| serde_json::Error::custom("an event body needs a string `type`"))
+}
+
 impl EventBody {
     /// The schema this body needs: 2 when it uses a field schema 2 added, else 1.
     #[must_use]
@@ -508,8 +533,56 @@ impl EventBody {
     }
 }
 
+impl EventBody {
+    /// As [`EventBody::from_value`], from the body's JSON text: the known types are decoded
+    /// straight into their structs (reading a store does this for every event, so no `Value`
+    /// is built on the way).
+    ///
+    /// # Errors
+    /// As [`EventBody::from_value`].
+    pub fn from_raw(schema: u32, body: &RawValue) -> Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let tag = tag_of(body)?;
+        let text = body.get();
+        if schema > EVENT_SCHEMA {
+            return serde_json::from_str(text).map(Self::Unknown);
+        }
+        let decoded = decode_known_str!(tag.as_ref(), text;
+            "text_shown" => TextShown,
+            "options_presented" => OptionsPresented,
+            "decision" => Decision,
+            "llm_call" => LlmCall(Box::new),
+            "cr_turn" => CrTurn,
+            "cr_stage" => CrStage,
+            "cr_channel" => CrChannel,
+            "cr_override" => CrOverride,
+            "cr_end" => CrEnd,
+            "rating" => Rating,
+            "note" => Note,
+            "escalation" => Escalation,
+            "iae_answer" => IaeAnswer,
+            "judgment" => Judgment,
+            "ending" => Ending,
+            "session_status" => SessionStatus,
+            "lines_revealed" => LinesRevealed,
+            "paused" => Paused,
+            "resumed" => Resumed,
+        );
+        match decoded {
+            Some(result) => {
+                result.map_err(|e| serde_json::Error::custom(format!("`{tag}` event: {e}")))
+            }
+            None => serde_json::from_str(text).map(Self::Unknown),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for EventBody {
     /// Reads a body of the current schema; use [`EventBody::from_value`] for others.
+    ///
+    /// Through a `Value`, so that any deserializer can feed it (the share protocol's
+    /// internally tagged requests buffer their content, which a `RawValue` cannot read);
+    /// stored bytes are read by [`Event::from_json`] without one.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
         Self::from_value(EVENT_SCHEMA, value).map_err(serde::de::Error::custom)
@@ -525,6 +598,16 @@ struct RawEvent {
     body: Value,
 }
 
+/// As [`RawEvent`], borrowing the body's text from the stored bytes.
+#[derive(Deserialize)]
+struct BorrowedEvent<'a> {
+    seq: u64,
+    at: DateTime<Utc>,
+    schema: u32,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawEvent::deserialize(d)?;
@@ -535,6 +618,51 @@ impl<'de> Deserialize<'de> for Event {
             schema: raw.schema,
             body,
         })
+    }
+}
+
+impl Event {
+    /// Decode an event from its JSON bytes (as stored): as its `Deserialize` does, with the
+    /// body read straight into its type, no `Value` on the way.
+    ///
+    /// # Errors
+    /// When the bytes are not an event, or its body is malformed.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let raw: BorrowedEvent<'_> = serde_json::from_slice(bytes)?;
+        let body = EventBody::from_raw(raw.schema, raw.body)?;
+        Ok(Self {
+            seq: raw.seq,
+            at: raw.at,
+            schema: raw.schema,
+            body,
+        })
+    }
+
+    /// Decode a stored event, only when `keep` accepts its body's type (the others are
+    /// checked for their envelope and type, not decoded): for readers that need a few kinds
+    /// of event out of long logs (a model's calls carry whole prompts). Returns the event's
+    /// seq either way.
+    ///
+    /// # Errors
+    /// When the bytes are not an event, or a kept body is malformed.
+    pub fn decode_if(
+        bytes: &[u8],
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(u64, Option<Self>), serde_json::Error> {
+        let raw: BorrowedEvent<'_> = serde_json::from_slice(bytes)?;
+        if !keep(tag_of(raw.body)?.as_ref()) {
+            return Ok((raw.seq, None));
+        }
+        let body = EventBody::from_raw(raw.schema, raw.body)?;
+        Ok((
+            raw.seq,
+            Some(Self {
+                seq: raw.seq,
+                at: raw.at,
+                schema: raw.schema,
+                body,
+            }),
+        ))
     }
 }
 

@@ -151,6 +151,17 @@ fn every_known_body_round_trips() {
         let back: Event = serde_json::from_str(&text).unwrap();
         assert_eq!(back, e, "{text}");
         assert!(!matches!(back.body, EventBody::Unknown(_)), "{text}");
+        // The store's reader (no `Value` on the way) decodes the same event.
+        assert_eq!(Event::from_json(text.as_bytes()).unwrap(), e, "{text}");
+        let name = e.body.type_name().to_owned();
+        assert_eq!(
+            Event::decode_if(text.as_bytes(), &|t| t == name).unwrap(),
+            (e.seq, Some(e.clone()))
+        );
+        assert_eq!(
+            Event::decode_if(text.as_bytes(), &|_| false).unwrap(),
+            (e.seq, None)
+        );
     }
 }
 
@@ -162,6 +173,7 @@ fn unknown_types_are_kept_raw() {
     assert_eq!(e.body.type_name(), "gaze");
     assert!(matches!(e.body, EventBody::Unknown(_)));
     assert_eq!(serde_json::to_string(&e).unwrap(), text);
+    assert_eq!(Event::from_json(text.as_bytes()).unwrap(), e);
 }
 
 #[test]
@@ -172,6 +184,7 @@ fn newer_schemas_of_known_types_are_kept_raw() {
     assert!(matches!(e.body, EventBody::Unknown(_)));
     assert_eq!(e.body.type_name(), "decision");
     assert_eq!(serde_json::to_string(&e).unwrap(), text);
+    assert_eq!(Event::from_json(text.as_bytes()).unwrap(), e);
 }
 
 #[test]
@@ -179,8 +192,15 @@ fn malformed_known_bodies_are_errors() {
     let text = r#"{"seq":0,"at":"2025-03-01T12:00:00Z","schema":1,"body":{"type":"decision","option_id":7}}"#;
     let err = serde_json::from_str::<Event>(text).unwrap_err().to_string();
     assert!(err.contains("`decision` event"), "{err}");
+    let err = Event::from_json(text.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("`decision` event"), "{err}");
+    // A body a reader skips is still checked for its type.
+    assert!(Event::decode_if(text.as_bytes(), &|_| false).is_ok());
     let untyped = r#"{"seq":0,"at":"2025-03-01T12:00:00Z","schema":1,"body":{"x":1}}"#;
     assert!(serde_json::from_str::<Event>(untyped).is_err());
+    assert!(Event::from_json(untyped.as_bytes()).is_err());
+    assert!(Event::decode_if(untyped.as_bytes(), &|_| true).is_err());
+    assert!(Event::decode_if(untyped.as_bytes(), &|_| false).is_err());
 }
 
 #[test]

@@ -46,7 +46,7 @@ impl Local {
 
     /// Decode a stored event and check it against its key.
     pub(super) fn decode_event(&self, key: &[u8], bytes: &[u8]) -> Result<Event> {
-        let event: Event = serde_json::from_slice(bytes).map_err(|e| self.corrupt(key, &e))?;
+        let event = Event::from_json(bytes).map_err(|e| self.corrupt(key, &e))?;
         match split_event_key(key) {
             Some((_, seq)) if seq == event.seq => Ok(event),
             _ => Err(self.corrupt(key, &"the event's seq differs from its key")),

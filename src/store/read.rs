@@ -5,7 +5,7 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::keys::{event_key, session_key};
+use super::keys::{event_key, session_key, split_event_key};
 use super::local::Local;
 use super::{Filter, Result, Store, StoreError};
 use crate::session::{Event, Session, SessionId, SessionRecord, Status, Who};
@@ -83,15 +83,18 @@ impl Local {
         }
     }
 
-    /// Every session matching `filter`, oldest first.
-    pub(super) fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
+    /// Every session matching `filter`, oldest first; with `tail`, their event count and last
+    /// update are read from their logs.
+    pub(super) fn list(&self, filter: &Filter, tail: bool) -> Result<Vec<Session>> {
         let mut out = Vec::new();
         for item in &self.sessions {
             let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
             // The filter looks only at stored fields, so the tail is read for matches only.
             let mut session = self.decode_session(&key, &bytes)?;
             if filter.matches(&session) {
-                self.fill_tail(&mut session)?;
+                if tail {
+                    self.fill_tail(&mut session)?;
+                }
                 out.push(session);
             }
         }
@@ -110,6 +113,63 @@ impl Local {
         for item in self.events.range(range) {
             let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
             out.push(self.decode_event(&key, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// The events of session `id` whose type `keep` accepts, in order (the others are not
+    /// decoded).
+    pub(super) fn events_selected(
+        &self,
+        id: SessionId,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Event>> {
+        let range = event_key(id, 0)..=event_key(id, u64::MAX);
+        let mut out = Vec::new();
+        for item in self.events.range(range) {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            let (seq, event) =
+                Event::decode_if(&bytes, keep).map_err(|e| self.corrupt(&key, &e))?;
+            if !matches!(split_event_key(&key), Some((_, k)) if k == seq) {
+                return Err(self.corrupt(&key, &"the event's seq differs from its key"));
+            }
+            out.extend(event);
+        }
+        Ok(out)
+    }
+
+    /// As [`Local::events_selected`] for each of `ids` (ascending), in one pass over their
+    /// part of the log: the logs of sessions between them are passed over, not decoded.
+    pub(super) fn events_selected_many(
+        &self,
+        ids: &[SessionId],
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Vec<Event>>> {
+        let mut out: Vec<Vec<Event>> = ids.iter().map(|_| Vec::new()).collect();
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            return Ok(out);
+        };
+        let mut at = 0;
+        for item in self
+            .events
+            .range(event_key(*first, 0)..=event_key(*last, u64::MAX))
+        {
+            let (key, bytes) = item.map_err(|e| self.sled_error(e))?;
+            let Some((id, key_seq)) = split_event_key(&key) else {
+                return Err(self.corrupt(&key, &"an event key of the wrong length"));
+            };
+            while ids.get(at).is_some_and(|wanted| *wanted < id) {
+                at += 1;
+            }
+            let Some(slot) = out.get_mut(at).filter(|_| ids.get(at) == Some(&id)) else {
+                continue;
+            };
+            let (seq, event) =
+                Event::decode_if(&bytes, keep).map_err(|e| self.corrupt(&key, &e))?;
+            if seq != key_seq {
+                return Err(self.corrupt(&key, &"the event's seq differs from its key"));
+            }
+            slot.extend(event);
         }
         Ok(out)
     }
@@ -207,7 +267,7 @@ impl Store {
     /// When a header cannot be read or decoded.
     pub fn list(&self, filter: &Filter) -> Result<Vec<Session>> {
         if let Some(local) = self.handle.local() {
-            return local.list(filter);
+            return local.list(filter, true);
         }
         // Through the owner, page by page; a page interrupted by a hand-over is asked again.
         let mut out = Vec::new();
@@ -222,6 +282,25 @@ impl Store {
                 Some(id) => after = Some(id),
                 None => return Ok(out),
             }
+        }
+    }
+
+    /// As [`Store::list`], without reading each session's log: `events` is 0 and `updated` the
+    /// start time (for readers of many headers that need neither).
+    ///
+    /// # Errors
+    /// A read failure, or a header that cannot be decoded.
+    pub fn list_headers(&self, filter: &Filter) -> Result<Vec<Session>> {
+        match self.handle.local() {
+            Some(local) => {
+                let mut out = local.list(filter, false)?;
+                for s in &mut out {
+                    s.events = 0;
+                    s.updated = s.started;
+                }
+                Ok(out)
+            }
+            None => self.list(filter),
         }
     }
 
@@ -271,6 +350,70 @@ impl Store {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// The events of session `id` whose type `keep` accepts (e.g. `|t| t == "ending"`), in
+    /// order; read as [`Store::events`] reads them. Cheaper than the whole log when it holds
+    /// long events the caller does not need (through another process's store, the whole log
+    /// is fetched and filtered here).
+    ///
+    /// # Errors
+    /// When an event cannot be read or decoded.
+    pub fn events_selected(
+        &self,
+        id: SessionId,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Event>> {
+        let mut events = match self.handle.local() {
+            Some(local) => local.events_selected(id, keep)?,
+            None => {
+                let mut all = self.events_from(id, 0)?;
+                all.retain(|e| keep(e.body.type_name()));
+                all
+            }
+        };
+        crate::session::compat::upgrade_legacy_answers(&mut events);
+        Ok(events)
+    }
+
+    /// [`Store::events_selected`] of many sessions at once, in the order of `ids`: read in
+    /// a few passes over the log (one per core) rather than one look-up per session.
+    ///
+    /// # Errors
+    /// When an event cannot be read or decoded.
+    pub fn events_selected_many(
+        &self,
+        ids: &[SessionId],
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<Vec<Event>>> {
+        let Some(local) = self.handle.local() else {
+            return ids
+                .iter()
+                .map(|id| self.events_selected(*id, keep))
+                .collect();
+        };
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i]);
+        let sorted: Vec<SessionId> = order.iter().map(|&i| ids[i]).collect();
+        let parts = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .clamp(1, 8);
+        let chunks: Vec<&[SessionId]> =
+            sorted.chunks(sorted.len().div_ceil(parts).max(1)).collect();
+        let mut logs = Vec::with_capacity(ids.len());
+        for part in crate::par::map(&chunks, &|c: &&[SessionId]| {
+            local.events_selected_many(c, keep)
+        }) {
+            logs.extend(part?);
+        }
+        let mut out: Vec<Vec<Event>> = ids.iter().map(|_| Vec::new()).collect();
+        for (events, i) in logs.into_iter().zip(order) {
+            out[i] = events;
+        }
+        for events in &mut out {
+            crate::session::compat::upgrade_legacy_answers(events);
+        }
+        Ok(out)
     }
 
     /// A session's header and its whole event log.

@@ -111,6 +111,8 @@ pub enum Done {
         form: Box<RunForm>,
         run: Result<BackgroundRun, LaunchError>,
     },
+    /// The baseline report over the store, for its screen.
+    Report(Result<Box<crate::report::baseline::Baseline>, PortError>),
     /// A CR dialogue opened for resuming (or why not).
     CrOpened(Result<Box<CrScreen>, OpenFailure>),
     /// Ratings of a CR turn were stored (or not).
@@ -140,6 +142,8 @@ pub enum Cmd {
     },
     /// Reopen a session in progress.
     Resume(String),
+    /// Compute the baseline report over the store.
+    LoadReport,
     /// Mark a session in progress abandoned.
     Abandon(String),
     /// Write (and flush) the events of the step just taken in the open session.
@@ -356,6 +360,14 @@ pub trait SessionPort {
     /// The store could not be read.
     fn runs(&self) -> Result<Vec<RunInfo>, PortError> {
         Ok(Vec::new())
+    }
+
+    /// The baseline report over every session in the store.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn baseline(&self) -> Result<crate::report::baseline::Baseline, PortError> {
+        Err(PortError::Run("no store".to_owned()))
     }
 
     /// One run read back: its settings, results and episodes.

@@ -38,6 +38,8 @@ pub enum Action {
     RunModel,
     /// Open the list of model runs.
     Runs,
+    /// Open the baseline report (humans against models).
+    Report,
     /// Stop the model run on screen (finished episodes stay).
     StopRun,
     /// Mark the selected session in progress abandoned (kept, never resumed or scored).
@@ -166,6 +168,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Runs,
         keys: "r",
+        section: Section::Home,
+    },
+    Binding {
+        action: Action::Report,
+        keys: "b",
         section: Section::Home,
     },
     Binding {
@@ -351,6 +358,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('t') => Action::FilterKind,
         KeyCode::Char('m') => Action::RunModel,
         KeyCode::Char('r') => Action::Runs,
+        KeyCode::Char('b') => Action::Report,
         KeyCode::Char('x') => Action::StopRun,
         KeyCode::Char('d') => Action::Abandon,
         KeyCode::Tab | KeyCode::BackTab => Action::SwitchPane,
@@ -387,6 +395,7 @@ mod tests {
             KeyCode::Char('t'),
             KeyCode::Char('m'),
             KeyCode::Char('r'),
+            KeyCode::Char('b'),
             KeyCode::Char('x'),
             KeyCode::Char('d'),
             KeyCode::Tab,

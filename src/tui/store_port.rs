@@ -274,6 +274,11 @@ impl SessionPort for StorePort {
         list_runs(&self.store).map_err(PortError::Run)
     }
 
+    fn baseline(&self) -> Result<crate::report::baseline::Baseline, PortError> {
+        let sessions = crate::report::baseline::load(&self.store)?;
+        Ok(crate::report::baseline::baseline(&sessions, None))
+    }
+
     fn run_data(&self, run_id: &str) -> Result<RunData, PortError> {
         let report = stored_report(&self.store, run_id).map_err(PortError::Run)?;
         let episodes = episodes(&self.store, run_id).map_err(PortError::Run)?;

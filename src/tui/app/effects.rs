@@ -163,6 +163,7 @@ impl Effects {
                 Some(dir) => Done::ConfigSaved(config.save(dir)),
                 None => return None,
             },
+            Cmd::LoadReport => Done::Report(self.port.baseline().map(Box::new)),
             Cmd::LoadRuns { open } => Done::Runs {
                 open,
                 rows: self.port.runs(),

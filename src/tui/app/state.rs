@@ -33,6 +33,7 @@ mod cr;
 mod home;
 mod overlay;
 mod play;
+mod report;
 mod runs;
 
 pub(super) enum Overlay {
@@ -78,6 +79,7 @@ pub(super) enum Screen {
     Detail(Box<Detail>),
     Runs(Box<RunsList>),
     Run(Box<RunView>),
+    Report(Box<views::report::ReportView>),
 }
 
 /// The application state.
@@ -230,13 +232,15 @@ impl State {
         let (_, body, _) = views::with_status(ratatui::layout::Rect::new(0, 0, w, h));
         let ctx = self.ctx();
         let max = match &self.screen {
-            Screen::Detail(d) => views::detail::lines(&ctx, d, usize::from(body.width))
-                .len()
-                .saturating_sub(usize::from(body.height)),
+            Screen::Detail(d) => views::detail::lines(&ctx, d, usize::from(body.width)).len(),
+            Screen::Report(v) => views::report::lines(&ctx, v, usize::from(body.width)).len(),
             _ => return,
-        };
-        if let Screen::Detail(d) = &mut self.screen {
-            d.scroll = d.scroll.min(max);
+        }
+        .saturating_sub(usize::from(body.height));
+        match &mut self.screen {
+            Screen::Detail(d) => d.scroll = d.scroll.min(max),
+            Screen::Report(v) => v.scroll = v.scroll.min(max),
+            _ => {}
         }
     }
 
@@ -317,6 +321,13 @@ impl State {
                     d.scroll.saturating_sub(3)
                 };
             }
+            Screen::Report(v) => {
+                v.scroll = if down {
+                    v.scroll + 3
+                } else {
+                    v.scroll.saturating_sub(3)
+                };
+            }
             Screen::Cr(c) => {
                 c.scroll = if down {
                     c.scroll.saturating_sub(3)
@@ -366,6 +377,7 @@ impl State {
                 self.run_data_loaded(&run_id, open, data.map(|d| *d));
             }
             Done::Launched { form, run } => self.launched(form, run),
+            Done::Report(report) => self.report_loaded(report),
         }
     }
 
@@ -404,6 +416,7 @@ impl State {
             },
             Screen::Runs(_) | Screen::Run(_) => self.runs_action(action),
             Screen::Play(_) => self.play_action(action, page),
+            Screen::Report(_) => self.report_action(action, page),
             // Its keys go to `cr_key`.
             Screen::Cr(_) => {}
         }
@@ -425,6 +438,7 @@ impl State {
                 if self.home.pane == Pane::Sessions && open_row {
                     h.push(Action::Abandon);
                 }
+                // `b` (the baseline report) is in the help: the bar is full at 80 columns.
                 h.extend([Action::RunModel, Action::Runs, Action::Help, Action::Quit]);
                 h
             }
@@ -471,7 +485,9 @@ impl State {
                     Action::Quit,
                 ],
             },
-            Screen::Detail(_) => vec![Action::Down, Action::PageDown, Action::Back, Action::Quit],
+            Screen::Detail(_) | Screen::Report(_) => {
+                vec![Action::Down, Action::PageDown, Action::Back, Action::Quit]
+            }
             Screen::Cr(c) => Self::cr_hints(c),
         };
         actions
@@ -530,6 +546,7 @@ impl State {
             ),
             Screen::Runs(_) => format!(" socius · {} · {}", s.runs_title, self.store_label),
             Screen::Run(v) => format!(" socius · {}", views::runs::header(&ctx, v)),
+            Screen::Report(_) => format!(" socius · {} · {}", s.report_title, self.store_label),
         };
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(header, t.heading))).style(t.status_bar),
@@ -545,6 +562,7 @@ impl State {
             Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),
             Screen::Runs(r) => views::runs::render_list(frame, body, &ctx, r),
             Screen::Run(v) => views::runs::render_run(frame, body, &ctx, v),
+            Screen::Report(v) => views::report::render(frame, body, &ctx, v),
         }
         self.draw_overlay(frame, body, &ctx);
     }

@@ -65,6 +65,7 @@ impl State {
             (Action::FilterKind, _) => home.cycle_kind(&self.library),
             (Action::RunModel, _) => self.open_launch_form(),
             (Action::Runs, _) => self.open_runs(),
+            (Action::Report, _) => self.open_report(),
             (Action::SwitchPane, _) => {
                 home.pane = match home.pane {
                     Pane::Library => Pane::Sessions,

@@ -49,7 +49,7 @@ impl State {
             Screen::Home => self.ask(self.load_sessions()),
             Screen::Runs(_) => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
-            Screen::Play(_) | Screen::Detail(_) | Screen::Cr(_) => {}
+            Screen::Play(_) | Screen::Detail(_) | Screen::Cr(_) | Screen::Report(_) => {}
         }
     }
 
@@ -294,7 +294,8 @@ impl State {
             | Screen::Home
             | Screen::Play(_)
             | Screen::Detail(_)
-            | Screen::Cr(_) => {}
+            | Screen::Cr(_)
+            | Screen::Report(_) => {}
         }
         self.screen = screen;
     }
