@@ -33,6 +33,7 @@ mod cr;
 mod home;
 mod overlay;
 mod play;
+mod queue;
 mod runs;
 
 pub(super) enum Overlay {
@@ -73,6 +74,8 @@ pub(super) struct PlayScreen {
 
 pub(super) enum Screen {
     Home,
+    /// The study queue (`socius study run`); its state is [`State::queue`].
+    Queue,
     Play(Box<PlayScreen>),
     Cr(Box<crate::tui::cr::CrScreen>),
     Detail(Box<Detail>),
@@ -104,6 +107,8 @@ pub struct State {
     pub(super) back: Vec<Screen>,
     /// Commands asked for while handling the current message.
     out: Vec<Cmd>,
+    /// The annotator's study queue (`socius study run`): sessions return to it, not home.
+    pub(super) queue: Option<Box<crate::tui::queue::Queue>>,
 }
 
 impl std::fmt::Debug for State {
@@ -144,6 +149,7 @@ impl State {
             run: None,
             back: Vec::new(),
             out: Vec::new(),
+            queue: None,
         };
         let cmds = vec![state.load_sessions()];
         (state, cmds)
@@ -179,6 +185,7 @@ impl State {
             theme: &self.theme,
             s: self.lang.strings(),
             lang: self.lang,
+            queue: self.queue.is_some(),
         }
     }
 
@@ -324,7 +331,7 @@ impl State {
                     c.scroll + 3
                 };
             }
-            Screen::Home | Screen::Runs(_) | Screen::Run(_) => {
+            Screen::Home | Screen::Queue | Screen::Runs(_) | Screen::Run(_) => {
                 self.action(if down { Action::Down } else { Action::Up });
             }
         }
@@ -366,6 +373,7 @@ impl State {
                 self.run_data_loaded(&run_id, open, data.map(|d| *d));
             }
             Done::Launched { form, run } => self.launched(form, run),
+            Done::Queue(rows) => self.queue_loaded(rows),
         }
     }
 
@@ -392,6 +400,7 @@ impl State {
         let page = self.page();
         match &mut self.screen {
             Screen::Home => self.home_action(action),
+            Screen::Queue => self.queue_action(action),
             Screen::Detail(d) => match action {
                 Action::Up => d.scroll = d.scroll.saturating_sub(1),
                 Action::Down => d.scroll += 1,
@@ -428,6 +437,7 @@ impl State {
                 h.extend([Action::RunModel, Action::Runs, Action::Help, Action::Quit]);
                 h
             }
+            Screen::Queue => self.queue_hints(),
             Screen::Runs(_) => vec![Action::Confirm, Action::Back, Action::Help, Action::Quit],
             Screen::Run(v) => {
                 let mut h = vec![Action::Confirm, Action::SwitchPane];
@@ -528,6 +538,7 @@ impl State {
                 crate::term::clean_field(&c.case.title),
                 s.annotator
             ),
+            Screen::Queue => self.queue_header(&ctx),
             Screen::Runs(_) => format!(" socius · {} · {}", s.runs_title, self.store_label),
             Screen::Run(v) => format!(" socius · {}", views::runs::header(&ctx, v)),
         };
@@ -540,6 +551,11 @@ impl State {
         views::status_bar(frame, bottom, &ctx, &hints, message);
         match &self.screen {
             Screen::Home => views::home::render(frame, body, &ctx, &self.home, &self.library),
+            Screen::Queue => {
+                if let Some(q) = &self.queue {
+                    views::queue::render(frame, body, &ctx, q, &self.library);
+                }
+            }
             Screen::Play(p) => views::play::render(frame, body, &ctx, &p.play),
             Screen::Cr(c) => views::cr::render(frame, body, &ctx, c),
             Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),

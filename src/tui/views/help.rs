@@ -110,6 +110,7 @@ mod tests {
                 theme: &theme,
                 s: lang.strings(),
                 lang,
+                queue: false,
             };
             let text: String = lines(&ctx)
                 .iter()
