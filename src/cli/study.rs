@@ -282,24 +282,14 @@ fn run_queue(globals: &Globals, args: &RunArgs, studies: &Path) -> CmdResult {
     let queue = record::open_queue(&args.study, &args.annotator, studies)?;
     let globals = globals.with(&StoreArg::default(), Some(&args.ui), None);
     // The library is the trees of this queue, as the study copied them.
-    let mut scripts: Vec<PathBuf> = Vec::new();
-    for t in &queue.trees {
-        let path = queue.dir.join(&t.file);
-        if !scripts.contains(&path) {
-            scripts.push(path);
-        }
-    }
-    let spec = QueueSpec {
-        study: queue.study,
-        title: queue.title,
-        hashes: queue
-            .trees
-            .iter()
-            .map(|t| (t.id.clone(), t.sha256.clone()))
-            .collect(),
-        assignment: queue.assignment,
-    };
-    let opts = super::play::options(&globals, false, scripts, Some(args.annotator.clone()), 0)?;
+    let spec = QueueSpec::from_record(&queue);
+    let opts = super::play::options(
+        &globals,
+        false,
+        queue.tree_files(),
+        Some(args.annotator.clone()),
+        0,
+    )?;
     let port = StorePort::open(&globals.store_dir()).map_err(super::Failure::Error)?;
     super::play::run_app_on(port, opts, |app| {
         app.open_queue(spec);

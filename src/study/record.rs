@@ -89,6 +89,13 @@ pub enum RecordError {
         study: String,
         known: Vec<String>,
     },
+    #[error("{} holds the assignment of `{owner}` in study `{study}`, not of `{name}`", .dir.display())]
+    NotTheirs {
+        dir: PathBuf,
+        name: String,
+        owner: String,
+        study: String,
+    },
     #[error("{} exists and is not empty; choose a new folder", .0.display())]
     OutNotEmpty(PathBuf),
     #[error("trees `{0}` and `{1}` would be copied to the same file name; rename one of their ids")]
@@ -409,6 +416,21 @@ pub struct Queue {
     pub dir: PathBuf,
 }
 
+impl Queue {
+    /// The tree copies the items play (each once).
+    #[must_use]
+    pub fn tree_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for t in &self.trees {
+            let path = self.dir.join(&t.file);
+            if !files.contains(&path) {
+                files.push(path);
+            }
+        }
+        files
+    }
+}
+
 /// One annotator's queue: `study` is an exported assignment folder (it must be `annotator`'s),
 /// a registered study's folder, or the id of a study registered in `studies_dir`.
 ///
@@ -420,10 +442,11 @@ pub fn open_queue(study: &str, annotator: &str, studies_dir: &Path) -> Result<Qu
     if is_exported(given) {
         let file = open_exported(given)?;
         if file.assignment.annotator != annotator {
-            return Err(RecordError::UnknownAnnotator {
+            return Err(RecordError::NotTheirs {
+                dir: given.to_path_buf(),
                 name: annotator.to_owned(),
+                owner: file.assignment.annotator,
                 study: file.study,
-                known: vec![file.assignment.annotator],
             });
         }
         let queue = Queue {

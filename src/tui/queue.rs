@@ -23,6 +23,23 @@ pub struct QueueSpec {
     pub hashes: BTreeMap<String, String>,
 }
 
+impl QueueSpec {
+    /// The spec of a queue read from a study folder or an exported assignment.
+    #[must_use]
+    pub fn from_record(q: &crate::study::record::Queue) -> Self {
+        Self {
+            study: q.study.clone(),
+            title: q.title.clone(),
+            assignment: q.assignment.clone(),
+            hashes: q
+                .trees
+                .iter()
+                .map(|t| (t.id.clone(), t.sha256.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// One item of the queue as the screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueRow {

@@ -14,6 +14,9 @@ use crate::tui::library::Library;
 use crate::tui::queue::{Queue, QueueRow};
 use crate::tui::wrap::wrap;
 
+/// From this inner width on, the tree ids are shown in a column of their own.
+const WIDE: usize = 100;
+
 fn state_label(qs: &QueueStrings, state: ItemState) -> (&'static str, &'static str) {
     match state {
         ItemState::Done => ("✓", qs.done),
@@ -38,6 +41,7 @@ fn row_line(
     n: usize,
     r: &QueueRow,
     w: usize,
+    id_w: Option<usize>,
     selected: bool,
 ) -> Line<'static> {
     let t = ctx.theme;
@@ -70,14 +74,17 @@ fn row_line(
         pad(state, state_w),
         pad(mode_label(ctx.lang, r.item.mode.name()), mode_w),
     );
-    // The tree id at the right when there is room for it and a title.
-    let right = format!("  {tree}");
-    let room = w.saturating_sub(width(&left));
-    let text = if title != tree && room >= width(&right) + 30 {
-        let title_w = room - width(&right);
-        format!("{left}{}{right}", pad(&truncate(&title, title_w), title_w))
-    } else {
-        format!("{left}{title}")
+    // The tree ids in a column at the right on wide screens.
+    let text = match id_w {
+        Some(id_w) => {
+            let title_w = w.saturating_sub(width(&left) + id_w + 2);
+            format!(
+                "{left}{}  {}",
+                pad(&truncate(&title, title_w), title_w),
+                pad(&tree, id_w)
+            )
+        }
+        None => format!("{left}{title}"),
     };
     let style = if selected {
         t.selection
@@ -168,9 +175,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, ctx: &Ctx<'_>, q: &Queue, lib: 
     };
     let mut lines = top;
     let shown = q.rows.iter().enumerate().skip(off).take(list_h);
+    let id_w = (w >= WIDE).then(|| {
+        q.rows
+            .iter()
+            .map(|r| width(&clean_field(&r.item.tree)))
+            .max()
+            .unwrap_or(0)
+            .min(w / 3)
+    });
     let mut used = 0;
     for (i, r) in shown {
-        lines.push(row_line(ctx, lib, i + 1, r, w, i == sel && !q.all_done()));
+        let selected = i == sel && !q.all_done();
+        lines.push(row_line(ctx, lib, i + 1, r, w, id_w, selected));
         used += 1;
     }
     if !bottom.is_empty() {
