@@ -121,7 +121,7 @@ fn play_an_item_come_back_quit_reopen_and_resume() {
     let items = queue.assignment.items.clone();
     assert_eq!(items.len(), 3);
     assert!(items[0].training && !items[1].training && !items[2].training);
-    let store = Store::open(&dir.path().join("store")).expect("store");
+    let store = Store::open(dir.path().join("store")).expect("store");
     let mut term = terminal(80, 24);
     let mut a = app(&store, &queue, Lang::En, 80, 24);
     let screen = drive(&mut a, &mut term, vec![]);
@@ -224,7 +224,7 @@ fn play_an_item_come_back_quit_reopen_and_resume() {
 #[test]
 fn enter_on_a_done_item_says_so_and_plays_nothing() {
     let (dir, queue) = study();
-    let store = Store::open(&dir.path().join("store")).expect("store");
+    let store = Store::open(dir.path().join("store")).expect("store");
     let first = &queue.assignment.items[0];
     let mut new = NewSession::new(
         SessionKind::WorldTreeGae,
@@ -255,7 +255,7 @@ fn snap(name: &str, text: &str) {
 #[test]
 fn queue_snapshots() {
     let (dir, queue) = study();
-    let store = Store::open(&dir.path().join("store")).expect("store");
+    let store = Store::open(dir.path().join("store")).expect("store");
     let items = &queue.assignment.items;
     let make = |tree: &str, training: bool| {
         let mut new = NewSession::new(

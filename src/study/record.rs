@@ -462,8 +462,8 @@ pub fn open_queue(study: &str, annotator: &str, studies_dir: &Path) -> Result<Qu
     let Some(a) = reg.assignments.iter().find(|a| a.annotator == annotator) else {
         return Err(RecordError::UnknownAnnotator {
             name: annotator.to_owned(),
-            study: reg.plan.id.clone(),
-            known: reg.plan.annotators.clone(),
+            study: reg.plan.id,
+            known: reg.plan.annotators,
         });
     };
     let file = assignment_file(&reg.plan, a);

@@ -185,7 +185,6 @@ impl State {
             theme: &self.theme,
             s: self.lang.strings(),
             lang: self.lang,
-            queue: self.queue.is_some(),
         }
     }
 

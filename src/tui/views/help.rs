@@ -110,7 +110,6 @@ mod tests {
                 theme: &theme,
                 s: lang.strings(),
                 lang,
-                queue: false,
             };
             let text: String = lines(&ctx)
                 .iter()

@@ -26,9 +26,6 @@ pub struct Ctx<'a> {
     pub theme: &'a Theme,
     pub s: &'static Strings,
     pub lang: Lang,
-    /// Sessions are played from a study queue (`socius study run`): leaving one goes back to
-    /// the queue, not the library.
-    pub queue: bool,
 }
 
 /// A centred rectangle of at most `w`×`h` inside `area`.

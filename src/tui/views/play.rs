@@ -313,7 +313,7 @@ pub fn transcript_lines(
     }
     if matches!(play.phase, Phase::Over) {
         out.push(Line::from(Span::styled(
-            if ctx.queue {
+            if play.from_queue {
                 ctx.lang.queue_strings().finished_hint
             } else {
                 s.finished_hint

@@ -27,7 +27,7 @@ fn state_label(qs: &QueueStrings, state: ItemState) -> (&'static str, &'static s
 
 /// A bar of `cells` cells, `done` of `all` filled.
 fn bar(done: usize, all: usize, cells: usize) -> String {
-    let filled = if all == 0 { 0 } else { done * cells / all };
+    let filled = (done * cells).checked_div(all).unwrap_or(0);
     format!(
         "{}{}",
         "█".repeat(filled),

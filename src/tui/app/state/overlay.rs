@@ -121,7 +121,7 @@ impl State {
             }
             Some(Overlay::ConfirmQuit { to_home }) => {
                 let (title, question, keys) = if *to_home {
-                    let question = if ctx.queue {
+                    let question = if self.queue.is_some() {
                         ctx.lang.queue_strings().leave_confirm
                     } else {
                         s.leave_confirm

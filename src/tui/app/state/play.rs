@@ -87,7 +87,7 @@ impl State {
             Action::PageUp => play.scroll += page,
             Action::PageDown => play.scroll = play.scroll.saturating_sub(page),
             // From a study queue, Enter on the ending goes on to the queue.
-            Action::Confirm if in_queue && !play.is_open() => self.leave_play(),
+            Action::Confirm if in_queue && play.ended() => self.leave_play(),
             Action::Confirm | Action::RevealAll => self.step(action),
             Action::Back => {
                 if play.is_open() {
@@ -111,7 +111,10 @@ impl State {
                 if o.not_text {
                     self.status = Some((format!("⚠ {}", s.not_text_warning), true));
                 }
-                let Opened { play, title, .. } = *o;
+                let Opened {
+                    mut play, title, ..
+                } = *o;
+                play.from_queue = self.queue.is_some();
                 self.screen = Screen::Play(Box::new(PlayScreen {
                     play,
                     title,
