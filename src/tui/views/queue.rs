@@ -16,6 +16,8 @@ use crate::tui::wrap::wrap;
 
 /// From this inner width on, the tree ids are shown in a column of their own.
 const WIDE: usize = 100;
+/// The widest the title column gets on wide screens.
+const TITLE_COLUMN: usize = 60;
 
 fn state_label(qs: &QueueStrings, state: ItemState) -> (&'static str, &'static str) {
     match state {
@@ -69,15 +71,17 @@ fn row_line(
         String::new()
     };
     let left = format!(
-        "{} {n:>2}. {mark} {}  {}  {training}",
+        "{} {n:>2}. {mark} {}  {}  ",
         if selected { "›" } else { " " },
         pad(state, state_w),
         pad(mode_label(ctx.lang, r.item.mode.name()), mode_w),
     );
+    let title = format!("{training}{title}");
     // The tree ids in a column at the right on wide screens.
     let text = match id_w {
         Some(id_w) => {
-            let title_w = w.saturating_sub(width(&left) + id_w + 2);
+            // Titles get what is left, up to a column's width: the id stays near its title.
+            let title_w = w.saturating_sub(width(&left) + id_w + 2).min(TITLE_COLUMN);
             format!(
                 "{left}{}  {}",
                 pad(&truncate(&title, title_w), title_w),
