@@ -325,3 +325,50 @@ fn an_exported_assignment_plays_and_someone_elses_is_refused() {
         .expect_err("changed");
     assert!(err.to_string().contains("changed"), "{err}");
 }
+
+/// The session to resume is an in-progress one of the item's mode and training flag, on the
+/// study's version of the tree; others leave the item in progress with nothing to resume.
+#[test]
+fn which_session_an_item_resumes() {
+    let (dir, queue) = study();
+    let store = Store::open(dir.path().join("store")).expect("store");
+    let spec = QueueSpec::from_record(&queue);
+    let item = &queue.assignment.items[1];
+    let hash = spec.hashes[&item.tree].clone();
+    let make = |kind: SessionKind, hash: &str, training: bool| {
+        let mut new = NewSession::new(
+            kind,
+            ScriptRef {
+                id: item.tree.clone(),
+                hash: hash.to_owned(),
+            },
+            Who::annotator("ann"),
+            1,
+        );
+        new.meta = serde_json::json!({"training": training});
+        store.create(new).expect("create").id
+    };
+    // Another version of the tree, another mode, a training session: none resumes.
+    make(SessionKind::WorldTreeGae, &"0".repeat(64), false);
+    make(SessionKind::WorldTreeIae, &hash, false);
+    make(SessionKind::WorldTreeGae, &hash, true);
+    let sessions = store.list(&Filter::default()).expect("list");
+    let rows = socius::tui::queue::rows(&spec, &sessions);
+    assert_eq!(rows[1].state, ItemState::InProgress);
+    assert_eq!(rows[1].resume, None);
+    // Two of the right kind: the one written last.
+    let first = make(SessionKind::WorldTreeGae, &hash, false);
+    let second = make(SessionKind::WorldTreeGae, &hash, false);
+    let sessions = store.list(&Filter::default()).expect("list");
+    let newest = sessions
+        .iter()
+        .filter(|s| s.id == first || s.id == second)
+        .max_by_key(|s| s.updated)
+        .expect("two")
+        .id;
+    let rows = socius::tui::queue::rows(&spec, &sessions);
+    assert_eq!(rows[1].resume, Some(newest.to_string()));
+    // The other items are untouched.
+    assert_eq!(rows[0].state, ItemState::NotStarted);
+    assert_eq!(rows[2].state, ItemState::NotStarted);
+}

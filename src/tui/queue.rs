@@ -89,10 +89,10 @@ impl Queue {
         self.rows.iter().position(|r| r.state != ItemState::Done)
     }
 
-    /// Every item is done (and the store was read).
+    /// Every item is done (the store was read, and there are items).
     #[must_use]
     pub fn all_done(&self) -> bool {
-        self.loaded && self.next().is_none()
+        self.loaded && !self.rows.is_empty() && self.next().is_none()
     }
 
     /// New rows from the store: the selection goes to the next item to play.
@@ -123,8 +123,8 @@ pub const fn play_mode(mode: StudyMode) -> Mode {
 }
 
 /// The queue's rows given the annotator's sessions (of one or more stores): each item's state
-/// as `study status` reports it, and the session to resume when one of the item's mode is in
-/// progress.
+/// as `study status` reports it, and the session to resume when one of the item's mode, on
+/// the study's version of the tree, is in progress.
 #[must_use]
 pub fn rows(spec: &QueueSpec, sessions: &[Session]) -> Vec<QueueRow> {
     let st = status(
@@ -150,6 +150,13 @@ pub fn rows(spec: &QueueSpec, sessions: &[Session]) -> Vec<QueueRow> {
                 .filter(|x| matches!(&x.who, Who::Annotator { id } if id == who))
                 .filter(|x| x.script.id == item.tree && x.is_training() == item.training)
                 .filter(|x| x.kind == kind_of(play_mode(item.mode)))
+                // Only a session of the study's version of the tree replays on its copy; one
+                // of another version is left in progress and a new one starts.
+                .filter(|x| {
+                    spec.hashes
+                        .get(&item.tree)
+                        .is_none_or(|h| *h == x.script.hash)
+                })
                 .max_by_key(|x| x.updated)
                 .map(|x| x.id.to_string());
             QueueRow {
