@@ -316,6 +316,16 @@ fn an_exported_assignment_plays_and_someone_elses_is_refused() {
     assert!(err.to_string().contains("`bob`"), "{err}");
     let err = record::open_queue("pilot", "zed", &studies).expect_err("unknown");
     assert!(err.to_string().contains("not an annotator"), "{err}");
+    // A file name that leaves the folder is refused before anything is read.
+    let file = out.join("assignment.json");
+    let original = std::fs::read_to_string(&file).expect("read");
+    let mut v: serde_json::Value = serde_json::from_str(&original).expect("json");
+    v["trees"][0]["file"] = "../../outside.yaml".into();
+    std::fs::write(&file, v.to_string()).expect("write");
+    let err = record::open_queue(out.to_str().expect("utf-8"), "bob", Path::new("nowhere"))
+        .expect_err("outside");
+    assert!(err.to_string().contains("outside the folder"), "{err}");
+    std::fs::write(&file, original).expect("write");
     // A tree copy changed since registration is refused.
     let copy = &q.tree_files()[0];
     let mut text = std::fs::read_to_string(copy).expect("read");
