@@ -9,6 +9,8 @@ use super::{CmdResult, Globals, StoreArg};
 use crate::store::{Filter, Store};
 use crate::study::record::{self, Registered};
 use crate::study::{ItemState, StudyStatus};
+use crate::tui::queue::QueueSpec;
+use crate::tui::store_port::StorePort;
 
 /// The folder, next to the store, where studies are registered unless `--out` / `--studies`
 /// names another.
@@ -23,6 +25,26 @@ pub enum StudyCommand {
     ExportAssignment(ExportArgs),
     /// Per annotator and tree: done, in progress or not started, from the store's sessions
     Status(StatusArgs),
+    /// Play an annotator's assignment: their queue in the TUI (Enter plays the next item;
+    /// quitting and running it again resumes)
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A registered study (its id, or its folder), or an exported assignment folder
+    #[arg(value_name = "STUDY")]
+    pub study: String,
+    /// The annotator whose queue to play
+    #[arg(long = "as", value_name = "NAME")]
+    pub annotator: String,
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Where studies are registered [default: studies/ next to the store]
+    #[arg(long, value_name = "DIR")]
+    pub studies: Option<PathBuf>,
+    #[command(flatten)]
+    pub ui: super::UiArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +101,7 @@ impl StudyCommand {
         match self {
             Self::New(a) => a.store.clone(),
             Self::ExportAssignment(a) => a.store.clone(),
+            Self::Run(a) => a.store.clone(),
             Self::Status(a) => StoreArg {
                 store: a.store.first().cloned(),
             },
@@ -115,6 +138,7 @@ pub fn run(globals: &Globals, cmd: &StudyCommand) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         StudyCommand::Status(a) => status(globals, a, &a.studies.clone().unwrap_or_else(beside)),
+        StudyCommand::Run(a) => run_queue(globals, a, &a.studies.clone().unwrap_or_else(beside)),
     }
 }
 
@@ -251,4 +275,24 @@ fn render(reg: &Registered, st: &StudyStatus) -> String {
         }
     }
     text
+}
+
+/// `study run`: the annotator's queue in the TUI, over the study's copies of the trees.
+fn run_queue(globals: &Globals, args: &RunArgs, studies: &Path) -> CmdResult {
+    let queue = record::open_queue(&args.study, &args.annotator, studies)?;
+    let globals = globals.with(&StoreArg::default(), Some(&args.ui), None);
+    // The library is the trees of this queue, as the study copied them.
+    let spec = QueueSpec::from_record(&queue);
+    let opts = super::play::options(
+        &globals,
+        false,
+        queue.tree_files(),
+        Some(args.annotator.clone()),
+        0,
+    )?;
+    let port = StorePort::open(&globals.store_dir()).map_err(super::Failure::Error)?;
+    super::play::run_app_on(port, opts, |app| {
+        app.open_queue(spec);
+        Ok(())
+    })
 }

@@ -89,6 +89,13 @@ pub enum RecordError {
         study: String,
         known: Vec<String>,
     },
+    #[error("{} holds the assignment of `{owner}` in study `{study}`, not of `{name}`", .dir.display())]
+    NotTheirs {
+        dir: PathBuf,
+        name: String,
+        owner: String,
+        study: String,
+    },
     #[error("{} exists and is not empty; choose a new folder", .0.display())]
     OutNotEmpty(PathBuf),
     #[error("trees `{0}` and `{1}` would be copied to the same file name; rename one of their ids")]
@@ -373,4 +380,130 @@ pub fn export_assignment(
         items: a.items.len(),
         trees: file.trees.len(),
     })
+}
+
+/// Whether `dir` is an exported assignment folder (holds `assignment.json`).
+#[must_use]
+pub fn is_exported(dir: &Path) -> bool {
+    dir.join(ASSIGNMENT_FILE).is_file()
+}
+
+/// Read an exported assignment folder's `assignment.json` (see [`export_assignment`]).
+///
+/// # Errors
+/// No `assignment.json` there, or a file that cannot be read.
+pub fn open_exported(dir: &Path) -> Result<AssignmentFile, RecordError> {
+    let path = dir.join(ASSIGNMENT_FILE);
+    if !path.is_file() {
+        return Err(RecordError::NotFound(
+            dir.to_path_buf(),
+            format!("no {ASSIGNMENT_FILE} (write one with `socius study export-assignment`)"),
+        ));
+    }
+    read_json(&path)
+}
+
+/// What `study run` plays: one annotator's queue, from a registered study or an exported
+/// assignment folder, and the folder its tree copies are in.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub study: String,
+    pub title: String,
+    pub assignment: Assignment,
+    /// The trees the items play: `file` relative to `dir`, `sha256` as the plan recorded.
+    pub trees: Vec<TreeEntry>,
+    /// The folder the entries' `file`s are relative to.
+    pub dir: PathBuf,
+}
+
+impl Queue {
+    /// The tree copies the items play (each once).
+    #[must_use]
+    pub fn tree_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for t in &self.trees {
+            let path = self.dir.join(&t.file);
+            if !files.contains(&path) {
+                files.push(path);
+            }
+        }
+        files
+    }
+}
+
+/// One annotator's queue: `study` is an exported assignment folder (it must be `annotator`'s),
+/// a registered study's folder, or the id of a study registered in `studies_dir`.
+///
+/// # Errors
+/// No such study, an unknown annotator (or an assignment folder of someone else), or files
+/// that cannot be read.
+pub fn open_queue(study: &str, annotator: &str, studies_dir: &Path) -> Result<Queue, RecordError> {
+    let given = Path::new(study);
+    if is_exported(given) {
+        let file = open_exported(given)?;
+        if file.assignment.annotator != annotator {
+            return Err(RecordError::NotTheirs {
+                dir: given.to_path_buf(),
+                name: annotator.to_owned(),
+                owner: file.assignment.annotator,
+                study: file.study,
+            });
+        }
+        let queue = Queue {
+            study: file.study,
+            title: file.title,
+            assignment: file.assignment,
+            trees: file.trees,
+            dir: given.to_path_buf(),
+        };
+        return check_copies(queue);
+    }
+    let reg = open(&locate(study, studies_dir))?;
+    let Some(a) = reg.assignments.iter().find(|a| a.annotator == annotator) else {
+        return Err(RecordError::UnknownAnnotator {
+            name: annotator.to_owned(),
+            study: reg.plan.id,
+            known: reg.plan.annotators,
+        });
+    };
+    let file = assignment_file(&reg.plan, a);
+    check_copies(Queue {
+        study: file.study,
+        title: file.title,
+        assignment: file.assignment,
+        trees: file.trees,
+        dir: reg.dir,
+    })
+}
+
+/// Every item's tree copy is there, and is the version the plan recorded.
+fn check_copies(queue: Queue) -> Result<Queue, RecordError> {
+    for item in &queue.assignment.items {
+        let Some(t) = queue.trees.iter().find(|t| t.id == item.tree) else {
+            return Err(RecordError::NotFound(
+                queue.dir.clone(),
+                format!("the assignment lists tree `{}` but not its file", item.tree),
+            ));
+        };
+        // An assignment travels: its file names stay inside its folder.
+        let inside = Path::new(&t.file)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            return Err(RecordError::NotFound(
+                queue.dir.clone(),
+                format!(
+                    "tree `{}` has a file name outside the folder: {}",
+                    t.id, t.file
+                ),
+            ));
+        }
+        let path = queue.dir.join(&t.file);
+        let bytes = crate::fsx::read_regular(&path, crate::fsx::MAX_SCRIPT_BYTES)
+            .map_err(|e| io(&path)(std::io::Error::other(e.to_string())))?;
+        if crate::script::content_hash(&bytes) != t.sha256 {
+            return Err(RecordError::TreeChanged(path));
+        }
+    }
+    Ok(queue)
 }

@@ -27,6 +27,7 @@ use super::i18n::Lang;
 use super::keymap::Action;
 use super::library::{Library, OpenError, ScriptEntry};
 use super::play::{Mode, Play, ResumeError, Step};
+use super::queue::{QueueRow, QueueSpec};
 use super::runs::{FormValues, LaunchRequest, RunData, RunForm};
 use super::theme::Theme;
 use super::views::home::SessionRow;
@@ -117,6 +118,8 @@ pub enum Done {
     CrOpened(Result<Box<CrScreen>, OpenFailure>),
     /// Ratings of a CR turn were stored (or not).
     Rated(Result<(), PortError>),
+    /// The study queue's rows, read from the store.
+    Queue(Result<Vec<QueueRow>, PortError>),
 }
 
 /// What `update` asks the loop to do.
@@ -139,7 +142,12 @@ pub enum Cmd {
         fresh: bool,
         /// What the session records about the screen it was played on.
         context: serde_json::Map<String, serde_json::Value>,
+        /// The option-order seed (a study item's); `None` derives it from the base seed, the
+        /// annotator and the tree.
+        seed: Option<u64>,
     },
+    /// Read the study queue's states from the annotator's sessions.
+    LoadQueue(Box<QueueSpec>),
     /// Reopen a session in progress.
     Resume(String),
     /// Compute the baseline report over the store.
@@ -352,6 +360,15 @@ pub trait SessionPort {
     fn played(&self, annotator: &str) -> Result<HashSet<String>, PortError> {
         let _ = annotator;
         Ok(HashSet::new())
+    }
+
+    /// Every walk session of `annotator` (any status), for the study queue.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn annotator_sessions(&self, annotator: &str) -> Result<Vec<Session>, PortError> {
+        let _ = annotator;
+        Ok(Vec::new())
     }
 
     /// Every model run in the store, the most recent first.
@@ -642,6 +659,12 @@ impl App {
         let cmds = self.state.start_or_ask_name(idx, mode);
         self.run(cmds);
         Ok(())
+    }
+
+    /// Open on an annotator's study queue (`socius study run`), before the loop starts.
+    pub fn open_queue(&mut self, spec: QueueSpec) {
+        let cmds = self.state.show_queue(spec);
+        self.run(cmds);
     }
 
     /// Open straight into a new CR dialogue (`socius cr`), before the loop starts: its notice

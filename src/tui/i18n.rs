@@ -998,3 +998,79 @@ impl Lang {
         }
     }
 }
+
+/// The text of the study queue (`socius study run`), in one language.
+#[derive(Debug)]
+pub struct QueueStrings {
+    /// The header's label before the study id.
+    pub study: &'static str,
+    /// `{n}` of `{m}` study items done.
+    pub progress: &'static str,
+    /// `{n}` of `{m}` training items done.
+    pub training_progress: &'static str,
+    pub training: &'static str,
+    pub done: &'static str,
+    pub in_progress: &'static str,
+    pub not_started: &'static str,
+    pub loading: &'static str,
+    pub empty: &'static str,
+    /// Under the list: Enter opens the highlighted item; `{n}` is the next one's number.
+    pub next_hint: &'static str,
+    pub all_done: &'static str,
+    pub all_done_hint: &'static str,
+    /// Enter on an item already done.
+    pub already_done: &'static str,
+    /// The tree file of an item is not in the study folder.
+    pub missing_tree: &'static str,
+    /// The play screen's last line, and the question before leaving a session.
+    pub finished_hint: &'static str,
+    pub leave_confirm: &'static str,
+}
+
+pub static QUEUE_EN: QueueStrings = QueueStrings {
+    study: "Study",
+    progress: "{n} of {m} done",
+    training_progress: "training {n} of {m}",
+    training: "training",
+    done: "done",
+    in_progress: "in progress",
+    not_started: "not started",
+    loading: "Reading your sessions…",
+    empty: "This assignment has no items.",
+    next_hint: "Enter opens the highlighted item (next to play: #{n}). An item in progress resumes where you stopped.",
+    all_done: "All done. Thank you!",
+    all_done_hint: "Every item of your assignment is finished and saved. q quits.",
+    already_done: "This item is done; Enter on an unfinished one plays it.",
+    missing_tree: "This item's tree is not in the study folder",
+    finished_hint: "The session is complete and saved. Esc returns to your queue.",
+    leave_confirm: "Back to your queue? This session is saved and stays in progress: Enter on it in the queue resumes it.",
+};
+
+pub static QUEUE_ZH: QueueStrings = QueueStrings {
+    study: "研究",
+    progress: "已完成 {n} / {m}",
+    training_progress: "练习 {n} / {m}",
+    training: "练习",
+    done: "已完成",
+    in_progress: "进行中",
+    not_started: "未开始",
+    loading: "正在读取你的会话……",
+    empty: "此任务没有条目。",
+    next_hint: "Enter 打开选中的条目（下一个：#{n}）。进行中的条目会从上次中断处继续。",
+    all_done: "全部完成，谢谢！",
+    all_done_hint: "你的任务中每个条目都已完成并保存。按 q 退出。",
+    already_done: "此条目已完成；在未完成的条目上按 Enter 开始。",
+    missing_tree: "研究文件夹中没有此条目的剧本",
+    finished_hint: "会话已完成并保存。Esc 返回任务列表。",
+    leave_confirm: "回到任务列表？本会话已保存并保持进行中：在任务列表中按 Enter 即可继续。",
+};
+
+impl Lang {
+    #[must_use]
+    pub const fn queue_strings(self) -> &'static QueueStrings {
+        match self {
+            Self::En => &QUEUE_EN,
+            Self::Zh => &QUEUE_ZH,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod keymap;
 pub mod library;
 pub mod play;
+pub mod queue;
 pub mod run;
 pub mod runs;
 pub mod store_port;

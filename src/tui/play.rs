@@ -150,6 +150,8 @@ pub struct Play {
     pub seed: u64,
     /// Training mode: show right/wrong after each IAE answer.
     pub training: bool,
+    /// Played from a study queue (`socius study run`): leaving goes back to the queue.
+    pub from_queue: bool,
     driver: Driver,
     pub phase: Phase,
     pub transcript: Vec<Entry>,
@@ -198,6 +200,7 @@ impl Play {
             mode,
             seed,
             training: false,
+            from_queue: false,
             driver,
             phase: Phase::Intro,
             transcript: Vec::new(),
@@ -306,6 +309,12 @@ impl Play {
     #[must_use]
     pub fn has_pending_lines(&self) -> bool {
         !self.pending_lines.is_empty()
+    }
+
+    /// The ending is shown and stored (nothing left to retry).
+    #[must_use]
+    pub fn ended(&self) -> bool {
+        matches!(self.phase, Phase::Over) && self.end_pending.is_none()
     }
 
     /// The session has begun and is not over (quitting asks first).

@@ -195,6 +195,18 @@ impl SessionPort for StorePort {
             .collect())
     }
 
+    fn annotator_sessions(
+        &self,
+        annotator: &str,
+    ) -> Result<Vec<crate::session::Session>, PortError> {
+        let mut mine = self.store.list(&Filter {
+            who: Some(format!("annotator:{annotator}")),
+            ..Filter::default()
+        })?;
+        mine.retain(|s| mode_of(&s.kind).is_some());
+        Ok(mine)
+    }
+
     fn detail(&self, id: &str) -> Result<Detail, PortError> {
         let session = self.store.resolve(id)?;
         let events = self.store.events(session.id)?;

@@ -115,17 +115,23 @@ impl Effects {
                 training,
                 fresh,
                 context,
+                seed,
             } => {
                 let req = PendingStart {
                     entry,
                     mode,
                     annotator,
-                    seed: 0,
+                    seed: seed.unwrap_or(0),
                     training,
                     context,
                 };
-                self.start(req, fresh)
+                self.start(req, fresh, seed.is_some())
             }
+            Cmd::LoadQueue(spec) => Done::Queue(
+                self.port
+                    .annotator_sessions(&spec.assignment.annotator)
+                    .map(|sessions| crate::tui::queue::rows(&spec, &sessions)),
+            ),
             Cmd::Resume(id) => Done::Opened(self.resume(&id)),
             Cmd::Abandon(id) => Done::Abandoned(self.port.abandon(&id)),
             Cmd::Record(events) => Done::Recorded(self.record(events)),
@@ -196,7 +202,7 @@ impl Effects {
     }
 
     /// Open a session for play, or offer the one already in progress.
-    fn start(&mut self, mut req: PendingStart, fresh: bool) -> Done {
+    fn start(&mut self, mut req: PendingStart, fresh: bool, seeded: bool) -> Done {
         let library = Arc::clone(&self.library);
         let Some(entry) = library.entries.get(req.entry) else {
             return Done::Opened(Err(OpenFailure::NotInLibrary(format!("#{}", req.entry))));
@@ -218,10 +224,12 @@ impl Effects {
                 Err(e) => return Done::Opened(Err(e.into())),
             }
         }
-        req.seed = derive_seed(
-            self.base_seed,
-            &format!("{}\u{1f}{}", req.annotator, tree.id),
-        );
+        if !seeded {
+            req.seed = derive_seed(
+                self.base_seed,
+                &format!("{}\u{1f}{}", req.annotator, tree.id),
+            );
+        }
         let mut play = Play::new(tree, req.mode, req.seed);
         play.training = req.training;
         self.close_session();

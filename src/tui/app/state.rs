@@ -33,6 +33,7 @@ mod cr;
 mod home;
 mod overlay;
 mod play;
+mod queue;
 mod report;
 mod runs;
 
@@ -74,6 +75,8 @@ pub(super) struct PlayScreen {
 
 pub(super) enum Screen {
     Home,
+    /// The study queue (`socius study run`); its state is [`State::queue`].
+    Queue,
     Play(Box<PlayScreen>),
     Cr(Box<crate::tui::cr::CrScreen>),
     Detail(Box<Detail>),
@@ -106,6 +109,8 @@ pub struct State {
     pub(super) back: Vec<Screen>,
     /// Commands asked for while handling the current message.
     out: Vec<Cmd>,
+    /// The annotator's study queue (`socius study run`): sessions return to it, not home.
+    pub(super) queue: Option<Box<crate::tui::queue::Queue>>,
 }
 
 impl std::fmt::Debug for State {
@@ -146,6 +151,7 @@ impl State {
             run: None,
             back: Vec::new(),
             out: Vec::new(),
+            queue: None,
         };
         let cmds = vec![state.load_sessions()];
         (state, cmds)
@@ -335,7 +341,7 @@ impl State {
                     c.scroll + 3
                 };
             }
-            Screen::Home | Screen::Runs(_) | Screen::Run(_) => {
+            Screen::Home | Screen::Queue | Screen::Runs(_) | Screen::Run(_) => {
                 self.action(if down { Action::Down } else { Action::Up });
             }
         }
@@ -378,6 +384,7 @@ impl State {
             }
             Done::Launched { form, run } => self.launched(form, run),
             Done::Report(report) => self.report_loaded(report),
+            Done::Queue(rows) => self.queue_loaded(rows),
         }
     }
 
@@ -404,6 +411,7 @@ impl State {
         let page = self.page();
         match &mut self.screen {
             Screen::Home => self.home_action(action),
+            Screen::Queue => self.queue_action(action),
             Screen::Detail(d) => match action {
                 Action::Up => d.scroll = d.scroll.saturating_sub(1),
                 Action::Down => d.scroll += 1,
@@ -442,6 +450,7 @@ impl State {
                 h.extend([Action::RunModel, Action::Runs, Action::Help, Action::Quit]);
                 h
             }
+            Screen::Queue => self.queue_hints(),
             Screen::Runs(_) => vec![Action::Confirm, Action::Back, Action::Help, Action::Quit],
             Screen::Run(v) => {
                 let mut h = vec![Action::Confirm, Action::SwitchPane];
@@ -544,6 +553,7 @@ impl State {
                 crate::term::clean_field(&c.case.title),
                 s.annotator
             ),
+            Screen::Queue => self.queue_header(&ctx),
             Screen::Runs(_) => format!(" socius · {} · {}", s.runs_title, self.store_label),
             Screen::Run(v) => format!(" socius · {}", views::runs::header(&ctx, v)),
             Screen::Report(_) => format!(" socius · {} · {}", s.report_title, self.store_label),
@@ -557,6 +567,11 @@ impl State {
         views::status_bar(frame, bottom, &ctx, &hints, message);
         match &self.screen {
             Screen::Home => views::home::render(frame, body, &ctx, &self.home, &self.library),
+            Screen::Queue => {
+                if let Some(q) = &self.queue {
+                    views::queue::render(frame, body, &ctx, q, &self.library);
+                }
+            }
             Screen::Play(p) => views::play::render(frame, body, &ctx, &p.play),
             Screen::Cr(c) => views::cr::render(frame, body, &ctx, c),
             Screen::Detail(d) => views::detail::render(frame, body, &ctx, d),

@@ -5,6 +5,7 @@ pub mod detail;
 pub mod help;
 pub mod home;
 pub mod play;
+pub mod queue;
 pub mod report;
 pub mod runs;
 

@@ -313,7 +313,12 @@ pub fn transcript_lines(
     }
     if matches!(play.phase, Phase::Over) {
         out.push(Line::from(Span::styled(
-            s.finished_hint.to_owned(),
+            if play.from_queue {
+                ctx.lang.queue_strings().finished_hint
+            } else {
+                s.finished_hint
+            }
+            .to_owned(),
             t.muted,
         )));
     } else if play.has_pending_lines() {

@@ -137,13 +137,19 @@ impl State {
         self.start_session(entry, mode, false);
     }
 
-    /// Open a session on `entry`; `fresh` skips the offer to resume one in progress.
-    pub(super) fn start_session(&mut self, entry: usize, mode: Mode, fresh: bool) {
+    /// What a session records about the screen it is played on.
+    pub(super) fn play_context(&self) -> serde_json::Map<String, serde_json::Value> {
         let (w, h) = self.size;
         let mut context = serde_json::Map::new();
         context.insert("terminal".into(), format!("{w}x{h}").into());
         context.insert("interface_lang".into(), self.lang.code().into());
         context.insert("theme".into(), self.theme.name.clone().into());
+        context
+    }
+
+    /// Open a session on `entry`; `fresh` skips the offer to resume one in progress.
+    pub(super) fn start_session(&mut self, entry: usize, mode: Mode, fresh: bool) {
+        let context = self.play_context();
         self.ask(Cmd::Start {
             entry,
             mode,
@@ -151,6 +157,7 @@ impl State {
             training: self.training,
             fresh,
             context,
+            seed: None,
         });
     }
 }

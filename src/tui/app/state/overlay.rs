@@ -121,7 +121,12 @@ impl State {
             }
             Some(Overlay::ConfirmQuit { to_home }) => {
                 let (title, question, keys) = if *to_home {
-                    (s.leave_title, s.leave_confirm, s.leave_keys)
+                    let question = if self.queue.is_some() {
+                        ctx.lang.queue_strings().leave_confirm
+                    } else {
+                        s.leave_confirm
+                    };
+                    (s.leave_title, question, s.leave_keys)
                 } else if self.run_going() {
                     (s.quit_title, s.run_quit_confirm, s.yes_no)
                 } else {

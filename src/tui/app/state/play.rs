@@ -48,6 +48,7 @@ impl State {
     /// A key's action on the play screen.
     pub(super) fn play_action(&mut self, action: Action, page: usize) {
         let g = self.play_geometry();
+        let in_queue = self.queue.is_some();
         let Screen::Play(p) = &mut self.screen else {
             return;
         };
@@ -85,6 +86,8 @@ impl State {
             Action::Bottom => play.scroll = 0,
             Action::PageUp => play.scroll += page,
             Action::PageDown => play.scroll = play.scroll.saturating_sub(page),
+            // From a study queue, Enter on the ending goes on to the queue.
+            Action::Confirm if in_queue && play.ended() => self.leave_play(),
             Action::Confirm | Action::RevealAll => self.step(action),
             Action::Back => {
                 if play.is_open() {
@@ -108,7 +111,10 @@ impl State {
                 if o.not_text {
                     self.status = Some((format!("⚠ {}", s.not_text_warning), true));
                 }
-                let Opened { play, title, .. } = *o;
+                let Opened {
+                    mut play, title, ..
+                } = *o;
+                play.from_queue = self.queue.is_some();
                 self.screen = Screen::Play(Box::new(PlayScreen {
                     play,
                     title,
@@ -126,14 +132,20 @@ impl State {
         }
     }
 
-    /// Back from the play screen to the library.
+    /// Back from the play screen to the library (or the study queue it was opened from).
     pub(super) fn leave_play(&mut self) {
         if self.session_open() {
             self.ask(Cmd::Pause("left"));
         }
-        self.screen = Screen::Home;
         self.ask(Cmd::CloseSession);
-        self.ask(self.load_sessions());
+        if self.queue.is_some() {
+            // Played from a study queue: back to it, its states read again.
+            self.screen = Screen::Queue;
+            self.reload_queue();
+        } else {
+            self.screen = Screen::Home;
+            self.ask(self.load_sessions());
+        }
     }
 
     /// The step being saved was written: show it. Or it was not: stay where the screen was.

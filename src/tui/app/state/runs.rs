@@ -44,9 +44,15 @@ impl State {
     }
 
     pub(super) fn go_back(&mut self) {
-        self.screen = self.back.pop().unwrap_or(Screen::Home);
+        let base = if self.queue.is_some() {
+            Screen::Queue
+        } else {
+            Screen::Home
+        };
+        self.screen = self.back.pop().unwrap_or(base);
         match &mut self.screen {
             Screen::Home => self.ask(self.load_sessions()),
+            Screen::Queue => self.reload_queue(),
             Screen::Runs(_) => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Run(view) => view.seen = (usize::MAX, usize::MAX),
             Screen::Play(_) | Screen::Detail(_) | Screen::Cr(_) | Screen::Report(_) => {}
@@ -292,6 +298,7 @@ impl State {
             Screen::Runs(_) if ended_now => self.ask(Cmd::LoadRuns { open: false }),
             Screen::Runs(_)
             | Screen::Home
+            | Screen::Queue
             | Screen::Play(_)
             | Screen::Detail(_)
             | Screen::Cr(_)
