@@ -19,6 +19,7 @@ pub mod par;
 pub mod report;
 pub mod script;
 pub mod session;
+pub mod stats;
 pub mod store;
 pub mod study;
 pub mod tui;
