@@ -191,6 +191,7 @@ impl Decoder {
         let mut allowed = vec!["name"];
         allowed.extend_from_slice(SYSTEM_SOURCES);
         let f = self.fields(v, place, &allowed)?;
+        let at = first_key(&f, v);
         let name = self.text(&f, "name", place, true);
         let given: Vec<&str> = SYSTEM_SOURCES
             .iter()
@@ -218,7 +219,7 @@ impl Decoder {
             }
             [] => {
                 self.error(
-                    v.span,
+                    at,
                     format!(
                         "{place} needs one of {} (where its transcripts come from)",
                         SYSTEM_SOURCES.join(", ")
@@ -228,7 +229,7 @@ impl Decoder {
             }
             more => {
                 self.error(
-                    v.span,
+                    at,
                     format!(
                         "{place} names {} sources ({}); give exactly one",
                         more.len(),
@@ -240,7 +241,7 @@ impl Decoder {
         };
         Some(System {
             name: name?,
-            span: v.span,
+            span: at,
             source: source?,
         })
     }
@@ -380,13 +381,14 @@ impl Decoder {
         Some(Known::Pair {
             better: better?,
             worse: worse?,
-            span: v.span,
+            span: first_key(&f, v),
         })
     }
 
     fn known_rating(&mut self, v: &YNode, place: &str) -> Option<Known> {
         let what = format!("a transcript in {place}");
         let f = self.fields(v, &what, &["session", "expect"])?;
+        let at = first_key(&f, v);
         let session = self.text(&f, "session", &what, true);
         let expect_node = f.get("expect");
         let mut expect = Vec::new();
@@ -428,7 +430,7 @@ impl Decoder {
                     }
                 }
                 if entries.is_empty() {
-                    self.error(v.span, format!("`expect` in {what} is empty"));
+                    self.error(at, format!("`expect` in {what} is empty"));
                 }
             }
             Some((other, span)) => self.error(
@@ -439,14 +441,14 @@ impl Decoder {
                 ),
             ),
             None => self.error(
-                v.span,
+                at,
                 format!("{what} needs `expect` (rubric item: rating or [lowest, highest])"),
             ),
         }
         Some(Known::Rating {
             session: session?,
             expect,
-            span: v.span,
+            span: at,
         })
     }
 
@@ -480,6 +482,7 @@ impl Decoder {
     fn study_rubric_item(&mut self, v: &YNode) -> Option<RubricItem> {
         let what = "a rubric item";
         let f = self.fields(v, what, &["id", "question", "scale", "anchors"])?;
+        let at = first_key(&f, v);
         let id = self.text(&f, "id", what, true);
         let question = self.text(&f, "question", what, true);
         let scale_node = f.get("scale");
@@ -499,7 +502,7 @@ impl Decoder {
             },
             _ => None,
         };
-        let scale_span = scale_node.map_or(v.span, |s| s.span);
+        let scale_span = scale_node.map_or(at, |s| s.span);
         if scale.is_none() {
             self.error(
                 scale_span,
@@ -508,6 +511,8 @@ impl Decoder {
         }
         let anchors_node = f.get("anchors");
         let mut anchors = Vec::new();
+        // A rubric item whose anchors are not a mapping is left out (one error, not three).
+        let mut anchors_ok = true;
         match anchors_node.map(|a| (&a.value, a.span)) {
             Some((YValue::Map(entries), _)) => {
                 for (k, label) in entries {
@@ -526,21 +531,32 @@ impl Decoder {
                     }
                 }
             }
-            Some((other, span)) => self.error(
-                span,
-                format!(
-                    "`anchors` must be a mapping of point to label, found {}",
-                    other.type_name()
-                ),
-            ),
-            None => self.error(
-                v.span,
-                format!("{what} needs `anchors` (labels of at least the lowest and highest point)"),
-            ),
+            Some((other, span)) => {
+                anchors_ok = false;
+                self.error(
+                    span,
+                    format!(
+                        "`anchors` must be a mapping of point to label, found {}",
+                        other.type_name()
+                    ),
+                );
+            }
+            None => {
+                anchors_ok = false;
+                self.error(
+                    at,
+                    format!(
+                        "{what} needs `anchors` (labels of at least the lowest and highest point)"
+                    ),
+                );
+            }
+        }
+        if !anchors_ok {
+            return None;
         }
         Some(RubricItem {
             id: id?,
-            span: v.span,
+            span: at,
             question: question?,
             scale: scale?,
             scale_span,
