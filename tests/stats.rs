@@ -164,7 +164,7 @@ fn bradley_terry_satisfies_the_first_order_conditions() {
 fn bradley_terry_two_systems_is_the_log_odds() {
     // With two systems the MLE is closed-form: s₀ − s₁ = ln(W₀/W₁).
     let fit = bt::fit(2, &[pc(0, 1, 14, 4, 6)], 0.0).unwrap();
-    let want = ((14.0 + 2.0) / (6.0 + 2.0) as f64).ln();
+    let want = ((14.0_f64 + 2.0) / (6.0 + 2.0)).ln();
     assert!(close(fit.scores[0] - fit.scores[1], want, 1e-9));
     assert!(close(fit.scores[0], want / 2.0, 1e-9));
 }
