@@ -842,3 +842,16 @@ fn analyse_gives_the_report_shape() {
     let r = pairwise::analyse(4, &js, &opts);
     assert_eq!(r.bradley_terry_error, Some(BtError::Unjudged(3)));
 }
+
+#[test]
+fn huge_values_give_none_not_infinities() {
+    assert_eq!(describe(&[f64::MAX, f64::MAX]), None);
+    assert_eq!(
+        krippendorff_alpha(
+            &[vec![f64::MAX, -f64::MAX], vec![0.0, 1.0]],
+            Metric::Interval
+        ),
+        None
+    );
+    assert!(fleiss_kappa(&[vec![u64::MAX, 1], vec![1, 1]]).is_none_or(f64::is_finite));
+}

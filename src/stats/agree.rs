@@ -56,16 +56,19 @@ pub fn fleiss_kappa(items: &[Vec<u64>]) -> Option<f64> {
     let mut p_sum = 0.0;
     let mut counted = 0usize;
     for row in items {
-        let n: u64 = row.iter().sum();
+        let n: u64 = row.iter().copied().fold(0, u64::saturating_add);
         if n < 2 {
             continue;
         }
-        let agree: u64 = row.iter().map(|&c| c * c.saturating_sub(1)).sum();
+        let agree: u64 = row
+            .iter()
+            .map(|&c| c.saturating_mul(c.saturating_sub(1)))
+            .fold(0, u64::saturating_add);
         p_sum += fl(agree) / (fl(n) * fl(n - 1));
         counted += 1;
-        total += n;
+        total = total.saturating_add(n);
         for (j, &c) in row.iter().enumerate() {
-            per_cat[j] += c;
+            per_cat[j] = per_cat[j].saturating_add(c);
         }
     }
     if counted == 0 {

@@ -17,7 +17,8 @@ pub struct Summary {
     pub ci95: Option<[f64; 2]>,
 }
 
-/// The [`Summary`] of `values`; non-finite values are skipped. `None` when no value is left.
+/// The [`Summary`] of `values`; non-finite values are skipped. `None` when no value is left, or
+/// when the values are so large that the mean or the deviation overflows.
 #[must_use]
 pub fn describe(values: &[f64]) -> Option<Summary> {
     let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -26,6 +27,9 @@ pub fn describe(values: &[f64]) -> Option<Summary> {
     }
     let n = fu(xs.len());
     let mean = xs.iter().sum::<f64>() / n;
+    if !mean.is_finite() {
+        return None;
+    }
     if xs.len() == 1 {
         return Some(Summary {
             n: 1,
@@ -36,6 +40,9 @@ pub fn describe(values: &[f64]) -> Option<Summary> {
     }
     let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
     let sd = var.sqrt();
+    if !sd.is_finite() {
+        return None;
+    }
     let ci95 = StudentsT::new(0.0, 1.0, n - 1.0).ok().and_then(|t| {
         let half = t.inverse_cdf(0.975) * sd / n.sqrt();
         half.is_finite().then_some([mean - half, mean + half])
