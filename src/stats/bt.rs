@@ -104,7 +104,8 @@ pub struct BtFit {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BtScore {
     pub score: f64,
-    /// 2.5th and 97.5th bootstrap percentiles; `None` when most resamples failed.
+    /// 2.5th and 97.5th bootstrap percentiles; `None` when more than half of the resamples
+    /// failed, or `resamples` was 0.
     pub ci95: Option<[f64; 2]>,
 }
 
