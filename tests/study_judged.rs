@@ -143,6 +143,44 @@ fn good_pairwise_and_pointwise_files_pass() {
 }
 
 #[test]
+fn hostile_values_are_errors_not_panics() {
+    let dir = setup(
+        "\
+kind: study
+type: pointwise
+id: h
+items: [trees]
+systems: [{name: a, sessions: {}}, 5]
+rubric:
+  items:
+    - {id: x, question: q, scale: [-9223372036854775808, 9223372036854775807], anchors: {-9223372036854775808: a, 9223372036854775807: b}}
+    - {id: y, question: q, scale: [1], anchors: {}}
+ratings_per_transcript: 99999999999
+annotators: [a]
+onboarding: {pass: .nan, transcripts: [{session: s, expect: {x: [2, 1]}}]}
+min_seconds: 1.5
+seed: 1
+",
+    );
+    let (code, all) = check(dir.path());
+    assert_eq!(code, Some(1), "{all}");
+    assert_all(
+        &all,
+        &[
+            "study.yaml:5:10: error: a pointwise study needs at least one system",
+            "study.yaml:5:31: error: `sessions` (a session filter) needs at least one of who, run, since, until",
+            "study.yaml:8:35: error: a Likert scale of 9223372036854775807 points is too long (at most 11)",
+            "study.yaml:9:35: error: a rubric item needs `scale: [lowest, highest]`",
+            "study.yaml:10:25: error: `ratings_per_transcript` is too large, found 99999999999",
+            "study.yaml:12:20: error: `pass` must be",
+            "study.yaml:12:65: error: the expected range of `x` is empty (2 > 1)",
+            "study.yaml:13:14: error: `min_seconds` must be a whole number",
+        ],
+    );
+    assert!(!all.contains("panicked"), "{all}");
+}
+
+#[test]
 fn bad_pairwise_reports_each_problem_with_its_position() {
     let dir = setup(
         "\

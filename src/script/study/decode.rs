@@ -232,6 +232,13 @@ impl Decoder {
         match v.value {
             YValue::Int(i) => match u32::try_from(i) {
                 Ok(n) if n > 0 => Some(n),
+                _ if i > 0 => {
+                    self.error(
+                        v.span,
+                        format!("{what} is too large, found {i} (at most {})", u32::MAX),
+                    );
+                    None
+                }
                 _ => {
                     self.error(v.span, format!("{what} must be at least 1, found {i}"));
                     None

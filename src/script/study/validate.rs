@@ -173,7 +173,7 @@ fn judged(j: &Judged, pairwise: bool, out: &mut Vec<Diagnostic>) {
             if pairwise {
                 "a pairwise study needs at least two systems to compare"
             } else {
-                "`systems` is empty: a pointwise study needs at least one system"
+                "a pointwise study needs at least one system"
             },
         ));
     }
