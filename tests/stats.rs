@@ -855,3 +855,33 @@ fn huge_values_give_none_not_infinities() {
     );
     assert!(fleiss_kappa(&[vec![u64::MAX, 1], vec![1, 1]]).is_none_or(f64::is_finite));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Any small set of judgments gives a report without NaN or infinity anywhere.
+    #[test]
+    fn analyse_is_finite_on_any_judgments(
+        raw in proptest::collection::vec((0usize..6, 0usize..4, 0usize..4, 0usize..4, 0u8..3), 0..40)
+    ) {
+        let js: Vec<Judgment> = raw
+            .iter()
+            .map(|&(item, annotator, a, b, o)| j(item, annotator, a, b, [Outcome::A, Outcome::B, Outcome::Tie][o as usize]))
+            .collect();
+        let opts = BtOptions { prior_ties: 1.0, resamples: 20, seed: 9 };
+        let r = pairwise::analyse(4, &js, &opts);
+        fn finite(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+                serde_json::Value::Array(a) => a.iter().all(finite),
+                serde_json::Value::Object(o) => o.values().all(finite),
+                _ => true,
+            }
+        }
+        let v = serde_json::to_value(&r).unwrap();
+        prop_assert!(finite(&v), "{v}");
+        // serde_json writes NaN as null: no null may stand where a number was computed.
+        for p in v["pairs"].as_array().unwrap() {
+            prop_assert!(p["sign_p"].is_number());
+        }
+    }
+}
