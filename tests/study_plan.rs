@@ -122,7 +122,7 @@ seed: 1
     let out = socius(dir.path(), &["check", "study.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out).contains("study.yaml:2:7: error: study type `pairwise` is not available"),
+        text(&out).contains("study.yaml:1:1: error: a pairwise study needs `items`"),
         "{}",
         text(&out)
     );
@@ -134,7 +134,9 @@ seed: 1
     let out = socius(dir.path(), &["check", "study.yaml"]);
     assert!(
         text(&out)
-            .contains("study.yaml:2:7: error: unknown study type `survey`; known types: baseline"),
+            .contains(
+                "study.yaml:2:7: error: unknown study type `survey`; known types: baseline, pairwise, pointwise"
+            ),
         "{}",
         text(&out)
     );

@@ -66,7 +66,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// A decoded script of any kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Script {
     WorldTree(WorldTree),
     CrProtocol(Box<CrProtocol>),

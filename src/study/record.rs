@@ -79,6 +79,10 @@ pub enum RecordError {
     Invalid { file: String, errors: Vec<String> },
     #[error("{0} is not a study file (kind: study)")]
     NotAStudy(String),
+    #[error(
+        "`{0}` studies are checked by `socius check` but cannot be registered yet: `socius study new` handles baseline studies only in this version"
+    )]
+    NotYet(&'static str),
     #[error("study `{id}` is already registered in {}; remove that folder or change the study's id", .dir.display())]
     Exists { id: String, dir: PathBuf },
     #[error("no registered study at {}: {}", .0.display(), .1)]
@@ -205,7 +209,10 @@ pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordE
     if !errors.is_empty() {
         return Err(RecordError::Invalid { file, errors });
     }
-    let StudyBody::Baseline(b) = &study.body;
+    let b = match &study.body {
+        StudyBody::Baseline(b) => b,
+        other => return Err(RecordError::NotYet(other.type_name())),
+    };
     let ids = |ts: &[ResolvedTree]| ts.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
     let annotators: Vec<String> = b.annotators.iter().map(|a| a.id.clone()).collect();
     let assignments = assign(

@@ -11,12 +11,46 @@ use crate::script::yaml::{YNode, YValue};
 /// The keys every study has.
 const COMMON_KEYS: &[&str] = &["kind", "type", "id", "title"];
 /// The keys of each study type.
-const TYPE_KEYS: &[(&str, &[&str])] = &[(
-    "baseline",
-    &["trees", "training", "modes", "annotators", "k", "seed"],
-)];
+const TYPE_KEYS: &[(&str, &[&str])] = &[
+    (
+        "baseline",
+        &["trees", "training", "modes", "annotators", "k", "seed"],
+    ),
+    (
+        "pairwise",
+        &[
+            "items",
+            "systems",
+            "question",
+            "judgments_per_pair",
+            "annotators",
+            "onboarding",
+            "attention_checks",
+            "min_seconds",
+            "cap",
+            "seed",
+            "reason",
+        ],
+    ),
+    (
+        "pointwise",
+        &[
+            "items",
+            "systems",
+            "rubric",
+            "ratings_per_transcript",
+            "annotators",
+            "onboarding",
+            "attention_checks",
+            "min_seconds",
+            "cap",
+            "seed",
+            "reason",
+        ],
+    ),
+];
 
-fn first_key(f: &Fields<'_>, node: &YNode) -> Span {
+pub(super) fn first_key(f: &Fields<'_>, node: &YNode) -> Span {
     f.entries.first().map_or(node.span, |(k, _)| k.span)
 }
 
@@ -82,6 +116,8 @@ impl Decoder {
         let title = self.text(&f, "title", what, false).unwrap_or_default();
         let body = match study_type? {
             "baseline" => StudyBody::Baseline(self.baseline(&f, root)?),
+            "pairwise" => StudyBody::Pairwise(self.pairwise(&f, root)),
+            "pointwise" => StudyBody::Pointwise(self.pointwise(&f, root)),
             _ => return None,
         };
         Some(Study {
@@ -192,10 +228,17 @@ impl Decoder {
         self.keyword(v, what, StudyMode::NAMES, StudyMode::parse)
     }
 
-    fn count(&mut self, v: &YNode, what: &str) -> Option<u32> {
+    pub(super) fn count(&mut self, v: &YNode, what: &str) -> Option<u32> {
         match v.value {
             YValue::Int(i) => match u32::try_from(i) {
                 Ok(n) if n > 0 => Some(n),
+                _ if i > 0 => {
+                    self.error(
+                        v.span,
+                        format!("{what} is too large, found {i} (at most {})", u32::MAX),
+                    );
+                    None
+                }
                 _ => {
                     self.error(v.span, format!("{what} must be at least 1, found {i}"));
                     None
@@ -211,7 +254,7 @@ impl Decoder {
         }
     }
 
-    fn seed(&mut self, v: &YNode) -> Option<u64> {
+    pub(super) fn seed(&mut self, v: &YNode) -> Option<u64> {
         match &v.value {
             YValue::Int(i) => {
                 let s = u64::try_from(*i).ok();
@@ -232,7 +275,7 @@ impl Decoder {
         }
     }
 
-    fn tree_sources(&mut self, v: &YNode, what: &str) -> Vec<TreeSource> {
+    pub(super) fn tree_sources(&mut self, v: &YNode, what: &str) -> Vec<TreeSource> {
         let items = self.list(v, what);
         items
             .iter()

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::model::{Study, StudyBody, TreeSource};
+use super::model::{Judged, Study, StudyBody, TreeSource};
 use crate::script::diag::Diagnostic;
 use crate::script::load::{Loaded, Script, is_script_file, load_files};
 use crate::script::model::{Language, Orientation, Span};
@@ -20,11 +20,25 @@ pub struct ResolvedTree {
     pub orientation: Orientation,
 }
 
-/// The trees and training trees of a study, in the order the file names them.
+/// The trees and training trees of a study, in the order the file names them (baseline), or
+/// the items of a pairwise or pointwise study.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
     pub trees: Vec<ResolvedTree>,
     pub training: Vec<ResolvedTree>,
+    pub items: Vec<ResolvedItem>,
+}
+
+/// One item of a pairwise or pointwise study: a world tree or a CR case, as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResolvedItem {
+    pub id: String,
+    pub path: PathBuf,
+    /// sha256 of the file.
+    pub hash: String,
+    /// `world_tree` or `cr_case`.
+    pub kind: String,
+    pub language: Language,
 }
 
 /// Find the trees of `study`, whose file is in `base`. Every problem is a diagnostic at the
@@ -32,7 +46,11 @@ pub struct Resolved {
 #[must_use]
 pub fn resolve(study: &Study, base: &Path) -> (Resolved, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let StudyBody::Baseline(b) = &study.body;
+    let b = match &study.body {
+        StudyBody::Baseline(b) => b,
+        StudyBody::Pairwise(p) => return resolve_items(&p.judged, base),
+        StudyBody::Pointwise(p) => return resolve_items(&p.judged, base),
+    };
     let trees = sources(&b.trees, base, &mut diags);
     let mut training = sources(&b.training, base, &mut diags);
     if trees.is_empty() && !b.trees.is_empty() && !diags.iter().any(Diagnostic::is_error) {
@@ -59,6 +77,7 @@ pub fn resolve(study: &Study, base: &Path) -> (Resolved, Vec<Diagnostic>) {
         Resolved {
             trees: trees.into_iter().map(|(t, _)| t).collect(),
             training: kept,
+            items: Vec::new(),
         },
         diags,
     )
@@ -204,6 +223,177 @@ fn tree_of(loaded: &Loaded) -> Option<ResolvedTree> {
         language: t.language,
         orientation: t.orientation,
     })
+}
+
+/// The items of a pairwise or pointwise study: world trees or CR cases (one kind per study),
+/// each id once.
+fn resolve_items(j: &Judged, base: &Path) -> (Resolved, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut items: Vec<(ResolvedItem, Span)> = Vec::new();
+    for source in &j.items {
+        for (item, span) in source_items(source, base, &mut diags) {
+            if let Some((prev, _)) = items.iter().find(|(t, _)| t.id == item.id) {
+                if !same_file(&prev.path, &item.path) {
+                    diags.push(Diagnostic::error(
+                        span,
+                        format!(
+                            "item id `{}` comes from two files: {} and {}",
+                            item.id,
+                            prev.path.display(),
+                            item.path.display()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if let Some((first, _)) = items.first()
+                && first.kind != item.kind
+            {
+                diags.push(Diagnostic::error(
+                    span,
+                    format!(
+                        "{} is a {}, but the study's first item `{}` is a {}: a study compares items of one kind",
+                        item.path.display(),
+                        item.kind,
+                        first.id,
+                        first.kind
+                    ),
+                ));
+                continue;
+            }
+            items.push((item, span));
+        }
+    }
+    if items.is_empty() && !j.items.is_empty() && !diags.iter().any(Diagnostic::is_error) {
+        diags.push(Diagnostic::error(
+            j.items_span,
+            "`items` names no world tree or CR case (the folders and filters matched none)",
+        ));
+    }
+    (
+        Resolved {
+            items: items.into_iter().map(|(i, _)| i).collect(),
+            ..Resolved::default()
+        },
+        diags,
+    )
+}
+
+fn item_of(loaded: &Loaded) -> Option<(ResolvedItem, Option<Orientation>)> {
+    let (id, kind, language, orientation) = if let Some(t) = loaded.world_tree() {
+        (&t.id, "world_tree", t.language, Some(t.orientation))
+    } else {
+        let c = loaded.cr_case()?;
+        (&c.id, "cr_case", c.language, None)
+    };
+    Some((
+        ResolvedItem {
+            id: id.clone(),
+            path: loaded.path.clone(),
+            hash: loaded.hash.clone(),
+            kind: kind.to_owned(),
+            language,
+        },
+        orientation,
+    ))
+}
+
+fn source_items(
+    source: &TreeSource,
+    base: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(ResolvedItem, Span)> {
+    use crate::script::load::ScriptKind;
+    let span = source.span();
+    let (written, orientations, languages): (&str, &[Orientation], &[Language]) = match source {
+        TreeSource::Path { path, .. } => (path, &[], &[]),
+        TreeSource::Filter {
+            folder,
+            orientations,
+            languages,
+            ..
+        } => (folder, orientations, languages),
+    };
+    let full = base.join(written);
+    let is_filter = matches!(source, TreeSource::Filter { .. });
+    if !full.exists() {
+        diags.push(Diagnostic::error(
+            span,
+            format!(
+                "no such file or folder: {written} (paths are relative to the study file's folder)"
+            ),
+        ));
+        return Vec::new();
+    }
+    if full.is_dir() {
+        let walk = match crate::fsx::walk_folder(&full, &is_script_file) {
+            Ok(w) => w,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    span,
+                    format!("cannot read folder {written}: {e}"),
+                ));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for loaded in load_files(&walk.files) {
+            let kind = loaded.script.as_ref().map(Script::kind);
+            if !matches!(
+                kind,
+                Some(ScriptKind::WorldTree | ScriptKind::CrCase) | None
+            ) {
+                continue;
+            }
+            match item_of(&loaded) {
+                Some((item, orientation)) => {
+                    let orientation_ok = orientations.is_empty()
+                        || orientation.is_some_and(|o| orientations.contains(&o));
+                    if orientation_ok
+                        && (languages.is_empty() || languages.contains(&item.language))
+                    {
+                        out.push((item, span));
+                    }
+                }
+                None => diags.push(Diagnostic::error(
+                    span,
+                    format!(
+                        "{} (in {written}) has errors; run `socius check` on it",
+                        loaded.path.display()
+                    ),
+                )),
+            }
+        }
+        return out;
+    }
+    if is_filter {
+        diags.push(Diagnostic::error(
+            span,
+            format!("`folder` {written} is a file, not a folder"),
+        ));
+        return Vec::new();
+    }
+    let loaded = crate::script::load_file(&full);
+    match (&loaded.script, item_of(&loaded)) {
+        (_, Some((item, _))) => vec![(item, span)],
+        (Some(s), None) if !matches!(s.kind(), ScriptKind::WorldTree | ScriptKind::CrCase) => {
+            diags.push(Diagnostic::error(
+                span,
+                format!(
+                    "{written} is a {} script, not a world tree or a CR case",
+                    s.kind().name()
+                ),
+            ));
+            Vec::new()
+        }
+        _ => {
+            diags.push(Diagnostic::error(
+                span,
+                format!("{written} has errors; run `socius check {written}`"),
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// The folder a study file's paths are relative to.
