@@ -95,6 +95,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                     value,
                     about_seq,
                     comment: None,
+                    task: None,
                 })
             }
         ),

@@ -310,6 +310,10 @@ pub struct Rating {
     pub about_seq: Option<u64>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The study task rated (a pointwise study's task id; `about_seq` is then a turn of the
+    /// task's transcript). Schema 4; written only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
 }
 
 /// See [`EventBody::Note`].
@@ -447,6 +451,7 @@ impl EventBody {
                 options_scrolled: true,
                 ..
             }) => 2,
+            Self::Rating(Rating { task: Some(_), .. }) => 4,
             Self::CrTurn(t) if t.is_schema_3() => 3,
             Self::Escalation(e)
                 if e.matched.is_some()

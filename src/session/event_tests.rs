@@ -106,6 +106,7 @@ fn every_known_body_round_trips() {
             value: 72.5,
             about_seq: None,
             comment: None,
+            task: None,
         }),
         EventBody::Note(Note {
             text: "note".into(),

@@ -2,9 +2,11 @@
 //!
 //! - `assign.rs` (pure): who plays which tree, in which order;
 //! - `status.rs` (pure): how far each annotator is, from session headers;
-//! - `record.rs`: a registered study on disk (see there for the layout).
+//! - `record.rs`: a registered study on disk (see there for the layout);
+//! - `judged.rs`: a registered pairwise or pointwise study and how its judgments are stored.
 
 pub mod assign;
+pub mod judged;
 pub mod record;
 pub mod status;
 

@@ -78,6 +78,7 @@ impl CrScreen {
                                 value: v as f64,
                                 about_seq: None,
                                 comment: None,
+                                task: None,
                             });
                             self.step(None, vec![rating], Then::Measured(name));
                         }

@@ -284,6 +284,7 @@ impl Effects {
                     value,
                     about_seq,
                     comment: None,
+                    task: None,
                 })
             })
             .collect();
