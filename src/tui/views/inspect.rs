@@ -330,7 +330,7 @@ fn node_detail(insp: &Inspector, n: usize, out: &mut Vec<Line<'static>>) {
             match line {
                 ScriptLine::Speech(u) => out.push(Line::from(vec![
                     Span::styled(
-                        format!("{}: ", clean_field(&u.speaker)),
+                        format!("{}{}", clean_field(&u.speaker), insp.lang.strings().colon),
                         t.speaker(&u.speaker),
                     ),
                     Span::styled(clean(&u.text).into_owned(), t.text),
@@ -422,7 +422,7 @@ fn choice_detail(insp: &Inspector, n: usize, c: usize, out: &mut Vec<Line<'stati
     out.push(heading(t, s.says));
     out.push(Line::from(vec![
         Span::styled(
-            format!("{}: ", clean_field(&choice.say.speaker)),
+            format!("{}{colon}", clean_field(&choice.say.speaker)),
             t.speaker(&choice.say.speaker),
         ),
         Span::styled(clean(&choice.say.text).into_owned(), t.text),
@@ -499,12 +499,26 @@ fn overview(insp: &Inspector, width: usize, out: &mut Vec<Line<'static>>) {
         out.push(plain(t.muted, s.no_walks.to_owned()));
         return;
     }
-    out.push(heading(t, s.walks));
+    out.push(heading(t, s.walks_heading));
     counts_table(insp, &insp.stats.walks, None, out);
     out.push(heading(t, s.outcomes));
+    // One line per outcome: people and models (everyone), the filter's total, or A and B.
+    let labelled: Vec<(String, View)> = match (&insp.pair, insp.current_view()) {
+        (Some((a, b)), _) if insp.comparing => vec![
+            ("A ".to_owned(), agent_view(a)),
+            ("B ".to_owned(), agent_view(b)),
+        ],
+        (_, View::All) => vec![
+            (format!("{} ", s.people_mark), View::Humans),
+            (format!("{} ", s.models_mark), View::Models),
+        ],
+        (_, v) => vec![(String::new(), v.clone())],
+    };
     for (outcome, counts) in &insp.stats.outcomes {
-        let views = table_views(insp);
-        let parts: Vec<String> = views.iter().map(|v| total(counts, v).to_string()).collect();
+        let parts: Vec<String> = labelled
+            .iter()
+            .map(|(label, v)| format!("{label}{}", total(counts, v)))
+            .collect();
         out.push(Line::from(vec![
             Span::styled(
                 format!("  {}  ", outcome_word(s, *outcome)),
@@ -609,51 +623,42 @@ pub fn detail(insp: &Inspector, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-fn header(insp: &Inspector) -> Text<'static> {
+fn header(insp: &Inspector, width: usize) -> Text<'static> {
     let s = insp.lang.inspect();
     let t = &insp.theme;
     let tree: &WorldTree = &insp.tree;
     let walks = &insp.stats.walks;
-    let mut first = vec![
-        Span::styled(format!("{} · ", s.title), t.heading),
-        Span::styled(
-            format!(
-                "{} ({}) · ",
-                clean_field(&tree.title),
-                clean_field(&tree.id)
-            ),
-            t.text,
+    let counts = format!(
+        " · {} {} · {} {} {} · ",
+        s.people_mark,
+        total(walks, &View::Humans),
+        s.models_mark,
+        total(walks, &View::Models),
+        s.walks,
+    );
+    let filter = match &insp.pair {
+        Some((a, b)) if insp.comparing => format!(
+            "{}: A {} │ B {}",
+            s.compare,
+            clean_field(&a.to_string()),
+            clean_field(&b.to_string())
         ),
-        Span::styled(
-            format!(
-                "{} {} {} · {} {} · ",
-                s.walks,
-                s.people_mark,
-                total(walks, &View::Humans),
-                s.models_mark,
-                total(walks, &View::Models)
-            ),
-            t.muted,
-        ),
+        _ => format!("{}: {}", s.filter, view_name(s, insp.current_view())),
+    };
+    let name = format!(
+        "{} · {} ({})",
+        s.title,
+        clean_field(&tree.title),
+        clean_field(&tree.id)
+    );
+    let room = width
+        .saturating_sub(crate::term::width(&counts) + crate::term::width(&filter))
+        .max(12);
+    let first = vec![
+        Span::styled(truncate(&name, room), t.heading),
+        Span::styled(counts, t.muted),
+        Span::styled(filter, t.accent),
     ];
-    if insp.comparing
-        && let Some((a, b)) = &insp.pair
-    {
-        first.push(Span::styled(
-            format!(
-                "{}: A {} │ B {}",
-                s.compare,
-                clean_field(&a.to_string()),
-                clean_field(&b.to_string())
-            ),
-            t.accent,
-        ));
-    } else {
-        first.push(Span::styled(
-            format!("{}: {}", s.filter, view_name(s, insp.current_view())),
-            t.accent,
-        ));
-    }
     let mut notes = Vec::new();
     let other = total(&insp.stats.other_version, &View::All);
     if other > 0 {
@@ -695,7 +700,7 @@ fn help(frame: &mut Frame<'_>, area: Rect, insp: &Inspector) {
     lines.push(Line::default());
     lines.push(plain(t.muted, format!(" {}", s.legend)));
     let w = area.width.saturating_sub(4).min(76);
-    let h = u16::try_from(lines.len() + 4).unwrap_or(u16::MAX);
+    let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
     let rect = centered(area, w, h);
     clear_for_popup(frame, rect);
     frame.render_widget(
@@ -716,7 +721,7 @@ pub fn render(frame: &mut Frame<'_>, insp: &mut Inspector) {
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(header(insp)), top);
+    frame.render_widget(Paragraph::new(header(insp, usize::from(top.width))), top);
     let wide = body.width >= 110;
     let [left, right] = if wide {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
