@@ -15,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use socius::driver::records::Timing;
 use socius::driver::{Driver, StoreRecorder};
 use socius::engine::episode::{EpisodeConfig, EpisodeEffect, Mode, OptionSource};
-use socius::report::inspect::{Agent, View, inspect, load, positive_state};
+use socius::report::inspect::{Agent, View, calls_at, inspect, load, positive_state};
 use socius::script::WorldTree;
 use socius::script::load::{Script, load_str};
 use socius::session::{
@@ -25,7 +25,7 @@ use socius::session::{
 use socius::store::Store;
 use socius::tui::app::Msg;
 use socius::tui::i18n::Lang;
-use socius::tui::inspect::{Inspector, run_loop};
+use socius::tui::inspect::{Inspector, cache, run_loop};
 use socius::tui::run::Scripted;
 use socius::tui::theme::Theme;
 
@@ -563,11 +563,16 @@ fn a_model_s_explanations_and_replies_are_kept_with_its_choice() {
     let walks = load(&f.store, &f.tree, &hash(TREE)).unwrap();
     let stats = inspect(&f.tree, &walks);
     let start = f.tree.node_index("start").unwrap();
-    let calls = &stats.nodes[start].choices[2].calls;
-    // gpt-x took start.3 twice through the driver (the llama walk on the old version has no
-    // calls).
+    let takers = &stats.nodes[start].choices[2].takers;
+    // Models that took start.3: gpt-x twice through the driver, llama once (stored the old
+    // way, without calls).
+    let mut names: Vec<&str> = takers.iter().map(|(a, _)| a.name()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["gpt-x", "gpt-x", "llama"]);
+    let ids: Vec<SessionId> = takers.iter().map(|(_, id)| *id).collect();
+    let calls = calls_at(&f.store, &f.tree, &hash(TREE), &ids, start, 2).unwrap();
     assert_eq!(calls.len(), 2);
-    for (agent, _, notes) in calls {
+    for (agent, _, notes) in &calls {
         assert_eq!(*agent, Agent::Model("gpt-x".to_owned()));
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].explanation.as_deref(), Some("gpt-x picks start.3"));
@@ -580,13 +585,54 @@ fn a_model_s_explanations_and_replies_are_kept_with_its_choice() {
         );
         assert_eq!(notes[0].parsed.as_deref(), Some("A (json)"));
     }
-    // People's choices carry none.
+    // People are no takers (they make no calls).
     assert!(
         stats.nodes[start].choices[0]
-            .calls
+            .takers
             .iter()
-            .all(|(a, _, _)| !a.is_human())
+            .all(|(a, _)| !a.is_human())
     );
+}
+
+#[test]
+fn the_cache_gives_the_same_walks_and_notices_new_sessions() {
+    let f = fixture();
+    let cache = tempfile::tempdir().unwrap();
+    let store_dir = f.store.path().to_path_buf();
+    let direct = load(&f.store, &f.tree, &hash(TREE)).unwrap();
+    let first = cache::load_walks(
+        &f.store,
+        &store_dir,
+        &f.tree,
+        &hash(TREE),
+        Some(cache.path()),
+    )
+    .unwrap();
+    let file = cache::path(cache.path(), &store_dir, &f.tree, &hash(TREE));
+    assert!(file.is_file());
+    let second = cache::load_walks(
+        &f.store,
+        &store_dir,
+        &f.tree,
+        &hash(TREE),
+        Some(cache.path()),
+    )
+    .unwrap();
+    assert_eq!(first, direct);
+    assert_eq!(second, direct);
+    // A new walk is read; the cached ones are kept.
+    let shared = Arc::new(f.tree.clone());
+    walk(&f.store, &shared, TREE, Who::annotator("eve"), &["start.3"]);
+    let third = cache::load_walks(
+        &f.store,
+        &store_dir,
+        &f.tree,
+        &hash(TREE),
+        Some(cache.path()),
+    )
+    .unwrap();
+    assert_eq!(third.len(), direct.len() + 1);
+    assert_eq!(third, load(&f.store, &f.tree, &hash(TREE)).unwrap());
 }
 
 #[test]
@@ -769,6 +815,7 @@ fn inspector(f: &Fixture, lang: Lang, pair: Option<(Agent, Agent)>) -> Inspector
         None,
         pair,
     )
+    .with_store(f.store.clone(), hash(TREE))
 }
 
 #[test]
@@ -869,7 +916,8 @@ fn screens_in_chinese() {
         Theme::builtin_default(),
         None,
         Some(pair),
-    );
+    )
+    .with_store(store.clone(), hash(&text));
     insta::assert_snapshot!(
         "zh_160x48_compare",
         screen(&mut insp, 160, 48, Vec::new(), &ids)

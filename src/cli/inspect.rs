@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{CmdResult, Failure, Globals};
-use crate::report::inspect::{Agent, View, inspect, load};
+use crate::report::inspect::{Agent, View, inspect};
 use crate::store::Store;
 use crate::tui::inspect::Inspector;
 
@@ -73,7 +73,13 @@ pub fn run(globals: &Globals, args: &InspectArgs) -> CmdResult {
             dir.display()
         );
     }
-    let walks = load(&store, &tree, &loaded.hash)?;
+    let walks = crate::tui::inspect::cache::load_walks(
+        &store,
+        &dir,
+        &tree,
+        &loaded.hash,
+        opts.cache_dir.as_deref(),
+    )?;
     let stats = inspect(&tree, &walks);
     let view = match (&args.annotator, &args.who) {
         (Some(name), _) => Some(View::One(Agent::Human(name.clone()))),
@@ -87,7 +93,8 @@ pub fn run(globals: &Globals, args: &InspectArgs) -> CmdResult {
         )),
         _ => None,
     };
-    let mut inspector = Inspector::new(tree, stats, opts.lang, opts.theme, view, pair);
+    let mut inspector = Inspector::new(tree, stats, opts.lang, opts.theme, view, pair)
+        .with_store(store, loaded.hash.clone());
     let signal = crate::tui::inspect::run_terminal(&mut inspector)
         .map_err(|e| Failure::Error(format!("terminal: {e}")))?;
     if let Some(sig) = signal {

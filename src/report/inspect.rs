@@ -25,6 +25,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::script::model::{NodeIndex, NodeKind, Outcome, WorldTree};
@@ -32,7 +33,7 @@ use crate::session::{Event, EventBody, Session, SessionId, SessionKind, Who};
 use crate::store::{Filter, Store, StoreError};
 
 /// Who took a path: a person (by annotator id) or a model (by name).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Agent {
     Human(String),
     Model(String),
@@ -122,18 +123,19 @@ pub struct CallNote {
 }
 
 /// One decision of a walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// The node's index in the tree (`None`: a node this version of the tree does not have).
     pub node: Option<usize>,
     /// The chosen choice's index in its node (`None`: unattributed).
     pub choice: Option<usize>,
-    /// A model's calls that led to it.
+    /// A model's calls that led to it (read only when asked for: see [`calls_at`]).
+    #[serde(skip)]
     pub calls: Vec<CallNote>,
 }
 
 /// One stored session of the tree, reduced to its walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Walk {
     pub session: SessionId,
     pub agent: Agent,
@@ -261,6 +263,18 @@ pub fn walk_of(
     session: &Session,
     events: &[Event],
 ) -> Option<Walk> {
+    walk_with(tree, index, hash, session, events, false)
+}
+
+/// As [`walk_of`]; with `calls`, each step keeps the model calls that led to it.
+fn walk_with(
+    tree: &WorldTree,
+    index: &NodeIndex,
+    hash: &str,
+    session: &Session,
+    events: &[Event],
+    with_calls: bool,
+) -> Option<Walk> {
     if session.script.id != tree.id || !walks(&session.kind) || session.is_training() {
         return None;
     }
@@ -274,7 +288,7 @@ pub fn walk_of(
                 last_presented = Some(p);
                 calls.clear();
             }
-            EventBody::LlmCall(call) => calls.push(call_note(call)),
+            EventBody::LlmCall(call) if with_calls => calls.push(call_note(call)),
             EventBody::Decision(d) => {
                 let node = d.node.as_deref().and_then(|n| index.get(n));
                 let choice = node.and_then(|n| {
@@ -304,12 +318,30 @@ pub fn walk_of(
     })
 }
 
+/// Walks already read, by session, with the number of events the session had then (a session
+/// with more events since is read again). Valid for one version of one tree.
+pub type Known = HashMap<SessionId, (u64, Walk)>;
+
 /// The walks of every stored session of `tree` (`hash`: the content hash of the version being
 /// inspected). Logs are read and reduced on every core; only the walks are kept.
 ///
 /// # Errors
 /// A store read error.
 pub fn load(store: &Store, tree: &WorldTree, hash: &str) -> Result<Vec<Walk>, StoreError> {
+    load_known(store, tree, hash, &Known::new()).map(|(walks, _)| walks)
+}
+
+/// As [`load`], taking the walks of `known` sessions that have not changed since instead of
+/// reading their logs; also returns what is known now.
+///
+/// # Errors
+/// A store read error.
+pub fn load_known(
+    store: &Store,
+    tree: &WorldTree,
+    hash: &str,
+    known: &Known,
+) -> Result<(Vec<Walk>, Known), StoreError> {
     let filter = Filter {
         script: Some(tree.id.clone()),
         ..Filter::default()
@@ -320,14 +352,53 @@ pub fn load(store: &Store, tree: &WorldTree, hash: &str) -> Result<Vec<Walk>, St
         .filter(|s| s.script.id == tree.id && walks(&s.kind) && !s.is_training())
         .collect();
     let index = NodeIndex::new(tree);
-    crate::par::map(&sessions, &|s: &Session| {
-        store
+    let read = crate::par::map(&sessions, &|s: &Session| match known.get(&s.id) {
+        Some((events, walk)) if *events == s.events => Ok(Some(walk.clone())),
+        _ => store
             .events(s.id)
-            .map(|events| walk_of(tree, &index, hash, s, &events))
-    })
-    .into_iter()
-    .filter_map(Result::transpose)
-    .collect()
+            .map(|events| walk_of(tree, &index, hash, s, &events)),
+    });
+    let mut out = Vec::with_capacity(sessions.len());
+    let mut now = Known::with_capacity(sessions.len());
+    for (s, walk) in sessions.iter().zip(read) {
+        if let Some(walk) = walk? {
+            now.insert(s.id, (s.events, walk.clone()));
+            out.push(walk);
+        }
+    }
+    Ok((out, now))
+}
+
+/// The model calls behind each time one of `sessions` chose choice `c` of node `n`: (agent,
+/// session, calls), in the order given.
+///
+/// # Errors
+/// A store read error.
+pub fn calls_at(
+    store: &Store,
+    tree: &WorldTree,
+    hash: &str,
+    sessions: &[SessionId],
+    n: usize,
+    c: usize,
+) -> Result<Vec<(Agent, SessionId, Vec<CallNote>)>, StoreError> {
+    let index = NodeIndex::new(tree);
+    let mut out = Vec::new();
+    for id in sessions {
+        let Some(session) = store.session(*id)? else {
+            continue;
+        };
+        let events = store.events(*id)?;
+        let Some(walk) = walk_with(tree, &index, hash, &session, &events, true) else {
+            continue;
+        };
+        for step in walk.steps {
+            if step.node == Some(n) && step.choice == Some(c) && !step.calls.is_empty() {
+                out.push((walk.agent.clone(), walk.session, step.calls));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Counts per agent.
@@ -359,8 +430,9 @@ pub struct ChoiceStats {
     pub positive: bool,
     /// Positive, and no success ending is reachable from its target.
     pub prosocial_failing: bool,
-    /// A model's calls behind each time it was taken: (agent, session, calls).
-    pub calls: Vec<(Agent, SessionId, Vec<CallNote>)>,
+    /// The models' walks that took it: (model, session), for reading their calls
+    /// ([`calls_at`]).
+    pub takers: Vec<(Agent, SessionId)>,
 }
 
 /// One node's numbers.
@@ -493,10 +565,8 @@ pub fn inspect(tree: &WorldTree, walks: &[Walk]) -> Inspection {
                 Some(c) => {
                     let choice = &mut stats.choices[c];
                     *choice.taken.entry(w.agent.clone()).or_default() += 1;
-                    if !step.calls.is_empty() {
-                        choice
-                            .calls
-                            .push((w.agent.clone(), w.session, step.calls.clone()));
+                    if !w.agent.is_human() {
+                        choice.takers.push((w.agent.clone(), w.session));
                     }
                     path.push(tree.nodes[n].choice_id(c).into_owned());
                 }

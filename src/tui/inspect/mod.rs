@@ -3,6 +3,9 @@
 //! the selected node's dialogue or the selected choice's details on the right (below on
 //! narrow terminals). The numbers come from [`crate::report::inspect`].
 
+pub mod cache;
+
+use std::collections::HashMap;
 use std::io;
 use std::sync::mpsc;
 
@@ -16,8 +19,16 @@ use super::app::Msg;
 use super::i18n::Lang;
 use super::run::EventSource;
 use super::theme::Theme;
-use crate::report::inspect::{Agent, Inspection, View};
+use crate::report::inspect::{Agent, CallNote, Inspection, View, calls_at};
 use crate::script::model::WorldTree;
+use crate::session::SessionId;
+use crate::store::Store;
+
+/// Most model replies read and listed for one choice.
+pub const MAX_REPLIES: usize = 30;
+
+/// The model calls read for one choice under one filter.
+pub type Replies = Vec<(Agent, SessionId, Vec<CallNote>)>;
 
 /// What an item of the tree widget stands for. Siblings are told apart by these; a path of
 /// them names one row.
@@ -48,6 +59,10 @@ pub struct Inspector {
     pub scroll: u16,
     pub state: TreeState<Key>,
     pub items: Vec<TreeItem<'static, Key>>,
+    /// Where the model calls are read from when a choice is selected, and the tree's hash.
+    store: Option<(Store, String)>,
+    /// The replies read so far, by (node, choice, filter, comparing).
+    pub replies: HashMap<(usize, usize, usize, bool), Result<Replies, String>>,
     quit: bool,
 }
 
@@ -91,6 +106,8 @@ impl Inspector {
             scroll: 0,
             state: TreeState::default(),
             items: Vec::new(),
+            store: None,
+            replies: HashMap::new(),
             quit: false,
         };
         me.rebuild();
@@ -104,6 +121,55 @@ impl Inspector {
             me.state.select(root);
         }
         me
+    }
+
+    /// Read the models' explanations and replies from `store` (`hash`: the tree version's
+    /// content hash) when a choice is selected.
+    #[must_use]
+    pub fn with_store(mut self, store: Store, hash: String) -> Self {
+        self.store = Some((store, hash));
+        self.load_replies();
+        self
+    }
+
+    /// The replies of the selected choice under the current filter, read now if they were not.
+    pub fn load_replies(&mut self) {
+        let Some((n, Some(c))) = self.selection() else {
+            return;
+        };
+        let key = (n, c, self.view, self.comparing);
+        if self.replies.contains_key(&key) {
+            return;
+        }
+        let Some((store, hash)) = &self.store else {
+            return;
+        };
+        let Some(stats) = self.stats.nodes.get(n).and_then(|s| s.choices.get(c)) else {
+            return;
+        };
+        let wanted = |a: &Agent| match (&self.pair, self.comparing) {
+            (Some((x, y)), true) => a == x || a == y,
+            _ => self.views[self.view].counts(a),
+        };
+        let sessions: Vec<SessionId> = stats
+            .takers
+            .iter()
+            .filter(|(a, _)| wanted(a))
+            .map(|(_, id)| *id)
+            .take(MAX_REPLIES)
+            .collect();
+        let read = calls_at(store, &self.tree, hash, &sessions, n, c).map_err(|e| e.to_string());
+        self.replies.insert(key, read);
+    }
+
+    /// The replies read for the selected choice, if any.
+    #[must_use]
+    pub fn current_replies(&self) -> Option<&Result<Replies, String>> {
+        let (n, c) = match self.selection()? {
+            (n, Some(c)) => (n, c),
+            _ => return None,
+        };
+        self.replies.get(&(n, c, self.view, self.comparing))
     }
 
     /// The filter in use.
@@ -179,6 +245,7 @@ impl Inspector {
         if moved {
             self.scroll = 0;
         }
+        self.load_replies();
     }
 
     /// What the selected row names: a node, or a choice of a node.

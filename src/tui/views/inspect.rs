@@ -16,13 +16,11 @@ use crate::report::inspect::{Agent, ChoiceStats, Counts, View, percent, total};
 use crate::script::model::{Line as ScriptLine, NodeKind, Outcome, WorldTree};
 use crate::term::{clean, clean_field, truncate};
 use crate::tui::i18n::InspectStrings;
-use crate::tui::inspect::{Inspector, Key};
+use crate::tui::inspect::{Inspector, Key, MAX_REPLIES};
 use crate::tui::theme::Theme;
 
 /// Widest a choice's utterance gets on its row.
 const ROW_UTTERANCE: usize = 48;
-/// Most model replies listed for one choice.
-const MAX_REPLIES: usize = 30;
 /// Most paths listed in a comparison.
 const MAX_PATHS: usize = 12;
 
@@ -437,56 +435,58 @@ fn choice_detail(insp: &Inspector, n: usize, c: usize, out: &mut Vec<Line<'stati
         Some(&insp.stats.nodes[n].decisions),
         out,
     );
-    let views = table_views(insp);
-    let replies: Vec<_> = stats
-        .calls
-        .iter()
-        .filter(|(a, _, _)| {
-            views.iter().any(|v| v.counts(a)) && (insp.comparing || insp.current_view().counts(a))
-        })
-        .collect();
-    if !replies.is_empty() {
-        out.push(heading(t, s.explanations));
-        for (agent, session, calls) in replies.iter().take(MAX_REPLIES) {
-            out.push(plain(
-                t.accent,
-                format!(
-                    "{} · {} {}",
-                    clean_field(&agent.to_string()),
-                    s.session,
-                    session
-                ),
-            ));
-            for call in calls {
-                if let Some(p) = &call.parsed {
-                    out.push(plain(
-                        t.muted,
-                        format!("  {}{colon}{}", s.parsed, clean_field(p)),
-                    ));
-                }
-                if let Some(e) = &call.explanation {
-                    out.push(plain(
-                        t.text,
-                        format!("  {}{colon}{}", s.explanation, clean(e)),
-                    ));
-                }
-                if let Some(r) = &call.raw_reply {
-                    out.push(plain(
-                        t.muted,
-                        format!("  {}{colon}{}", s.raw_reply, clean(r)),
-                    ));
-                }
-                if let Some(e) = &call.error {
-                    out.push(plain(t.error, format!("  {}{colon}{}", s.error, clean(e))));
+    match insp.current_replies() {
+        Some(Ok(replies)) if !replies.is_empty() => {
+            out.push(heading(t, s.explanations));
+            for (agent, session, calls) in replies {
+                out.push(plain(
+                    t.accent,
+                    format!(
+                        "{} · {} {}",
+                        clean_field(&agent.to_string()),
+                        s.session,
+                        session
+                    ),
+                ));
+                for call in calls {
+                    if let Some(p) = &call.parsed {
+                        out.push(plain(
+                            t.muted,
+                            format!("  {}{colon}{}", s.parsed, clean_field(p)),
+                        ));
+                    }
+                    if let Some(e) = &call.explanation {
+                        out.push(plain(
+                            t.text,
+                            format!("  {}{colon}{}", s.explanation, clean(e)),
+                        ));
+                    }
+                    if let Some(r) = &call.raw_reply {
+                        out.push(plain(
+                            t.muted,
+                            format!("  {}{colon}{}", s.raw_reply, clean(r)),
+                        ));
+                    }
+                    if let Some(e) = &call.error {
+                        out.push(plain(t.error, format!("  {}{colon}{}", s.error, clean(e))));
+                    }
                 }
             }
+            let more = stats
+                .takers
+                .iter()
+                .filter(|(a, _)| match (&insp.pair, insp.comparing) {
+                    (Some((x, y)), true) => a == x || a == y,
+                    _ => insp.current_view().counts(a),
+                })
+                .count()
+                .saturating_sub(MAX_REPLIES);
+            if more > 0 {
+                out.push(plain(t.muted, format!("  … +{more}")));
+            }
         }
-        if replies.len() > MAX_REPLIES {
-            out.push(plain(
-                t.muted,
-                format!("  … +{}", replies.len() - MAX_REPLIES),
-            ));
-        }
+        Some(Err(e)) => out.push(plain(t.error, format!("{}{colon}{}", s.error, clean(e)))),
+        _ => {}
     }
 }
 
