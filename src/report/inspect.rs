@@ -22,7 +22,7 @@
 //! reached from its target node — the behaviour the SocialEval paper finds models prefer even
 //! when it costs the goal.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -342,29 +342,70 @@ pub fn load_known(
     hash: &str,
     known: &Known,
 ) -> Result<(Vec<Walk>, Known), StoreError> {
+    let sessions = sessions_of(store, tree)?;
+    walks_of(store, tree, hash, &sessions, known)
+}
+
+/// The stored sessions that walk `tree` (GAE or both, not training), oldest first.
+///
+/// # Errors
+/// A store read error.
+pub fn sessions_of(store: &Store, tree: &WorldTree) -> Result<Vec<Session>, StoreError> {
     let filter = Filter {
         script: Some(tree.id.clone()),
         ..Filter::default()
     };
-    let sessions: Vec<Session> = store
+    Ok(store
         .list(&filter)?
         .into_iter()
         .filter(|s| s.script.id == tree.id && walks(&s.kind) && !s.is_training())
-        .collect();
+        .collect())
+}
+
+/// The walks of `sessions`: those `known` at their present length as known, the others read.
+/// Also returns what is known now.
+///
+/// # Errors
+/// A store read error.
+pub fn walks_of(
+    store: &Store,
+    tree: &WorldTree,
+    hash: &str,
+    sessions: &[Session],
+    known: &Known,
+) -> Result<(Vec<Walk>, Known), StoreError> {
     let index = NodeIndex::new(tree);
-    let read = crate::par::map(&sessions, &|s: &Session| match known.get(&s.id) {
-        Some((events, walk)) if *events == s.events => Ok(Some(walk.clone())),
-        _ => store
+    let fresh: Vec<&Session> = sessions
+        .iter()
+        .filter(|s| {
+            known
+                .get(&s.id)
+                .is_none_or(|(events, _)| *events != s.events)
+        })
+        .collect();
+    let read = crate::par::map(&fresh, &|s: &&Session| {
+        store
             .events(s.id)
-            .map(|events| walk_of(tree, &index, hash, s, &events)),
+            .map(|events| walk_of(tree, &index, hash, s, &events))
     });
+    let mut read_walks: HashMap<SessionId, Walk> = HashMap::with_capacity(fresh.len());
+    for (s, walk) in fresh.iter().zip(read) {
+        if let Some(walk) = walk? {
+            read_walks.insert(s.id, walk);
+        }
+    }
     let mut out = Vec::with_capacity(sessions.len());
     let mut now = Known::with_capacity(sessions.len());
-    for (s, walk) in sessions.iter().zip(read) {
-        if let Some(walk) = walk? {
-            now.insert(s.id, (s.events, walk.clone()));
-            out.push(walk);
-        }
+    for s in sessions {
+        let walk = match read_walks.remove(&s.id) {
+            Some(w) => w,
+            None => match known.get(&s.id) {
+                Some((events, w)) if *events == s.events => w.clone(),
+                _ => continue,
+            },
+        };
+        now.insert(s.id, (s.events, walk.clone()));
+        out.push(walk);
     }
     Ok((out, now))
 }
@@ -545,55 +586,111 @@ pub fn inspect(tree: &WorldTree, walks: &[Walk]) -> Inspection {
             .any(|(r, n)| *r && n.kind == NodeKind::Ending),
         ..Inspection::default()
     };
-    let mut agents: HashSet<&Agent> = HashSet::new();
+    // Agents are numbered first and counted in vectors; the maps are built once at the end.
+    let mut numbers: HashMap<&Agent, usize> = HashMap::new();
+    let mut agents: Vec<&Agent> = Vec::new();
     for w in walks {
-        agents.insert(&w.agent);
-        *out.walks.entry(w.agent.clone()).or_default() += 1;
+        numbers.entry(&w.agent).or_insert_with(|| {
+            agents.push(&w.agent);
+            agents.len() - 1
+        });
+    }
+    let k = agents.len();
+    let zeros = || vec![0_u64; k];
+    let mut walks_by = zeros();
+    let mut other = zeros();
+    let mut unknown = zeros();
+    let mut decisions: Vec<Vec<u64>> = vec![zeros(); nodes.len()];
+    let mut unattributed: Vec<Vec<u64>> = vec![zeros(); nodes.len()];
+    let mut reached: Vec<Vec<u64>> = vec![zeros(); nodes.len()];
+    let mut taken: Vec<Vec<Vec<u64>>> = tree
+        .nodes
+        .iter()
+        .map(|n| vec![zeros(); n.choices.len()])
+        .collect();
+    let mut takers: Vec<Vec<Vec<(usize, SessionId)>>> = tree
+        .nodes
+        .iter()
+        .map(|n| vec![Vec::new(); n.choices.len()])
+        .collect();
+    let mut outcomes: BTreeMap<Outcome, Vec<u64>> = BTreeMap::new();
+    let mut paths: HashMap<(usize, Vec<Option<(usize, usize)>>), u64> = HashMap::new();
+    for w in walks {
+        let a = numbers.get(&w.agent).copied().unwrap_or(0);
+        walks_by[a] += 1;
         if w.other_version {
-            *out.other_version.entry(w.agent.clone()).or_default() += 1;
+            other[a] += 1;
         }
         let mut path = Vec::with_capacity(w.steps.len());
         for step in &w.steps {
             let Some(n) = step.node else {
-                *out.unknown_node.entry(w.agent.clone()).or_default() += 1;
-                path.push("?".to_owned());
+                unknown[a] += 1;
+                path.push(None);
                 continue;
             };
-            let stats = &mut nodes[n];
-            *stats.decisions.entry(w.agent.clone()).or_default() += 1;
+            decisions[n][a] += 1;
             match step.choice {
                 Some(c) => {
-                    let choice = &mut stats.choices[c];
-                    *choice.taken.entry(w.agent.clone()).or_default() += 1;
+                    taken[n][c][a] += 1;
                     if !w.agent.is_human() {
-                        choice.takers.push((w.agent.clone(), w.session));
+                        takers[n][c].push((a, w.session));
                     }
-                    path.push(tree.nodes[n].choice_id(c).into_owned());
+                    path.push(Some((n, c)));
                 }
                 None => {
-                    *stats.unattributed.entry(w.agent.clone()).or_default() += 1;
-                    path.push("?".to_owned());
+                    unattributed[n][a] += 1;
+                    path.push(None);
                 }
             }
         }
         if let Some((node, outcome)) = &w.ending {
             if let Some(n) = node {
-                *nodes[*n].reached.entry(w.agent.clone()).or_default() += 1;
+                reached[*n][a] += 1;
             }
-            let outcome = outcome.unwrap_or(Outcome::Unlabelled);
-            *out.outcomes
-                .entry(outcome)
-                .or_default()
-                .entry(w.agent.clone())
-                .or_default() += 1;
+            outcomes
+                .entry(outcome.unwrap_or(Outcome::Unlabelled))
+                .or_insert_with(zeros)[a] += 1;
         }
         if !path.is_empty() || w.ending.is_some() {
-            *out.paths
-                .entry(w.agent.clone())
-                .or_default()
-                .entry(path.join(" → "))
-                .or_default() += 1;
+            *paths.entry((a, path)).or_default() += 1;
         }
+    }
+    let counts = |v: &[u64]| -> Counts {
+        v.iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (agents[i].clone(), *n))
+            .collect()
+    };
+    for (n, stats) in nodes.iter_mut().enumerate() {
+        stats.decisions = counts(&decisions[n]);
+        stats.unattributed = counts(&unattributed[n]);
+        stats.reached = counts(&reached[n]);
+        for (c, choice) in stats.choices.iter_mut().enumerate() {
+            choice.taken = counts(&taken[n][c]);
+            choice.takers = takers[n][c]
+                .iter()
+                .map(|(a, id)| (agents[*a].clone(), *id))
+                .collect();
+        }
+    }
+    out.walks = counts(&walks_by);
+    out.other_version = counts(&other);
+    out.unknown_node = counts(&unknown);
+    out.outcomes = outcomes.into_iter().map(|(o, v)| (o, counts(&v))).collect();
+    for ((a, path), count) in paths {
+        let text: Vec<std::borrow::Cow<'_, str>> = path
+            .iter()
+            .map(|step| match step {
+                Some((n, c)) => tree.nodes[*n].choice_id(*c),
+                None => std::borrow::Cow::Borrowed("?"),
+            })
+            .collect();
+        *out.paths
+            .entry(agents[a].clone())
+            .or_default()
+            .entry(text.join(" → "))
+            .or_default() += count;
     }
     let mut agents: Vec<Agent> = agents.into_iter().cloned().collect();
     agents.sort_by(|a, b| (!a.is_human(), a.name()).cmp(&(!b.is_human(), b.name())));

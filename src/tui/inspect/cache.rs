@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::inspect::{Known, Walk, load_known};
+use crate::report::inspect::{Known, Walk, sessions_of, walks_of};
 use crate::script::model::WorldTree;
 use crate::session::SessionId;
 use crate::store::{Store, StoreError};
@@ -92,8 +92,14 @@ pub fn load_walks(
     cache_dir: Option<&Path>,
 ) -> Result<Vec<Walk>, StoreError> {
     let file = cache_dir.map(|d| path(d, store_dir, tree, hash));
-    let known = file.as_deref().map(read).unwrap_or_default();
-    let (walks, now) = load_known(store, tree, hash, &known)?;
+    // The cache is read while the store lists the sessions.
+    let (known, sessions) = std::thread::scope(|scope| {
+        let reader = file.as_deref().map(|f| scope.spawn(move || read(f)));
+        let sessions = sessions_of(store, tree);
+        let known = reader.and_then(|r| r.join().ok()).unwrap_or_default();
+        (known, sessions)
+    });
+    let (walks, now) = walks_of(store, tree, hash, &sessions?, &known)?;
     if let Some(file) = &file
         && now != known
     {
