@@ -917,7 +917,7 @@ fn screens_in_chinese() {
         None,
         Some(pair),
     )
-    .with_store(store.clone(), hash(&text));
+    .with_store(store, hash(&text));
     insta::assert_snapshot!(
         "zh_160x48_compare",
         screen(&mut insp, 160, 48, Vec::new(), &ids)

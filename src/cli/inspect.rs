@@ -94,7 +94,7 @@ pub fn run(globals: &Globals, args: &InspectArgs) -> CmdResult {
         _ => None,
     };
     let mut inspector = Inspector::new(tree, stats, opts.lang, opts.theme, view, pair)
-        .with_store(store, loaded.hash.clone());
+        .with_store(store, loaded.hash);
     let signal = crate::tui::inspect::run_terminal(&mut inspector)
         .map_err(|e| Failure::Error(format!("terminal: {e}")))?;
     if let Some(sig) = signal {

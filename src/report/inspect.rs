@@ -614,7 +614,9 @@ pub fn inspect(tree: &WorldTree, walks: &[Walk]) -> Inspection {
         .map(|n| vec![Vec::new(); n.choices.len()])
         .collect();
     let mut outcomes: BTreeMap<Outcome, Vec<u64>> = BTreeMap::new();
-    let mut paths: HashMap<(usize, Vec<Option<(usize, usize)>>), u64> = HashMap::new();
+    // (agent, the (node, choice) of each step, None where unattributed) → walks.
+    type PathKey = (usize, Vec<Option<(usize, usize)>>);
+    let mut paths: HashMap<PathKey, u64> = HashMap::new();
     for w in walks {
         let a = numbers.get(&w.agent).copied().unwrap_or(0);
         walks_by[a] += 1;

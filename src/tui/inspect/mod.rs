@@ -165,9 +165,8 @@ impl Inspector {
     /// The replies read for the selected choice, if any.
     #[must_use]
     pub fn current_replies(&self) -> Option<&Result<Replies, String>> {
-        let (n, c) = match self.selection()? {
-            (n, Some(c)) => (n, c),
-            _ => return None,
+        let (n, Some(c)) = self.selection()? else {
+            return None;
         };
         self.replies.get(&(n, c, self.view, self.comparing))
     }
