@@ -544,9 +544,17 @@ fn overview(insp: &Inspector, width: usize, out: &mut Vec<Line<'static>>) {
                 insp.current_view().counts(&agent)
             };
             if shown {
+                let mark = match &insp.pair {
+                    Some((a, _)) if insp.comparing && *a == agent => "A ",
+                    Some(_) if insp.comparing => "B ",
+                    _ => "",
+                };
                 out.push(Line::from(vec![
                     Span::styled(
-                        format!("  {}  ", truncate(&clean_field(&agent.to_string()), 36)),
+                        format!(
+                            "  {mark}{}  ",
+                            truncate(&clean_field(&agent.to_string()), 36)
+                        ),
                         t.muted,
                     ),
                     Span::styled(count_pct(taken, offered), t.text),
@@ -698,7 +706,7 @@ fn help(frame: &mut Frame<'_>, area: Rect, insp: &Inspector) {
         })
         .collect();
     lines.push(Line::default());
-    lines.push(plain(t.muted, format!(" {}", s.legend)));
+    lines.push(plain(t.muted, s.legend.to_owned()));
     let w = area.width.saturating_sub(4).min(76);
     let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
     let rect = centered(area, w, h);
