@@ -35,6 +35,7 @@ fn decision(i: u64) -> EventBody {
         option_id: format!("opt-{}", i % 4).into(),
         latency_ms: 800 + i % 3000,
         options_scrolled: false,
+        choice: None,
     })
 }
 

@@ -89,6 +89,7 @@ fn sample_store(dir: &Path) -> [SessionId; 3] {
                 option_id: "b".into(),
                 latency_ms: 2400,
                 options_scrolled: false,
+                choice: None,
             }),
         )
         .unwrap();

@@ -22,6 +22,7 @@ fn decision(i: u32) -> EventBody {
         option_id: format!("o{i}").into(),
         latency_ms: 100 + u64::from(i),
         options_scrolled: false,
+        choice: None,
     })
 }
 

@@ -85,6 +85,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                         option_id: option_id.into(),
                         latency_ms,
                         options_scrolled,
+                        choice: None,
                     })
                 }
             ),

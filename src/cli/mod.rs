@@ -13,6 +13,7 @@ pub mod cr;
 pub mod cr_run;
 pub mod eval;
 pub mod import;
+pub mod inspect;
 pub mod logging;
 pub mod play;
 pub mod prompts;
@@ -159,6 +160,8 @@ pub enum Command {
     /// Reports over the whole store: `report baseline`, humans against models on the same trees
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Browse one world tree's branches: how often people and each model took every choice
+    Inspect(inspect::InspectArgs),
 }
 
 /// A user-facing failure, printed as `socius: error: …`: exit code 1, or 2 for a usage error (a
@@ -179,8 +182,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 /// The subcommands, for suggestions.
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "check", "play", "cr", "import", "sessions", "eval", "prompts", "safety", "study", "report",
+    "inspect",
 ];
 
 /// A bare word that names no file and is a typo of a subcommand (`sesions`): the message that
@@ -231,6 +235,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Safety(cmd)) => safety::run(&cli.globals, cmd),
         Some(Command::Study(cmd)) => study::run(&cli.globals.with(&cmd.store(), None, None), &cmd),
         Some(Command::Report(cmd)) => report::run(&cli.globals.with(cmd.store(), None, None), &cmd),
+        Some(Command::Inspect(args)) => {
+            inspect::run(&cli.globals.with(&args.store, Some(&args.ui), None), &args)
+        }
         Some(Command::Eval(cmd)) => {
             let (store, lang) = cmd.store_and_lang();
             let globals = cli.globals.with(store, None, lang);

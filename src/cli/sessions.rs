@@ -573,6 +573,7 @@ fn debug_append(dir: &Path, args: &DebugAppendArgs) -> CmdResult {
                 option_index: e % 3,
                 option_id: format!("o{}", e % 3).into(),
                 latency_ms: u64::from(e),
+                choice: None,
             });
             let seq = store.append(session.id, decision)?;
             writeln!(out, "{} {seq}", session.id)?;

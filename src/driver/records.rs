@@ -5,7 +5,8 @@
 //! - `options_presented`: the choice node's id; for IAE the item's question as `prompt`;
 //!   options in presented order with ids: the target node for GAE, `candidate` /
 //!   `distractor-<k>` for IAE.
-//! - `decision` (GAE): presented index, the target node, latency.
+//! - `decision` (GAE): presented index, the target node, the choice's id in its node
+//!   (`choice`, schema 4), latency.
 //! - `iae_answer`: item `<node id>/<choice index>`, the abilities the item counts for (those
 //!   its question names, else the choice's own) joined by `"; "`, presented index, option id,
 //!   whether it was the right one, latency.
@@ -148,6 +149,12 @@ pub fn answer(tree: &WorldTree, question: &Question, position: usize, timing: Ti
             option_id,
             latency_ms,
             options_scrolled,
+            choice: match source {
+                OptionSource::Choice(c) => {
+                    Some(tree.nodes[question.node].choice_id(c).into_owned())
+                }
+                _ => None,
+            },
         }),
         QuestionKind::Iae { item, .. } => {
             let abilities = item_abilities(tree, item);

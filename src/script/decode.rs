@@ -282,7 +282,7 @@ impl Decoder {
                 Vec::new()
             }
         };
-        Some(WorldTree {
+        let mut tree = WorldTree {
             span: root.span,
             id,
             title,
@@ -294,7 +294,9 @@ impl Decoder {
             scenario,
             characters,
             nodes,
-        })
+        };
+        tree.fill_choice_ids();
+        Some(tree)
     }
 
     fn provenance(&mut self, v: &YNode) -> Option<Provenance> {
@@ -570,6 +572,7 @@ impl Decoder {
 
     fn choice(&mut self, v: &YNode) -> Option<Choice> {
         const KEYS: &[&str] = &[
+            "id",
             "target",
             "kind",
             "abilities",
@@ -617,7 +620,15 @@ impl Decoder {
             }
             None => Vec::new(),
         };
+        let id = f.get("id").and_then(|i| self.text_value(i, "`id`"));
+        if let (Some(i), Some(node)) = (&id, f.get("id"))
+            && i.trim().is_empty()
+        {
+            self.error(node.span, "a choice's `id` is empty");
+        }
         Some(Choice {
+            id_written: id.is_some(),
+            id: id.unwrap_or_default(),
             target: target?,
             kind,
             abilities: f

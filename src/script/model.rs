@@ -375,6 +375,16 @@ pub struct EndingConfusion {
 /// One option at a choice point: the protagonist's candidate utterance and where it leads.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Choice {
+    /// The choice's own id, unique within its node: the file's `id:`, else
+    /// `<node id>.<1-based position>` (see [`default_choice_id`]). Two choices with the same
+    /// target are told apart by it. Filled by the loader and the importer; never written (an
+    /// imported tree's ids are the defaults). Empty in a tree built in code: use
+    /// [`Node::choice_id`].
+    #[serde(skip)]
+    pub id: String,
+    /// The id was written in the file (not derived).
+    #[serde(skip)]
+    pub id_written: bool,
     /// Id of the node this choice leads to.
     pub target: String,
     #[serde(default)]
@@ -426,6 +436,23 @@ pub struct Node {
     pub dialog_as_written: Option<Vec<crate::script::written::WrittenItem>>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// The id a choice gets when its file gives none: `<node id>.<position>`, 1-based (`n3.2`).
+#[must_use]
+pub fn default_choice_id(node_id: &str, index: usize) -> String {
+    format!("{node_id}.{}", index + 1)
+}
+
+impl Node {
+    /// The id of choice `index`: its own, else the default one.
+    #[must_use]
+    pub fn choice_id(&self, index: usize) -> std::borrow::Cow<'_, str> {
+        match self.choices.get(index) {
+            Some(c) if !c.id.is_empty() => std::borrow::Cow::Borrowed(c.id.as_str()),
+            _ => std::borrow::Cow::Owned(default_choice_id(&self.id, index)),
+        }
+    }
 }
 
 /// Where an imported tree came from.
@@ -496,6 +523,18 @@ impl WorldTree {
     #[must_use]
     pub fn node_index(&self, id: &str) -> Option<usize> {
         self.nodes.iter().position(|n| n.id == id)
+    }
+
+    /// Give every choice without an id its default one ([`default_choice_id`]).
+    pub fn fill_choice_ids(&mut self) {
+        for node in &mut self.nodes {
+            for (i, c) in node.choices.iter_mut().enumerate() {
+                if c.id.is_empty() {
+                    c.id = default_choice_id(&node.id, i);
+                    c.id_written = false;
+                }
+            }
+        }
     }
 
     /// Whether a provenance flag is set.

@@ -219,7 +219,20 @@ impl Validator<'_> {
                     _ => {}
                 },
             }
+            let mut choice_ids: HashMap<&str, u32> = HashMap::new();
             for c in &n.choices {
+                if !c.id.is_empty()
+                    && let Some(first) = choice_ids.insert(c.id.as_str(), c.span.line)
+                {
+                    self.diags.push(Diagnostic::error(
+                        c.span,
+                        format!(
+                            "duplicate choice id `{}` in node `{}` (first on line {first}); \
+                             choice ids are unique within a node",
+                            c.id, n.id
+                        ),
+                    ));
+                }
                 if index.get(&c.target).is_none() {
                     self.diags.push(Diagnostic::error(
                         c.target_span,

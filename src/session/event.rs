@@ -137,6 +137,11 @@ pub struct Decision {
     /// (latency then counts from when the last one had been shown). Absent when false.
     #[serde(default, skip_serializing_if = "is_false")]
     pub options_scrolled: bool,
+    /// The id of the chosen choice in its node (schema 4; absent from older records, which
+    /// name the choice by its target only — two choices with one target cannot be told apart
+    /// there). Written only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
 }
 
 /// Token counts reported by the endpoint.
@@ -439,10 +444,14 @@ fn tag_of(body: &RawValue) -> Result<std::borrow::Cow<'_, str>, serde_json::Erro
 }
 
 impl EventBody {
-    /// The schema this body needs: 2 when it uses a field schema 2 added, else 1.
+    /// The schema this body needs: the newest schema among the fields it uses (1 when it uses
+    /// none added later).
     #[must_use]
     pub const fn schema(&self) -> u32 {
         match self {
+            Self::Decision(Decision {
+                choice: Some(_), ..
+            }) => 4,
             Self::Decision(Decision {
                 options_scrolled: true,
                 ..

@@ -26,6 +26,7 @@ fn decision_has_a_stable_shape() {
             option_id: "b".into(),
             latency_ms: 1834,
             options_scrolled: false,
+            choice: None,
         }),
     );
     assert_eq!(
@@ -42,6 +43,7 @@ fn a_scrolled_answer_is_schema_2_and_others_stay_schema_1() {
         option_id: "a".into(),
         latency_ms: 5,
         options_scrolled: true,
+        choice: None,
     });
     assert_eq!(scrolled.schema(), 2);
     let e = event(0, scrolled);

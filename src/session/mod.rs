@@ -56,10 +56,10 @@ pub const SESSION_SCHEMA: u32 = 1;
 /// The newest schema of event bodies this version reads and writes. Schema 2 added
 /// `options_scrolled` to `decision` and `iae_answer`; schema 3 the CR fields of `cr_turn` (`index`,
 /// `stage_goal_met`, `distortions`, `unlabelled`, `cut`, `withheld`, `latency_ms`) and of
-/// `escalation` (`matched`, `speaker`, `stage`, `turn`); schema 4 `task` of `rating` (a
-/// pointwise study's task); an event is written with the lowest schema
-/// that holds it ([`EventBody::schema`]), so older binaries still read every event that does not
-/// use the new field.
+/// `escalation` (`matched`, `speaker`, `stage`, `turn`); schema 4 the `choice` id of `decision`
+/// and the `task` of `rating` (a pointwise study's task); an event is written with the lowest
+/// schema that holds it ([`EventBody::schema`]), so older binaries still read every event that
+/// does not use the new field.
 pub const EVENT_SCHEMA: u32 = 4;
 /// Schema of the `SessionRecord` export line and of `--json` outputs.
 pub const RECORD_SCHEMA: u32 = 1;

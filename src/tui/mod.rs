@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod cr;
 pub mod i18n;
+pub mod inspect;
 pub mod keymap;
 pub mod library;
 pub mod play;

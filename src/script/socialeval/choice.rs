@@ -211,6 +211,9 @@ impl Ctx {
             None
         };
         Ok(Choice {
+            // The default id (`<node>.<position>`) is given once the tree is whole.
+            id: String::new(),
+            id_written: false,
             target,
             kind,
             abilities,

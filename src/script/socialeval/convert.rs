@@ -176,7 +176,7 @@ pub(super) fn convert(value: &Value, meta: &SourceMeta) -> Result<Converted, Imp
     flags.sort();
     flags.dedup();
     let title = readable_title(&scenario, &ctx.protagonist, &meta.stem);
-    let tree = WorldTree {
+    let mut tree = WorldTree {
         span: Span::default(),
         id: meta.id.clone(),
         title,
@@ -192,6 +192,7 @@ pub(super) fn convert(value: &Value, meta: &SourceMeta) -> Result<Converted, Imp
         characters: ctx.characters,
         nodes,
     };
+    tree.fill_choice_ids();
     Ok(Converted {
         tree,
         repairs: ctx.notes.repairs,

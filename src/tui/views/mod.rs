@@ -4,6 +4,7 @@ pub mod cr;
 pub mod detail;
 pub mod help;
 pub mod home;
+pub mod inspect;
 pub mod play;
 pub mod queue;
 pub mod report;
