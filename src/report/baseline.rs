@@ -33,7 +33,7 @@ use crate::session::{Event, EventBody, Session, SessionId, SessionKind, Status, 
 use crate::store::{Filter, Store, StoreError};
 
 /// z for a two-sided 95 % interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub use crate::stats::prop::Z95;
 
 /// The exclusion reasons, in the order the report lists them.
 pub const REASONS: [&str; 14] = [
@@ -57,26 +57,12 @@ pub const REASONS: [&str; 14] = [
 pub const NOT_IN_STUDY: &str = "tree_not_in_study";
 
 /// The Wilson score interval of `successes` out of `n` at `z`, in percent rounded to two
-/// decimals; `None` when `n` is 0.
+/// decimals (the statistics module's interval, as the report shows it); `None` when `n` is 0.
 #[must_use]
 pub fn wilson(successes: usize, n: usize, z: f64) -> Option<[f64; 2]> {
-    if n == 0 {
-        return None;
-    }
-    let n_f = count(n);
-    let p = count(successes) / n_f;
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n_f;
-    let centre = (p + z2 / (2.0 * n_f)) / denom;
-    let half = z / denom * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
-    let lo = (centre - half).max(0.0);
-    let hi = (centre + half).min(1.0);
-    Some([round2(lo * 100.0), round2(hi * 100.0)])
-}
-
-#[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
-const fn count(n: usize) -> f64 {
-    n as f64
+    let as_u64 = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    crate::stats::prop::wilson_z(as_u64(successes), as_u64(n), z)
+        .map(|[lo, hi]| [round2(lo * 100.0), round2(hi * 100.0)])
 }
 
 fn round2(v: f64) -> f64 {
