@@ -408,18 +408,8 @@ pub struct StatusChange {
     pub reason: Option<StatusReason>,
 }
 
-/// Decode the body of one known type, or hand the value back for a type this version does
-/// not know.
-macro_rules! decode_known {
-    ($tag:expr, $value:ident; $($name:literal => $variant:ident $(($wrap:path))?),* $(,)?) => {
-        match $tag {
-            $( $name => Ok(serde_json::from_value($value).map(|b| EventBody::$variant($($wrap)?(b)))), )*
-            _ => Err($value),
-        }
-    };
-}
-
-/// As `decode_known!`, from the body's JSON text (no intermediate `Value`).
+/// Decode the body of one known type from its JSON text (no intermediate `Value`), or `None`
+/// for a type this version does not know.
 macro_rules! decode_known_str {
     ($tag:expr, $text:ident; $($name:literal => $variant:ident $(($wrap:path))?),* $(,)?) => {
         match $tag {
@@ -509,41 +499,16 @@ impl EventBody {
     /// When `value` is not an object with a string `type`, or a known type is malformed.
     pub fn from_value(schema: u32, value: Value) -> Result<Self, serde_json::Error> {
         use serde::de::Error as _;
-        let Some(tag) = value.get("type").and_then(Value::as_str).map(str::to_owned) else {
+        if value.get("type").and_then(Value::as_str).is_none() {
             return Err(serde_json::Error::custom(
                 "an event body needs a string `type`",
             ));
-        };
+        }
         if schema > EVENT_SCHEMA {
             return Ok(Self::Unknown(value));
         }
-        let decoded = decode_known!(tag.as_str(), value;
-            "text_shown" => TextShown,
-            "options_presented" => OptionsPresented,
-            "decision" => Decision,
-            "llm_call" => LlmCall(Box::new),
-            "cr_turn" => CrTurn,
-            "cr_stage" => CrStage,
-            "cr_channel" => CrChannel,
-            "cr_override" => CrOverride,
-            "cr_end" => CrEnd,
-            "rating" => Rating,
-            "note" => Note,
-            "escalation" => Escalation,
-            "iae_answer" => IaeAnswer,
-            "judgment" => Judgment,
-            "ending" => Ending,
-            "session_status" => SessionStatus,
-            "lines_revealed" => LinesRevealed,
-            "paused" => Paused,
-            "resumed" => Resumed,
-        );
-        match decoded {
-            Ok(result) => {
-                result.map_err(|e| serde_json::Error::custom(format!("`{tag}` event: {e}")))
-            }
-            Err(value) => Ok(Self::Unknown(value)),
-        }
+        // One table of known types: through the text reader.
+        Self::from_raw(schema, &serde_json::value::to_raw_value(&value)?)
     }
 }
 
