@@ -29,7 +29,12 @@ impl QueueSpec {
     pub fn from_record(q: &crate::study::record::Queue) -> Self {
         Self {
             study: q.study.clone(),
-            title: q.title.clone(),
+            // A study without a title is called by its id.
+            title: if q.title.trim().is_empty() {
+                q.study.clone()
+            } else {
+                q.title.clone()
+            },
             assignment: q.assignment.clone(),
             hashes: q
                 .trees
