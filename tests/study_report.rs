@@ -417,13 +417,13 @@ fn pairwise_statistics_match_an_independent_computation() {
         .map(|b| (b.system.as_str(), b.score))
         .collect();
     close(score.values().sum::<f64>(), 0.0, "centred");
-    for s in 0..3 {
+    for s in SYSTEMS {
         let mut credit = 0.0;
         let mut expected = 0.0;
         for row in &r.pairs {
-            let (me, other, mine) = if row.a == SYSTEMS[s] {
+            let (me, other, mine) = if row.a == s {
                 (&row.a, &row.b, row.wins as f64)
-            } else if row.b == SYSTEMS[s] {
+            } else if row.b == s {
                 (&row.b, &row.a, row.losses as f64)
             } else {
                 continue;

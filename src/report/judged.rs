@@ -430,6 +430,13 @@ fn pair_outcome(task: &Task, left: &str, right: &str, choice: &JudgmentChoice) -
     })
 }
 
+/// Last ratings per (annotator, task): (rubric item, turn, value).
+type Ratings<'a> = BTreeMap<(&'a str, &'a str), Vec<(&'a str, Option<u64>, f64)>>;
+/// Per rubric item: the values of each (task, turn).
+type RatingUnits<'a> = BTreeMap<&'a str, BTreeMap<(&'a str, Option<u64>), Vec<f64>>>;
+/// Per (system, measure): (pre, post) per (case, session).
+type PrePost<'a> = BTreeMap<(&'a str, String), BTreeMap<(&'a str, &'a str), (f64, f64)>>;
+
 /// Sort key of a vote: later is greater.
 fn order(s: &Stored) -> (DateTime<Utc>, &str, u64) {
     (s.at, s.session.as_str(), s.seq)
@@ -516,7 +523,7 @@ pub fn report(plan: &JudgedPlan, input: &Input, resamples: usize) -> Report {
     }
 
     // Pointwise: the last ratings grouped per (annotator, task).
-    let mut ratings: BTreeMap<(&str, &str), Vec<(&str, Option<u64>, f64)>> = BTreeMap::new();
+    let mut ratings: Ratings<'_> = BTreeMap::new();
     for ((who, task, name, about), v) in &last_rating {
         if let Vote::Rating { value, .. } = v.vote {
             ratings
@@ -866,7 +873,7 @@ fn pairwise_stats(plan: &JudgedPlan, judgments: &[pw::Judgment], resamples: usiz
 fn pointwise_stats<'a>(
     plan: &'a JudgedPlan,
     tasks: &HashMap<&str, &'a Task>,
-    ratings: &BTreeMap<(&'a str, &'a str), Vec<(&'a str, Option<u64>, f64)>>,
+    ratings: &Ratings<'a>,
     excluded: &BTreeSet<String>,
     excluded_votes: &mut BTreeMap<&'a str, usize>,
     per_task: &mut HashMap<&'a str, BTreeSet<&'a str>>,
@@ -875,7 +882,7 @@ fn pointwise_stats<'a>(
 ) {
     // (rubric item, system) -> values; (rubric item) -> (task, about) -> values.
     let mut values: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
-    let mut units: BTreeMap<&str, BTreeMap<(&str, Option<u64>), Vec<f64>>> = BTreeMap::new();
+    let mut units: RatingUnits<'_> = BTreeMap::new();
     for ((who, task_id), rs) in ratings {
         let Some(task) = tasks.get(task_id) else {
             continue;
@@ -957,7 +964,7 @@ fn intervention(
 ) -> Intervention {
     // (system, measure) -> (case, session) -> (pre, post)
     let mut seen: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
-    let mut pairs: BTreeMap<(&str, String), BTreeMap<(&str, &str), (f64, f64)>> = BTreeMap::new();
+    let mut pairs: PrePost<'_> = BTreeMap::new();
     for t in plan.tasks.iter().filter(|t| t.kind == TaskKind::Real) {
         let Some(case) = t.item.as_deref() else {
             continue;
