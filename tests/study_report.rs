@@ -1062,3 +1062,56 @@ fn import_without_items_or_judges_and_into_a_non_imported_study() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no "));
 }
+
+#[test]
+fn several_stores_count_a_shared_session_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let plan = pair_plan("split");
+    stored_study(root, &plan, &pair_votes());
+    {
+        let first = Store::open(root.join("sessions")).unwrap();
+        let copy = Store::open(root.join("copy")).unwrap();
+        copy.merge_from(&first).unwrap();
+        copy.flush().unwrap();
+    }
+    let one: Value = serde_json::from_str(&ok(&socius(
+        root,
+        &["study", "report", "split", "--store", "sessions", "--json"],
+    )))
+    .unwrap();
+    let both: Value = serde_json::from_str(&ok(&socius(
+        root,
+        &[
+            "study", "report", "split", "--store", "sessions", "--store", "copy", "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(one, both);
+    assert_eq!(both["judgments"]["counted"], 2 * ITEMS * 3);
+
+    // A new study needs a plain id.
+    let file = root.join("v.csv");
+    std::fs::write(&file, "model_a,model_b,winner\nm1,m2,tie\n").unwrap();
+    for bad in ["../escape", ".hidden", "a/b"] {
+        let out = socius(
+            root,
+            &[
+                "study",
+                "import",
+                bad,
+                file.to_str().unwrap(),
+                "--format",
+                "arena",
+                "--store",
+                "sessions",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is not a study id"),
+            "{bad}"
+        );
+    }
+    assert!(!root.join("escape").exists());
+}

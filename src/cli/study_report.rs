@@ -173,7 +173,7 @@ pub fn export(globals: &Globals, args: &ExportArgs, studies: &Path) -> CmdResult
     if plan.kind != crate::study::judged::JudgedKind::Pairwise {
         return Err(Failure::Error(format!(
             "study `{}` is pointwise; export writes pairwise judgments",
-            plan.id
+            crate::term::clean_field(&plan.id)
         )));
     }
     let r = compute(globals, &args.store, &dir, &plan)?;
@@ -194,7 +194,7 @@ pub fn export(globals: &Globals, args: &ExportArgs, studies: &Path) -> CmdResult
                 "exported {} judgment{} of study `{}` to {}",
                 r.counted.len(),
                 if r.counted.len() == 1 { "" } else { "s" },
-                plan.id,
+                crate::term::clean_field(&plan.id),
                 path.display()
             );
         }
@@ -219,16 +219,21 @@ pub fn import(globals: &Globals, args: &ImportArgs, studies: &Path) -> CmdResult
         )));
     }
     let dir = locate(&args.study, studies);
-    let id = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| args.study.clone());
-    if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) {
+    // A new study is named by a plain id; an existing one may be given by its folder.
+    let exists = dir.join(PLAN_FILE).is_file();
+    let plain = !args.study.is_empty()
+        && !args.study.starts_with('.')
+        && !args.study.contains(['/', '\\'])
+        && !args.study.chars().any(char::is_control);
+    if !exists && !plain {
         return Err(Failure::Error(format!(
-            "`{}` is not a study id",
-            args.study
+            "`{}` is not a study id (a new study needs a plain name, without `/` or a leading `.`)",
+            crate::term::clean_field(&args.study)
         )));
     }
+    let id = dir
+        .file_name()
+        .map_or_else(|| args.study.clone(), |n| n.to_string_lossy().into_owned());
     let store = Store::open(globals.store_dir())?;
     let source = args
         .file
@@ -238,8 +243,8 @@ pub fn import(globals: &Globals, args: &ImportArgs, studies: &Path) -> CmdResult
     outln!(
         "{} study `{}` in {}: {} judgment{} from {} judge{}, {} new task{}, {} system{}",
         if done.created { "created" } else { "added to" },
-        done.plan.id,
-        dir.display(),
+        crate::term::clean_field(&done.plan.id),
+        crate::term::clean_field(&dir.display().to_string()),
         done.judgments,
         plural(done.judgments),
         done.judges,

@@ -1077,7 +1077,7 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(
         s,
         "# Study `{}` ({kind}{})\n",
-        r.study,
+        md(&r.study),
         if r.imported { ", imported" } else { "" }
     );
     let j = &r.judgments;

@@ -211,7 +211,7 @@ pub fn parse_arena(text: &str) -> Result<Vec<ArenaRow>, ArenaError> {
     let (Some(ca), Some(cb), Some(cw)) = (col("model_a"), col("model_b"), col("winner")) else {
         return Err(ArenaError::Lines(vec![format!(
             "line 1: the header needs columns model_a, model_b and winner (found: {})",
-            header.join(", ")
+            crate::term::clean_field(&header.join(", "))
         )]));
     };
     let cj = col("judge");
@@ -241,13 +241,15 @@ pub fn parse_arena(text: &str) -> Result<Vec<ArenaRow>, ArenaError> {
         }
         if a == b {
             errors.push(format!(
-                "line {line}: model_a and model_b are the same (`{a}`)"
+                "line {line}: model_a and model_b are the same (`{}`)",
+                crate::term::clean_field(a)
             ));
             continue;
         }
         let Some(winner) = Winner::parse(w) else {
             errors.push(format!(
-                "line {line}: winner `{w}` is not model_a, model_b, tie or tie (bothbad)"
+                "line {line}: winner `{}` is not model_a, model_b, tie or tie (bothbad)",
+                crate::term::clean_field(w)
             ));
             continue;
         };
