@@ -1115,3 +1115,63 @@ fn several_stores_count_a_shared_session_once() {
     }
     assert!(!root.join("escape").exists());
 }
+
+#[test]
+fn pointwise_known_answers_exclude_who_misses_them() {
+    let mut plan = pair_plan("rated");
+    plan.kind = JudgedKind::Pointwise;
+    plan.systems = vec!["m1".into(), "m2".into()];
+    let transcript =
+        |id: &str, kind: TaskKind, system: Option<&str>, expect: &[(&str, [i64; 2])]| Task {
+            id: id.into(),
+            kind,
+            item: Some("tree".into()),
+            body: TaskBody::Transcript {
+                shown: Shown {
+                    system: system.map(str::to_owned),
+                    session: format!("x-{id}"),
+                },
+                expect: expect.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            },
+        };
+    plan.tasks = vec![
+        transcript("r1", TaskKind::Real, Some("m1"), &[]),
+        transcript("r2", TaskKind::Real, Some("m2"), &[]),
+        transcript("onb", TaskKind::Onboarding, None, &[("empathy", [4, 5])]),
+        transcript("att", TaskKind::Attention, None, &[("empathy", [1, 2])]),
+    ];
+    plan.onboarding_pass = Some(1.0);
+    plan.attention_max_failures = Some(0);
+    let rating = |task: &str, value: f64| Vote::Rating {
+        task: Some(task.into()),
+        name: "empathy".into(),
+        value,
+        about_seq: None,
+    };
+    let mut votes = Vec::new();
+    // good: right on both checks; late: right on onboarding, wrong on attention; lost:
+    // wrong on onboarding. Each rates both real tasks.
+    for (who, onb, att) in [("good", 5.0, 1.0), ("late", 4.0, 3.0), ("lost", 2.0, 2.0)] {
+        votes.push((who.to_owned(), rating("onb", onb)));
+        votes.push((who.to_owned(), rating("att", att)));
+        votes.push((who.to_owned(), rating("r1", 3.0)));
+        votes.push((who.to_owned(), rating("r2", 4.0)));
+    }
+    // good changes its mind on r1: the last rating counts.
+    votes.push(("good".to_owned(), rating("r1", 2.0)));
+    let r = judged::report(&plan, &input_of(votes), 200);
+    let ex: BTreeMap<&str, &str> = r
+        .excluded_annotators
+        .iter()
+        .map(|e| (e.annotator.as_str(), e.reason.as_str()))
+        .collect();
+    assert_eq!(ex.len(), 2, "{ex:?}");
+    assert!(ex["late"].starts_with("attention: 1 of 1"), "{ex:?}");
+    assert!(ex["lost"].starts_with("onboarding: 0 of 1"), "{ex:?}");
+    assert_eq!(r.judgments.excluded, 4);
+    assert_eq!(r.judgments.counted, 2);
+    assert_eq!(r.judgments.superseded, 1);
+    assert_eq!(r.judgments.quality, 6);
+    let m1 = r.pointwise.iter().find(|p| p.system == "m1").unwrap();
+    assert_eq!((m1.n, m1.mean), (1, Some(2.0)));
+}
