@@ -28,6 +28,14 @@ pub enum StudyCommand {
     /// Play an annotator's assignment: their queue in the TUI (Enter plays the next item;
     /// quitting and running it again resumes)
     Run(RunArgs),
+    /// Statistics of a pairwise or pointwise study from its stored judgments: wins, Wilson
+    /// intervals, sign tests, Bradley–Terry, agreement, ratings, CR pre/post change
+    Report(super::study_report::ReportArgs),
+    /// Write a pairwise study's counted judgments as Chatbot Arena CSV or ACUTE-Eval JSONL
+    Export(super::study_report::ExportArgs),
+    /// Store pairwise judgments collected elsewhere (Chatbot Arena CSV), creating the study if
+    /// it does not exist
+    Import(super::study_report::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +113,13 @@ impl StudyCommand {
             Self::Status(a) => StoreArg {
                 store: a.store.first().cloned(),
             },
+            Self::Report(a) => StoreArg {
+                store: a.store.first().cloned(),
+            },
+            Self::Export(a) => StoreArg {
+                store: a.store.first().cloned(),
+            },
+            Self::Import(a) => a.store.clone(),
         }
     }
 }
@@ -139,6 +154,15 @@ pub fn run(globals: &Globals, cmd: &StudyCommand) -> CmdResult {
         }
         StudyCommand::Status(a) => status(globals, a, &a.studies.clone().unwrap_or_else(beside)),
         StudyCommand::Run(a) => run_queue(globals, a, &a.studies.clone().unwrap_or_else(beside)),
+        StudyCommand::Report(a) => {
+            super::study_report::report(globals, a, &a.studies.clone().unwrap_or_else(beside))
+        }
+        StudyCommand::Export(a) => {
+            super::study_report::export(globals, a, &a.studies.clone().unwrap_or_else(beside))
+        }
+        StudyCommand::Import(a) => {
+            super::study_report::import(globals, a, &a.studies.clone().unwrap_or_else(beside))
+        }
     }
 }
 

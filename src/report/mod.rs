@@ -5,5 +5,6 @@
 
 pub mod baseline;
 pub mod inspect;
+pub mod judged;
 
 pub use baseline::{Baseline, baseline, load, wilson};

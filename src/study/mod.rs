@@ -6,6 +6,7 @@
 //! - `judged.rs`: a registered pairwise or pointwise study and how its judgments are stored.
 
 pub mod assign;
+pub mod interchange;
 pub mod judged;
 pub mod record;
 pub mod status;
