@@ -15,6 +15,7 @@
 //!   when the walk does not count.
 
 pub mod cr;
+pub mod study;
 
 use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
 use crate::engine::iae::ItemRef;

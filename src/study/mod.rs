@@ -7,6 +7,9 @@
 
 pub mod assign;
 pub mod judged;
+pub mod judged_plan;
+pub mod judged_record;
+pub mod judged_status;
 pub mod record;
 pub mod status;
 
