@@ -21,6 +21,7 @@ pub mod report;
 pub mod safety;
 pub mod sessions;
 pub mod study;
+pub mod study_judged;
 
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.
 pub const DEFAULT_STORE: &str = "sessions";
