@@ -51,7 +51,10 @@ fn cr_session(store: &Store, case: &str, who: Who, therapist: &str) -> SessionId
         ("therapist", therapist.to_owned()),
     ] {
         store
-            .append(s.id, body(json!({"type": "cr_turn", "speaker": speaker, "text": text})))
+            .append(
+                s.id,
+                body(json!({"type": "cr_turn", "speaker": speaker, "text": text})),
+            )
             .expect("append");
     }
     store
@@ -76,15 +79,30 @@ fn fixture() -> Fixture {
     let root = dir.path().to_path_buf();
     let store = Store::open(root.join("store")).expect("store");
     for (i, case) in CASES.iter().enumerate() {
-        cr_session(&store, case, model("model-a"), &format!("A says hello on {case}"));
+        cr_session(
+            &store,
+            case,
+            model("model-a"),
+            &format!("A says hello on {case}"),
+        );
         if i == 0 {
             cr_session(&store, case, model("model-a"), "A again");
         }
         if i < 2 {
-            cr_session(&store, case, model("model-b"), &format!("B \u{1b}[31mred\u{1b}[0m on {case}"));
+            cr_session(
+                &store,
+                case,
+                model("model-b"),
+                &format!("B \u{1b}[31mred\u{1b}[0m on {case}"),
+            );
         }
     }
-    let good = cr_session(&store, CASES[1], model("model-good"), "That sounds hard. What went through your mind?");
+    let good = cr_session(
+        &store,
+        CASES[1],
+        model("model-good"),
+        "That sounds hard. What went through your mind?",
+    );
     let bad = cr_session(&store, CASES[1], model("model-bad"), "Whatever.");
     Fixture {
         _dir: dir,
@@ -170,7 +188,11 @@ fn registering_a_pairwise_study_builds_tasks_and_assignments() {
     let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
     let plan = &reg.plan;
     // Cases with both systems: the first two; the third lacks sys-b.
-    let real: Vec<_> = plan.tasks.iter().filter(|t| t.kind == TaskKind::Real).collect();
+    let real: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Real)
+        .collect();
     assert_eq!(real.len(), 2);
     let missing: Vec<(String, String)> = plan
         .missing
@@ -178,15 +200,29 @@ fn registering_a_pairwise_study_builds_tasks_and_assignments() {
         .map(|m| (m.item.clone(), m.system.clone()))
         .collect();
     assert!(missing.contains(&(CASES[2].to_owned(), "sys-b".to_owned())));
-    let onb: Vec<_> = plan.tasks.iter().filter(|t| t.kind == TaskKind::Onboarding).collect();
+    let onb: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Onboarding)
+        .collect();
     assert_eq!(onb.len(), 1);
-    let TaskBody::Pair { a, b, better } = &onb[0].body else { panic!("pair") };
-    assert_eq!((a.session.clone(), b.session.clone(), *better), (f.good.to_string(), f.bad.to_string(), Some(Side::A)));
+    let TaskBody::Pair { a, b, better } = &onb[0].body else {
+        panic!("pair")
+    };
+    assert_eq!(
+        (a.session.clone(), b.session.clone(), *better),
+        (f.good.to_string(), f.bad.to_string(), Some(Side::A))
+    );
     // Every shown session's record is in transcripts/, and the real pairs show the right systems.
     for t in &plan.tasks {
         if let TaskBody::Pair { a, b, .. } = &t.body {
             for s in [a, b] {
-                assert!(reg.dir.join("transcripts").join(format!("{}.json", s.session)).is_file());
+                assert!(
+                    reg.dir
+                        .join("transcripts")
+                        .join(format!("{}.json", s.session))
+                        .is_file()
+                );
                 if let Some(sys) = &s.system {
                     let who = f.store.resolve(&s.session).expect("session").who;
                     let want = if sys == "sys-a" { "model-a" } else { "model-b" };
@@ -258,15 +294,27 @@ fn screen_text(s: &JudgeScreen, w: u16, h: u16, now: Instant) -> String {
     out
 }
 
-fn open_screen(store_dir: &Path, queue: JudgedQueue, who: &str, lang: Lang, now: Instant) -> (JudgeScreen, Store) {
+fn open_screen(
+    store_dir: &Path,
+    queue: JudgedQueue,
+    who: &str,
+    lang: Lang,
+    now: Instant,
+) -> (JudgeScreen, Store) {
     let store = Store::open(store_dir).expect("store");
     let answers = stored_answers(&store, &queue, who).expect("answers");
     let sink = StoreSink::open(store.clone(), &queue, who).expect("sink");
-    (JudgeScreen::new(queue, answers, lang, Box::new(sink), now), store)
+    (
+        JudgeScreen::new(queue, answers, lang, Box::new(sink), now),
+        store,
+    )
 }
 
 /// The judgments stored for study `id`: (task, left, right, choice, reason).
-fn judgments(store: &Store, id: &str) -> Vec<(String, String, String, JudgmentChoice, Option<String>)> {
+fn judgments(
+    store: &Store,
+    id: &str,
+) -> Vec<(String, String, String, JudgmentChoice, Option<String>)> {
     let filter = Filter {
         kind: Some(SessionKind::StudyJudgment),
         script: Some(id.to_owned()),
@@ -277,7 +325,13 @@ fn judgments(store: &Store, id: &str) -> Vec<(String, String, String, JudgmentCh
         assert_eq!(s.meta["study"], id);
         for e in store.events(s.id).expect("events") {
             if let EventBody::Judgment(j) = e.body {
-                out.push((j.pair.unwrap_or_default(), j.left, j.right, j.choice, j.reason));
+                out.push((
+                    j.pair.unwrap_or_default(),
+                    j.left,
+                    j.right,
+                    j.choice,
+                    j.reason,
+                ));
             }
         }
     }
@@ -299,9 +353,16 @@ fn pairwise_flow_min_time_vote_onboarding_and_resume() {
     assert_eq!(s.task_id(), Some(assigned[0].task.as_str()));
     let first = screen_text(&s, 80, 24, t0);
     assert!(first.contains("Onboarding 1 of 1"), "{first}");
-    assert!(!first.contains("model-"), "systems are never named:\n{first}");
+    assert!(
+        !first.contains("model-"),
+        "systems are never named:\n{first}"
+    );
     // The better one is side a: pick the side it is shown on.
-    let right_key = if assigned[0].left == Some(Side::A) { '1' } else { '2' };
+    let right_key = if assigned[0].left == Some(Side::A) {
+        '1'
+    } else {
+        '2'
+    };
     s.key(key(right_key), t0 + Duration::from_secs(2));
     assert!(matches!(s.phase(), Phase::Task(0)), "too early: not taken");
     let msg = s.message().expect("a message").0.clone();
@@ -324,9 +385,23 @@ fn pairwise_flow_min_time_vote_onboarding_and_resume() {
         (f.bad.to_string(), f.good.to_string())
     };
     assert_eq!((left, right), (&want_left, &want_right));
-    assert_eq!(choice, if right_key == '1' { &JudgmentChoice::Left } else { &JudgmentChoice::Right });
+    assert_eq!(
+        choice,
+        if right_key == '1' {
+            &JudgmentChoice::Left
+        } else {
+            &JudgmentChoice::Right
+        }
+    );
     assert_eq!(reason.as_deref(), Some("kind"));
-    assert!(matches!(s.phase(), Phase::OnboardingResult { passed: true, right: 1, total: 1 }));
+    assert!(matches!(
+        s.phase(),
+        Phase::OnboardingResult {
+            passed: true,
+            right: 1,
+            total: 1
+        }
+    ));
     let result = screen_text(&s, 80, 24, t0);
     assert!(result.contains("Onboarding passed: 1 / 1"), "{result}");
     s.key(code(KeyCode::Enter), t0 + Duration::from_secs(9));
@@ -351,7 +426,11 @@ fn pairwise_flow_min_time_vote_onboarding_and_resume() {
     assert_eq!(stored[1].3, JudgmentChoice::Tie);
     assert_eq!(stored[1].4, None);
     // The tie was on the real pair the plan lists for that task.
-    let t = plan.tasks.iter().find(|t| t.id == stored[1].0).expect("task");
+    let t = plan
+        .tasks
+        .iter()
+        .find(|t| t.id == stored[1].0)
+        .expect("task");
     assert_eq!(t.kind, TaskKind::Real);
 }
 
@@ -364,10 +443,21 @@ fn failing_onboarding_stops_the_annotator_now_and_later() {
     drop(f.store);
     let t0 = Instant::now();
     let queue = open_judged_queue(&reg.dir, "ann-b").expect("queue");
-    let wrong = if queue.assignment.tasks[0].left == Some(Side::A) { '2' } else { '1' };
+    let wrong = if queue.assignment.tasks[0].left == Some(Side::A) {
+        '2'
+    } else {
+        '1'
+    };
     let (mut s, store) = open_screen(&store_dir, queue, "ann-b", Lang::En, t0);
     s.key(key(wrong), t0);
-    assert!(matches!(s.phase(), Phase::OnboardingResult { passed: false, right: 0, total: 1 }));
+    assert!(matches!(
+        s.phase(),
+        Phase::OnboardingResult {
+            passed: false,
+            right: 0,
+            total: 1
+        }
+    ));
     s.key(code(KeyCode::Enter), t0);
     assert_eq!(s.phase(), &Phase::Stopped);
     drop(s);
@@ -416,7 +506,10 @@ fn pointwise_flow_rates_and_resumes() {
             _ => None,
         })
         .collect();
-    assert_eq!(ratings, vec![(Some(order[0].task.clone()), "empathy".to_owned(), 4.0)]);
+    assert_eq!(
+        ratings,
+        vec![(Some(order[0].task.clone()), "empathy".to_owned(), 4.0)]
+    );
     drop(store);
     let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
     let (s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
@@ -444,12 +537,18 @@ fn judging_screen_snapshots() {
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
             let (s, store) = open_screen(&store_dir, queue, "ann-a", lang, t0);
-            snap(&format!("judge_pairwise_{l}_{w}x{h}"), &screen_text(&s, w, h, t0 + Duration::from_secs(3)));
+            snap(
+                &format!("judge_pairwise_{l}_{w}x{h}"),
+                &screen_text(&s, w, h, t0 + Duration::from_secs(3)),
+            );
             drop(s);
             drop(store);
             let queue = open_judged_queue(&preg.dir, "ann-a").expect("queue");
             let (s, store) = open_screen(&store_dir, queue, "ann-a", lang, t0);
-            snap(&format!("judge_pointwise_{l}_{w}x{h}"), &screen_text(&s, w, h, t0));
+            snap(
+                &format!("judge_pointwise_{l}_{w}x{h}"),
+                &screen_text(&s, w, h, t0),
+            );
             drop(s);
             drop(store);
         }

@@ -63,7 +63,9 @@ fn choose_is_seeded_and_ignores_order() {
     r.reverse();
     assert_eq!(choose(7, "i", "m", &s), choose(7, "i", "m", &r));
     assert!(choose(7, "i", "m", &[]).is_none());
-    let picks: BTreeSet<String> = (0..64).filter_map(|seed| choose(seed, "i", "m", &s)).collect();
+    let picks: BTreeSet<String> = (0..64)
+        .filter_map(|seed| choose(seed, "i", "m", &s))
+        .collect();
     assert!(picks.len() > 1, "different seeds pick different sessions");
 }
 
@@ -78,7 +80,15 @@ fn nothing_to_compare_is_an_error() {
         &[],
     );
     assert!(tasks.is_empty());
-    let e = assign_tasks("s", JudgedKind::Pairwise, &tasks, &names("a", 2), 1, None, 1);
+    let e = assign_tasks(
+        "s",
+        JudgedKind::Pairwise,
+        &tasks,
+        &names("a", 2),
+        1,
+        None,
+        1,
+    );
     assert!(matches!(e, Err(PlanError::Nothing { .. })));
 }
 

@@ -16,8 +16,7 @@ use super::judged::{
 };
 use super::judged_plan::{KnownTask, PlanError, assign_tasks, build_tasks, choose};
 use super::record::{
-    ASSIGNMENT_FILE, ASSIGNMENTS_DIR, PLAN_FILE, RecordError, STUDY_FILE, io, read_json,
-    write_json,
+    ASSIGNMENT_FILE, ASSIGNMENTS_DIR, PLAN_FILE, RecordError, STUDY_FILE, io, read_json, write_json,
 };
 use crate::script::study::model::{
     Judged, Known, ReasonRule, Rubric, SessionFilter, StudyBody, SystemSource,
@@ -39,7 +38,9 @@ pub enum JudgedError {
         what: &'static str,
         reason: String,
     },
-    #[error("system `{system}`: `{field}` value `{text}` is not a date (2025-03-01) or a time (2025-03-01T12:00:00Z)")]
+    #[error(
+        "system `{system}`: `{field}` value `{text}` is not a date (2025-03-01) or a time (2025-03-01T12:00:00Z)"
+    )]
     BadTime {
         system: String,
         field: &'static str,
@@ -157,12 +158,7 @@ fn known_tasks(
     items: &[String],
     what: &'static str,
 ) -> Result<Vec<KnownTask>, JudgedError> {
-    let item_of = |s: &crate::session::Session| {
-        items
-            .iter()
-            .find(|i| **i == s.script.id)
-            .cloned()
-    };
+    let item_of = |s: &crate::session::Session| items.iter().find(|i| **i == s.script.id).cloned();
     let mut out = Vec::with_capacity(list.len());
     for k in list {
         match k {
@@ -229,27 +225,31 @@ fn build(
     store: &Store,
     study_sha256: String,
 ) -> Result<Built, JudgedError> {
-    let (kind, judged, question, rubric): (JudgedKind, &Judged, Option<String>, Option<RubricPlan>) =
-        match &study.body {
-            StudyBody::Pairwise(p) => (
-                JudgedKind::Pairwise,
-                &p.judged,
-                Some(p.question.clone()),
-                None,
-            ),
-            StudyBody::Pointwise(p) => (
-                JudgedKind::Pointwise,
-                &p.judged,
-                None,
-                Some(rubric_plan(&p.rubric)),
-            ),
-            StudyBody::Baseline(_) => {
-                return Err(JudgedError::NotJudged(
-                    PathBuf::from(&study.id),
-                    "baseline".to_owned(),
-                ));
-            }
-        };
+    let (kind, judged, question, rubric): (
+        JudgedKind,
+        &Judged,
+        Option<String>,
+        Option<RubricPlan>,
+    ) = match &study.body {
+        StudyBody::Pairwise(p) => (
+            JudgedKind::Pairwise,
+            &p.judged,
+            Some(p.question.clone()),
+            None,
+        ),
+        StudyBody::Pointwise(p) => (
+            JudgedKind::Pointwise,
+            &p.judged,
+            None,
+            Some(rubric_plan(&p.rubric)),
+        ),
+        StudyBody::Baseline(_) => {
+            return Err(JudgedError::NotJudged(
+                PathBuf::from(&study.id),
+                "baseline".to_owned(),
+            ));
+        }
+    };
     let item_ids: Vec<String> = resolved.items.iter().map(|i| i.id.clone()).collect();
     let systems: Vec<String> = judged.systems.iter().map(|s| s.name.clone()).collect();
     let mut shown = BTreeMap::new();
@@ -371,7 +371,10 @@ fn transcript_path(dir: &Path, session: &str) -> Result<PathBuf, JudgedError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(JudgedError::BadSession(dir.to_path_buf(), session.to_owned()));
+        return Err(JudgedError::BadSession(
+            dir.to_path_buf(),
+            session.to_owned(),
+        ));
     }
     Ok(dir.join(TRANSCRIPTS_DIR).join(format!("{session}.json")))
 }
@@ -400,7 +403,12 @@ pub fn register_judged(
     let (study, resolved) = super::record::load_checked(study_file)?;
     let bytes = crate::fsx::read_regular(study_file, crate::fsx::MAX_SCRIPT_BYTES)
         .map_err(|e| io(study_file)(std::io::Error::other(e.to_string())))?;
-    let built = build(&study, &resolved, store, crate::script::content_hash(&bytes))?;
+    let built = build(
+        &study,
+        &resolved,
+        store,
+        crate::script::content_hash(&bytes),
+    )?;
     let dir = out_dir.join(&study.id);
     if dir.exists() {
         return Err(RecordError::Exists { id: study.id, dir }.into());
@@ -526,8 +534,8 @@ pub fn open_judged_queue(dir: &Path, annotator: &str) -> Result<JudgedQueue, Jud
         if !plan.annotators.iter().any(|a| a == annotator) {
             return Err(RecordError::UnknownAnnotator {
                 name: annotator.to_owned(),
-                study: plan.id.clone(),
-                known: plan.annotators.clone(),
+                study: plan.id,
+                known: plan.annotators,
             }
             .into());
         }

@@ -24,7 +24,11 @@ pub enum Answer {
 
 /// The last answer per task of `annotator`'s sessions of study `plan.id` among `records`.
 #[must_use]
-pub fn answers(plan: &JudgedPlan, annotator: &str, records: &[SessionRecord]) -> BTreeMap<String, Answer> {
+pub fn answers(
+    plan: &JudgedPlan,
+    annotator: &str,
+    records: &[SessionRecord],
+) -> BTreeMap<String, Answer> {
     let want = match plan.kind {
         JudgedKind::Pairwise => SessionKind::StudyJudgment,
         JudgedKind::Pointwise => SessionKind::StudyRating,
@@ -78,7 +82,18 @@ pub fn answers(plan: &JudgedPlan, annotator: &str, records: &[SessionRecord]) ->
 #[must_use]
 pub fn is_right(task: &Task, answer: &Answer) -> Option<bool> {
     match (&task.body, answer) {
-        (TaskBody::Pair { a, b, better: Some(better) }, Answer::Vote { left, right, choice }) => {
+        (
+            TaskBody::Pair {
+                a,
+                b,
+                better: Some(better),
+            },
+            Answer::Vote {
+                left,
+                right,
+                choice,
+            },
+        ) => {
             let good = match better {
                 Side::A => &a.session,
                 Side::B => &b.session,
@@ -95,7 +110,10 @@ pub fn is_right(task: &Task, answer: &Answer) -> Option<bool> {
                 given.get(name).is_some_and(|vs| {
                     !vs.is_empty()
                         && vs.iter().all(|v| {
-                            #[expect(clippy::cast_precision_loss, reason = "rubric points are small")]
+                            #[expect(
+                                clippy::cast_precision_loss,
+                                reason = "rubric points are small"
+                            )]
                             let (lo, hi) = (*lo as f64, *hi as f64);
                             *v >= lo && *v <= hi
                         })

@@ -238,7 +238,11 @@ pub enum Phase {
     /// Typing the reason of a vote on task `at`.
     Reason { at: usize, choice: Side0 },
     /// Onboarding just finished: passed or not.
-    OnboardingResult { passed: bool, right: usize, total: usize },
+    OnboardingResult {
+        passed: bool,
+        right: usize,
+        total: usize,
+    },
     /// Stopped: onboarding failed.
     Stopped,
     /// Nothing left.
@@ -554,7 +558,9 @@ impl JudgeScreen {
     }
 
     fn submit_ratings(&mut self, now: Instant) {
-        let Some(rubric) = self.queue.plan.rubric.clone() else { return };
+        let Some(rubric) = self.queue.plan.rubric.clone() else {
+            return;
+        };
         let Some(c) = &self.current else { return };
         let mut values = Vec::new();
         let mut given: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -621,7 +627,9 @@ impl JudgeScreen {
     fn task_key(&mut self, key: KeyEvent, now: Instant) {
         let pairwise = self.queue.plan.kind == JudgedKind::Pairwise;
         let items = self.queue.plan.rubric.as_ref().map_or(0, |r| r.items.len());
-        let Some(c) = self.current.as_mut() else { return };
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
         let scroll = |c: &mut Current, d: i32| {
             let f = c.focus;
             c.scroll[f] = c.scroll[f].saturating_add_signed(i16::try_from(d).unwrap_or(0));
@@ -719,7 +727,12 @@ fn lines_of(tl: Option<&Vec<TLine>>, w: &Words, mark: Option<u64>) -> Vec<Line<'
         .collect()
 }
 
-fn pane(title: String, lines: Vec<Line<'static>>, scroll: u16, focused: bool) -> Paragraph<'static> {
+fn pane(
+    title: String,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    focused: bool,
+) -> Paragraph<'static> {
     let block = Block::bordered().title(title);
     let block = if focused {
         block.border_style(Style::new().add_modifier(Modifier::BOLD))
@@ -865,7 +878,9 @@ fn draw_pointwise(s: &JudgeScreen, c: &Current, frame: &mut Frame<'_>, body: Rec
         ),
         a,
     );
-    let Some(rubric) = &s.queue.plan.rubric else { return };
+    let Some(rubric) = &s.queue.plan.rubric else {
+        return;
+    };
     let mut l = Vec::new();
     if c.units.len() > 1 {
         l.push(Line::from(format!(

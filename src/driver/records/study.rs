@@ -9,7 +9,12 @@ use crate::session::{
 
 /// A new judgment session (pairwise, else pointwise ratings) of `annotator` in study `study` whose `plan.json` has `plan_sha256`.
 #[must_use]
-pub fn judged_session(pairwise: bool, study: &str, plan_sha256: &str, annotator: &str) -> NewSession {
+pub fn judged_session(
+    pairwise: bool,
+    study: &str,
+    plan_sha256: &str,
+    annotator: &str,
+) -> NewSession {
     let mut new = NewSession::new(
         if pairwise {
             SessionKind::StudyJudgment
