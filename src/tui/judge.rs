@@ -845,10 +845,14 @@ fn draw(s: &JudgeScreen, frame: &mut Frame<'_>, now: Instant) {
         f.push(Line::from(w.reason_keys));
     } else {
         let left = s.seconds_left(now);
-        let first = match &s.message {
-            Some((m, _)) => clean(m),
-            None if left > 0 => format!("{} {left} {}", w.wait, w.seconds_left),
-            None => String::new(),
+        // The countdown is live; a refused early answer's message goes with it.
+        let first = if left > 0 {
+            format!("{} {left} {}", w.wait, w.seconds_left)
+        } else {
+            match &s.message {
+                Some((m, _)) if !m.starts_with(w.wait) => clean(m),
+                _ => String::new(),
+            }
         };
         f.push(Line::from(first));
         let keys = match (&s.queue.plan.kind, c.units.len() > 1) {
