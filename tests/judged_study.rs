@@ -554,3 +554,136 @@ fn judging_screen_snapshots() {
         }
     }
 }
+
+/// A finished GAE walk of `who` on `tree`: a narration, a choice offered, one taken (twice).
+fn walk_session(store: &Store, tree: &str, who: Who) -> SessionId {
+    let s = store
+        .create(NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(tree, b"tree"),
+            who,
+            1,
+        ))
+        .expect("create");
+    let events = [
+        json!({"type": "text_shown", "speaker": "Boss", "text": "We need to talk about pay."}),
+        json!({"type": "options_presented", "node": "n1", "options": [
+            {"id": "n2", "text": "Ask for data first"}, {"id": "n3", "text": "Demand a raise"}]}),
+        json!({"type": "decision", "node": "n1", "option_index": 1, "option_id": "n3", "latency_ms": 5}),
+        json!({"type": "options_presented", "node": "n3", "options": [
+            {"id": "n4", "text": "Apologise"}, {"id": "n5", "text": "Leave"}]}),
+        json!({"type": "decision", "node": "n3", "option_index": 0, "option_id": "n4", "latency_ms": 5}),
+    ];
+    for e in events {
+        store.append(s.id, body(e)).expect("append");
+    }
+    store
+        .set_status(s.id, Status::Finished, None)
+        .expect("finish");
+    s.id
+}
+
+#[test]
+fn pointwise_per_turn_over_a_world_tree_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let store = Store::open(root.join("store")).expect("store");
+    let walk = walk_session(&store, "en-salary-talk", model("model-a"));
+    let text = format!(
+        "kind: study
+type: pointwise
+id: turns
+title: Per turn
+items:
+  - {}
+systems:
+  - name: sys-a
+    model: model-a
+rubric:
+  per: turn
+  items:
+    - id: tact
+      question: How tactful is this choice?
+      scale: [1, 3]
+      anchors:
+        1: Rude
+        3: Tactful
+ratings_per_transcript: 1
+annotators: [ann-a]
+min_seconds: 0
+seed: 1
+",
+        repo().join("scripts/en-salary-talk.yaml").display()
+    );
+    let file = write_study(root, &text);
+    let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
+    assert_eq!(reg.plan.tasks.len(), 1);
+    drop(store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(screen.contains("Turn 1 of 2"), "{screen}");
+    assert!(screen.contains("Boss: We need to talk about pay."), "{screen}");
+    assert!(screen.contains("▶ → chose: Demand a raise"), "{screen}");
+    s.key(key('1'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert!(s.message().expect("msg").0.contains("every rubric item"));
+    s.key(key('n'), t0);
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(screen.contains("▶ → chose: Apologise"), "{screen}");
+    s.key(key('3'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert_eq!(s.phase(), &Phase::Done);
+    // One rating per turn, about the decision events' seqs in the transcript.
+    let record = store.record(walk).expect("walk");
+    let decisions: Vec<u64> = record
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::Decision(_)))
+        .map(|e| e.seq)
+        .collect();
+    let filter = Filter {
+        kind: Some(SessionKind::StudyRating),
+        ..Filter::default()
+    };
+    let rated = store.list(&filter).expect("list");
+    assert_eq!(rated.len(), 1);
+    assert_eq!(rated[0].status, Status::Finished, "all done: the session is finished");
+    let got: Vec<(Option<u64>, f64)> = store
+        .events(rated[0].id)
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.body {
+            EventBody::Rating(r) => Some((r.about_seq, r.value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, vec![(Some(decisions[0]), 1.0), (Some(decisions[1]), 3.0)]);
+}
+
+#[test]
+fn each_side_scrolls_on_its_own() {
+    let f = fixture();
+    // Long transcripts: many turns on one case for both systems.
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    let before = screen_text(&s, 80, 24, t0);
+    // Focus is on the left: Down scrolls it by one line; the right stays.
+    s.key(code(KeyCode::Down), t0);
+    let after = screen_text(&s, 80, 24, t0);
+    let rows = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
+    let (b, a) = (rows(&before), rows(&after));
+    assert_ne!(b[3], a[3], "the left pane moved");
+    assert_eq!(b[13], a[13], "the right pane did not");
+    s.key(code(KeyCode::Tab), t0);
+    s.key(code(KeyCode::Down), t0);
+    let third = rows(&screen_text(&s, 80, 24, t0));
+    assert_ne!(a[13], third[13], "now the right pane moved");
+    assert_eq!(a[3], third[3]);
+}
