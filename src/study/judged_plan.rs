@@ -9,8 +9,10 @@
 //! - [`assign_tasks`]: every annotator gets every onboarding task first (in plan order), and
 //!   every attention check mixed in at seeded places; each real task goes to `per_unit`
 //!   distinct annotators, taken in a seeded order, each to the least loaded annotators (ties
-//!   broken by a seeded draw), so real shares differ by at most one; `cap` bounds an
-//!   annotator's real tasks (a task may then get fewer than `per_unit`: counted as `short`);
+//!   broken by a seeded draw), so real shares differ by at most one; `cap` bounds all of an
+//!   annotator's tasks, known-answer ones included (so real tasks get `cap` less the
+//!   onboarding and attention tasks; a task may then get fewer than `per_unit`: counted as
+//!   `short`);
 //!   the side shown on the left is a seeded draw per (annotator, task).
 
 use std::collections::BTreeMap;
@@ -184,6 +186,9 @@ pub fn assign_tasks(
             },
         });
     }
+    let known = tasks.len() - real.len();
+    // Everyone gets every known-answer task: the cap's rest is for real ones.
+    let cap = cap.map(|c| c.saturating_sub(known));
     let mut rng = rng_from_seed(derive_seed(seed, "study:judged:assign"));
     let mut counts = vec![0usize; n];
     let mut given: Vec<Vec<usize>> = vec![Vec::new(); n];

@@ -118,7 +118,7 @@ proptest! {
         n_systems in 2usize..5,
         n_ann in 1usize..6,
         per in 1usize..4,
-        cap in proptest::option::of(1usize..8),
+        cap in proptest::option::of(1usize..12),
         n_onb in 0usize..3,
         n_att in 0usize..3,
         seed in any::<u64>(),
@@ -148,7 +148,10 @@ proptest! {
             let att = ids.iter().filter(|t| kind_of[**t] == TaskKind::Attention).count();
             prop_assert_eq!(att, n_att);
             let real: Vec<&str> = ids.iter().copied().filter(|t| kind_of[*t] == TaskKind::Real).collect();
-            if let Some(c) = cap { prop_assert!(real.len() <= c); }
+            if let Some(c) = cap { prop_assert!(real.len() <= c.saturating_sub(n_onb + n_att)); }
+            if let Some(c) = cap.filter(|c| *c > n_onb + n_att) {
+                prop_assert!(a.tasks.len() <= c, "the cap counts every task");
+            }
             loads.push(real.len());
             for t in real { *per_task.entry(t).or_default() += 1; }
             prop_assert!(a.tasks.iter().all(|t| t.left.is_some()));
