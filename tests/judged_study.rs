@@ -624,7 +624,10 @@ seed: 1
     let (mut s, store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
     let screen = screen_text(&s, 80, 24, t0);
     assert!(screen.contains("Turn 1 of 2"), "{screen}");
-    assert!(screen.contains("Boss: We need to talk about pay."), "{screen}");
+    assert!(
+        screen.contains("Boss: We need to talk about pay."),
+        "{screen}"
+    );
     assert!(screen.contains("▶ → chose: Demand a raise"), "{screen}");
     s.key(key('1'), t0);
     s.key(code(KeyCode::Enter), t0);
@@ -649,7 +652,11 @@ seed: 1
     };
     let rated = store.list(&filter).expect("list");
     assert_eq!(rated.len(), 1);
-    assert_eq!(rated[0].status, Status::Finished, "all done: the session is finished");
+    assert_eq!(
+        rated[0].status,
+        Status::Finished,
+        "all done: the session is finished"
+    );
     let got: Vec<(Option<u64>, f64)> = store
         .events(rated[0].id)
         .expect("events")
@@ -659,7 +666,10 @@ seed: 1
             _ => None,
         })
         .collect();
-    assert_eq!(got, vec![(Some(decisions[0]), 1.0), (Some(decisions[1]), 3.0)]);
+    assert_eq!(
+        got,
+        vec![(Some(decisions[0]), 1.0), (Some(decisions[1]), 3.0)]
+    );
 }
 
 #[test]
@@ -686,4 +696,92 @@ fn each_side_scrolls_on_its_own() {
     let third = rows(&screen_text(&s, 80, 24, t0));
     assert_ne!(a[13], third[13], "now the right pane moved");
     assert_eq!(a[3], third[3]);
+}
+
+fn socius(cwd: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOCIUS_STORE")
+        .output()
+        .expect("socius runs")
+}
+
+#[test]
+fn cli_new_says_what_is_missing_and_status_counts() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let text2 = pairwise_text(&f, 0, "none")
+        .replace("id: pw", "id: pw2")
+        .replace("model: model-b", "model: nobody");
+    drop(f.store);
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file.to_str().expect("utf-8"),
+            "--store",
+            "store",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("registered study `pw` (pairwise"), "{text}");
+    assert!(
+        text.contains("missing: no finished session of system `sys-b` on item `en-passed-over`"),
+        "{text}"
+    );
+    let out = socius(&f.root, &["study", "status", "pw", "--store", "store"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("study `pw` (pairwise): 0/6 tasks done"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ann-a: 0 done, 3 not done; onboarding pending (0/1 right)"),
+        "{text}"
+    );
+    let out = socius(
+        &f.root,
+        &["study", "status", "pw", "--store", "store", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["annotators"][1]["onboarding"], "pending");
+    // Nothing to compare: exit 1, and the missing pairs are said.
+    let file2 = write_study(&f.root, &text2);
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file2.to_str().expect("utf-8"),
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing to compare"), "{err}");
+    assert!(
+        err.contains("missing: item `en-birthday-drinks`, system `sys-b`"),
+        "{err}"
+    );
+    // No store there: a clear error, not a new empty store.
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file.to_str().expect("utf-8"),
+            "--store",
+            "nostore",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!f.root.join("nostore").exists());
 }

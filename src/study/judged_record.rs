@@ -46,6 +46,10 @@ pub enum JudgedError {
         field: &'static str,
         text: String,
     },
+    #[error(
+        "nothing to compare: no item has a transcript of {need}; these (item, system) have no finished session:{missing}"
+    )]
+    Nothing { need: &'static str, missing: String },
     #[error("{0} is a {1} study; this command needs a pairwise or pointwise one")]
     NotJudged(PathBuf, String),
     #[error("{} holds a transcript id that is not a plain file name: {}", .0.display(), .1)]
@@ -287,6 +291,27 @@ fn build(
         None => Vec::new(),
     };
     let tasks = build_tasks(kind, &item_ids, &systems, &shown, &onboarding, &attention);
+    if !tasks
+        .iter()
+        .any(|t| t.kind == super::judged::TaskKind::Real)
+    {
+        return Err(JudgedError::Nothing {
+            need: match kind {
+                JudgedKind::Pairwise => "two systems",
+                JudgedKind::Pointwise => "any system",
+            },
+            missing: missing
+                .iter()
+                .map(|m| {
+                    format!(
+                        "\n  missing: item `{}`, system `{}`",
+                        crate::term::clean(&m.item),
+                        crate::term::clean(&m.system)
+                    )
+                })
+                .collect(),
+        });
+    }
     let annotators: Vec<String> = judged.annotators.iter().map(|a| a.id.clone()).collect();
     let assigned = assign_tasks(
         &study.id,
