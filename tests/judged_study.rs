@@ -785,3 +785,53 @@ fn cli_new_says_what_is_missing_and_status_counts() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!f.root.join("nostore").exists());
 }
+
+#[test]
+fn attention_checks_are_mixed_in_and_failures_counted() {
+    let f = fixture();
+    let text = pairwise_text(&f, 0, "none").replace(
+        "onboarding:\n  pass: 1\n  pairs:",
+        "attention_checks:\n  max_failures: 0\n  pairs:",
+    );
+    let file = write_study(&f.root, &text);
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let att: Vec<String> = reg
+        .plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Attention)
+        .map(|t| t.id.clone())
+        .collect();
+    assert_eq!(att.len(), 1);
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let order = queue.assignment.tasks.clone();
+    assert_eq!(order.iter().filter(|t| att.contains(&t.task)).count(), 1);
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    for t in &order {
+        assert_eq!(s.task_id(), Some(t.task.as_str()));
+        let screen = screen_text(&s, 80, 24, t0);
+        assert!(
+            !screen.contains("ttention"),
+            "a check looks like any task:\n{screen}"
+        );
+        let k = if att.contains(&t.task) {
+            // The wrong side: the worse one is b.
+            if t.left == Some(Side::A) { '2' } else { '1' }
+        } else {
+            '0'
+        };
+        s.key(key(k), t0);
+    }
+    assert_eq!(s.phase(), &Phase::Done);
+    drop(s);
+    drop(store);
+    let out = socius(&f.root, &["study", "status", "pw", "--store", "store"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ann-a: 3 done, 0 not done; attention checks failed 1/1 (excluded)"),
+        "{text}"
+    );
+}

@@ -192,6 +192,20 @@ pub fn status(globals: &Globals, args: &StatusArgs, dir: &Path) -> CmdResult {
                 p.onboarding_total
             );
         }
+        if p.attention_answered > 0 {
+            let _ = write!(
+                text,
+                "; attention checks failed {}/{}",
+                p.attention_failed, p.attention_answered
+            );
+            if reg
+                .plan
+                .attention_max_failures
+                .is_some_and(|m| p.attention_failed > m as usize)
+            {
+                text.push_str(" (excluded)");
+            }
+        }
         text.push('\n');
         if !p.not_done.is_empty() {
             let _ = writeln!(text, "  not done: {}", p.not_done.join(", "));

@@ -195,6 +195,9 @@ pub struct AnnotatorProgress {
     pub onboarding: Onboarding,
     pub onboarding_right: usize,
     pub onboarding_total: usize,
+    /// Attention checks answered, and answered wrong.
+    pub attention_answered: usize,
+    pub attention_failed: usize,
     /// Tasks without a judgment, in the annotator's order.
     pub not_done: Vec<String>,
 }
@@ -217,8 +220,26 @@ pub fn progress(
                 .filter(|t| !ans.contains_key(&t.task))
                 .map(|t| t.task.clone())
                 .collect();
+            let mut attention_answered = 0;
+            let mut attention_failed = 0;
+            for t in &a.tasks {
+                let Some(task) = plan.tasks.iter().find(|p| p.id == t.task) else {
+                    continue;
+                };
+                if task.kind != TaskKind::Attention {
+                    continue;
+                }
+                if let Some(ans) = ans.get(&t.task) {
+                    attention_answered += 1;
+                    if is_right(task, ans) == Some(false) {
+                        attention_failed += 1;
+                    }
+                }
+            }
             AnnotatorProgress {
                 annotator: a.annotator.clone(),
+                attention_answered,
+                attention_failed,
                 done: a.tasks.len() - not_done.len(),
                 total: a.tasks.len(),
                 onboarding: state,
