@@ -835,3 +835,35 @@ fn attention_checks_are_mixed_in_and_failures_counted() {
         "{text}"
     );
 }
+
+#[test]
+fn a_required_reason_cannot_be_left_empty() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "required"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    s.key(key('b'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert!(matches!(s.phase(), Phase::Reason { .. }));
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(
+        screen.contains("This study needs a reason for every vote."),
+        "{screen}"
+    );
+    assert!(judgments(&store, "pw").is_empty());
+    for c in "  ".chars() {
+        s.key(key(c), t0);
+    }
+    s.key(code(KeyCode::Enter), t0);
+    assert!(judgments(&store, "pw").is_empty(), "blank is empty");
+    s.key(key('x'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    let got = judgments(&store, "pw");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].3, JudgmentChoice::BothBad);
+    assert_eq!(got[0].4.as_deref(), Some("x"));
+}

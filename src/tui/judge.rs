@@ -127,8 +127,8 @@ pub const ZH: Words = Words {
     keys_pair: "1 左 · 2 右 · 0 平 · b 都差 · Tab 切换 · ↑↓ 滚动 · q 退出",
     keys_point: "↑↓ 项目 · 0-9 分值 · PgUp/PgDn 滚动 · Enter 提交 · q 退出",
     keys_turn: "↑↓ 项目 · 0-9 分值 · n/p 轮次 · PgUp/PgDn 滚动 · Enter 提交 · q 退出",
-    wait: "请继续阅读：作答在以下时间后才计入",
-    seconds_left: "秒",
+    wait: "请继续阅读：",
+    seconds_left: "秒后作答才计入",
     reason: "理由",
     reason_keys: "Enter 提交 · Esc 返回",
     reason_required: "本研究要求每次投票都写理由。",
@@ -842,7 +842,11 @@ fn draw(s: &JudgeScreen, frame: &mut Frame<'_>, now: Instant) {
             Span::raw(clean(&s.reason)),
             Span::raw("▏"),
         ]));
-        f.push(Line::from(w.reason_keys));
+        // A refused submit (a required reason left empty) says why in place of the keys.
+        f.push(match &s.message {
+            Some((m, true)) => Line::from(clean(m)),
+            _ => Line::from(w.reason_keys),
+        });
     } else {
         let left = s.seconds_left(now);
         // The countdown is live; a refused early answer's message goes with it.
