@@ -1,5 +1,6 @@
-//! `socius study new|export-assignment|status`: human-baseline plans (see `study::record` for
-//! where a registered study lives).
+//! `socius study new|export-assignment|status|run`: human-baseline plans (see `study::record` for
+//! where a registered study lives); pairwise and pointwise studies are handed to
+//! `study_judged.rs`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
