@@ -867,3 +867,54 @@ fn a_required_reason_cannot_be_left_empty() {
     assert_eq!(got[0].3, JudgmentChoice::BothBad);
     assert_eq!(got[0].4.as_deref(), Some("x"));
 }
+
+#[test]
+fn a_crafted_transcript_id_is_not_read_outside_the_folder() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    std::fs::write(f.root.join("secret.json"), "{}").expect("write");
+    for bad in ["../../secret", "..", "", "a/b", "x.json"] {
+        let e = queue.transcript(bad).expect_err("refused");
+        assert!(
+            e.to_string().contains("not a plain file name"),
+            "{bad}: {e}"
+        );
+    }
+    // Someone else's exported folder is refused.
+    let out = f.root.join("export-b");
+    let reg2 = socius::study::judged_record::open_judged(&reg.dir).expect("open");
+    socius::study::judged_record::export_judged(&reg2, "ann-b", &out).expect("export");
+    let e = open_judged_queue(&out, "ann-a").expect_err("not theirs");
+    assert!(e.to_string().contains("not of `ann-a`"), "{e}");
+    assert!(open_judged_queue(&out, "ann-b").is_ok());
+}
+
+#[test]
+fn pointwise_onboarding_checks_the_expected_ranges() {
+    let f = fixture();
+    let text = pointwise_text().replace(
+        "min_seconds: 3",
+        &format!(
+            "min_seconds: 0\nonboarding:\n  pass: 1\n  transcripts:\n    - session: {}\n      expect:\n        empathy: [4, 5]",
+            f.good
+        ),
+    );
+    let file = write_study(&f.root, &text);
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    for (who, value, passed) in [("ann-a", '3', false)] {
+        let queue = open_judged_queue(&reg.dir, who).expect("queue");
+        let (mut s, _store) = open_screen(&store_dir, queue, who, Lang::En, t0);
+        s.key(key(value), t0);
+        s.key(code(KeyCode::Enter), t0);
+        assert!(
+            matches!(s.phase(), Phase::OnboardingResult { passed: p, right: 0, total: 1 } if *p == passed),
+            "{:?}",
+            s.phase()
+        );
+    }
+}
