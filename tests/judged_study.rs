@@ -900,19 +900,20 @@ fn pointwise_onboarding_checks_the_expected_ranges() {
             "min_seconds: 0\nonboarding:\n  pass: 1\n  transcripts:\n    - session: {}\n      expect:\n        empathy: [4, 5]",
             f.good
         ),
-    );
+    )
+    .replace("annotators: [ann-a]", "annotators: [ann-a, ann-b]");
     let file = write_study(&f.root, &text);
     let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
     let store_dir = f.root.join("store");
     drop(f.store);
     let t0 = Instant::now();
-    for (who, value, passed) in [("ann-a", '3', false)] {
+    for (who, value, passed) in [("ann-a", '3', false), ("ann-b", '4', true)] {
         let queue = open_judged_queue(&reg.dir, who).expect("queue");
         let (mut s, _store) = open_screen(&store_dir, queue, who, Lang::En, t0);
         s.key(key(value), t0);
         s.key(code(KeyCode::Enter), t0);
         assert!(
-            matches!(s.phase(), Phase::OnboardingResult { passed: p, right: 0, total: 1 } if *p == passed),
+            matches!(s.phase(), Phase::OnboardingResult { passed: p, right, total: 1 } if *p == passed && *right == usize::from(passed)),
             "{:?}",
             s.phase()
         );
