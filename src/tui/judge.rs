@@ -292,6 +292,23 @@ struct Current {
     negative: bool,
 }
 
+impl Current {
+    /// Bring the rated turn near the top of the transcript pane (a line before it stays in
+    /// view: usually the turn it answers).
+    fn scroll_to_unit(&mut self) {
+        let Some(seq) = self.units.get(self.unit).copied().flatten() else {
+            return;
+        };
+        let at = self
+            .left_lines
+            .iter()
+            .flatten()
+            .position(|l| l.rated_seq == Some(seq))
+            .unwrap_or(0);
+        self.scroll[0] = u16::try_from(at.saturating_sub(1)).unwrap_or(u16::MAX);
+    }
+}
+
 /// The judging screen.
 pub struct JudgeScreen {
     pub queue: JudgedQueue,
@@ -650,8 +667,14 @@ impl JudgeScreen {
             KeyCode::Char('b') if pairwise => self.vote(Side0::BothBad, now),
             KeyCode::Up if !pairwise => c.item = c.item.saturating_sub(1),
             KeyCode::Down if !pairwise => c.item = (c.item + 1).min(items.saturating_sub(1)),
-            KeyCode::Char('n') if !pairwise => c.unit = (c.unit + 1).min(c.units.len() - 1),
-            KeyCode::Char('p') if !pairwise => c.unit = c.unit.saturating_sub(1),
+            KeyCode::Char('n') if !pairwise => {
+                c.unit = (c.unit + 1).min(c.units.len() - 1);
+                c.scroll_to_unit();
+            }
+            KeyCode::Char('p') if !pairwise => {
+                c.unit = c.unit.saturating_sub(1);
+                c.scroll_to_unit();
+            }
             KeyCode::Char('-') if !pairwise => c.negative = !c.negative,
             KeyCode::Char(d) if !pairwise && d.is_ascii_digit() => {
                 let v = i64::from(d.to_digit(10).unwrap_or(0));
