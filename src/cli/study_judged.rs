@@ -48,11 +48,16 @@ pub fn new(globals: &Globals, file: &Path, out: &Path) -> CmdResult {
     let p = &reg.plan;
     let count = |k: TaskKind| p.tasks.iter().filter(|t| t.kind == k).count();
     let mut text = format!(
-        "registered study `{}` ({}, {} judgment{} per unit, seed {}) in {}\n  {} item{}, {} system{}, {} task{} ({} onboarding, {} attention check{}), {} annotator{}\n",
+        "registered study `{}` ({}, {} {}, seed {}) in {}\n  {} item{}, {} system{}, {} task{} ({} onboarding, {} attention check{}), {} annotator{}\n",
         p.id,
         type_name(p.kind),
         p.per_unit,
-        plural(p.per_unit as usize),
+        match (p.kind, p.per_unit) {
+            (JudgedKind::Pairwise, 1) => "judgment per pair",
+            (JudgedKind::Pairwise, _) => "judgments per pair",
+            (JudgedKind::Pointwise, 1) => "rating per transcript",
+            (JudgedKind::Pointwise, _) => "ratings per transcript",
+        },
         p.seed,
         reg.dir.display(),
         p.items.len(),

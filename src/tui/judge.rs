@@ -935,7 +935,7 @@ fn draw_pointwise(s: &JudgeScreen, c: &Current, frame: &mut Frame<'_>, body: Rec
         };
         l.push(Line::styled(
             format!(
-                "{}{} [{}–{}]: {value}",
+                "{}{} [{}, {}]: {value}",
                 if sel { "▶ " } else { "  " },
                 clean(&item.question),
                 item.scale[0],
