@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use socius::driver::records::judged as rec;
+use socius::driver::records::study as rec;
 use socius::report::judged::{self, Input};
 use socius::session::{JudgmentChoice, NewSession, ScriptRef, SessionKind, Status, Who};
 use socius::store::Store;
@@ -116,7 +116,7 @@ fn build(dir: &Path, plan: &JudgedPlan) -> usize {
             } else {
                 JudgmentChoice::Right
             };
-            per[ann].push(rec::judgment(&t.id, left, right, choice, None, 2000));
+            per[ann].push(rec::judgment(&t.id, left, right, choice, "", 2000));
         }
     }
     let mut total = 0;

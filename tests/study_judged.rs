@@ -1,6 +1,7 @@
 //! Pairwise and pointwise study files (`kind: study`, `type: pairwise | pointwise`):
 //! `socius check` accepts good files and reports every problem of bad ones at its
-//! `file:line:col`; `socius study new` refuses them with a clear "not yet".
+//! `file:line:col`; `socius study new` without the sessions they show fails clearly (the
+//! registration itself is tested in `judged_study.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -345,7 +346,7 @@ seed: 1
 }
 
 #[test]
-fn study_new_refuses_pairwise_and_pointwise_for_now() {
+fn study_new_without_a_store_fails_clearly() {
     for body in [PAIRWISE, POINTWISE] {
         let dir = setup(body);
         let out = socius(
@@ -362,11 +363,9 @@ fn study_new_refuses_pairwise_and_pointwise_for_now() {
         );
         let all = text(&out);
         assert_eq!(out.status.code(), Some(1), "{all}");
-        assert!(
-            all.contains("studies are checked by `socius check` but cannot be registered yet"),
-            "{all}"
-        );
+        assert!(all.contains("store: no such store directory"), "{all}");
         assert!(!dir.path().join("studies/cr-pilot").exists());
+        assert!(!dir.path().join("store").exists(), "no empty store is made");
         assert!(!all.contains("panicked"), "{all}");
     }
 }

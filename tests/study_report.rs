@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
-use socius::driver::records::judged as rec;
+use socius::driver::records::study as rec;
 use socius::report::judged::{self, AgreementOut, Input, Stored, Vote};
 use socius::session::{JudgmentChoice, NewSession, ScriptRef, SessionKind, Status, Who};
 use socius::store::Store;
@@ -704,7 +704,7 @@ fn stored_study(root: &Path, plan: &JudgedPlan, votes: &[(String, Vote)]) -> Pat
                         left,
                         right,
                         choice.clone(),
-                        reason.clone(),
+                        reason.as_deref().unwrap_or(""),
                         1500,
                     ),
                 )

@@ -21,6 +21,7 @@ pub mod report;
 pub mod safety;
 pub mod sessions;
 pub mod study;
+pub mod study_judged;
 pub mod study_report;
 
 /// The store directory when neither `--store` nor `$SOCIUS_STORE` names one.

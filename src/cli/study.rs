@@ -1,5 +1,6 @@
-//! `socius study new|export-assignment|status`: human-baseline plans (see `study::record` for
-//! where a registered study lives).
+//! `socius study new|export-assignment|status|run`: human-baseline plans (see `study::record` for
+//! where a registered study lives); pairwise and pointwise studies are handed to
+//! `study_judged.rs`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -135,9 +136,12 @@ fn studies_beside(store: &Path) -> PathBuf {
 pub fn run(globals: &Globals, cmd: &StudyCommand) -> CmdResult {
     let beside = || studies_beside(&globals.store_dir());
     match cmd {
-        StudyCommand::New(a) => new(&a.file, &a.out.clone().unwrap_or_else(beside)),
+        StudyCommand::New(a) => new(globals, &a.file, &a.out.clone().unwrap_or_else(beside)),
         StudyCommand::ExportAssignment(a) => {
             let dir = record::locate(&a.study, &a.studies.clone().unwrap_or_else(beside));
+            if is_judged(&dir) {
+                return super::study_judged::export(&dir, &a.annotator, &a.out);
+            }
             let reg = record::open(&dir)?;
             let done = record::export_assignment(&reg, &a.annotator, &a.out)?;
             outln!(
@@ -170,7 +174,19 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn new(file: &Path, out: &Path) -> CmdResult {
+/// Whether the registered study in `dir` is pairwise or pointwise.
+fn is_judged(dir: &Path) -> bool {
+    matches!(
+        crate::study::judged_record::plan_type(dir).as_deref(),
+        Some("pairwise" | "pointwise")
+    )
+}
+
+fn new(globals: &Globals, file: &Path, out: &Path) -> CmdResult {
+    let (study, _) = record::load_checked(file)?;
+    if !matches!(study.body, crate::script::study::StudyBody::Baseline(_)) {
+        return super::study_judged::new(globals, file, out);
+    }
     let reg = record::register(file, out)?;
     let p = &reg.plan;
     let mut text = format!(
@@ -209,7 +225,11 @@ fn new(file: &Path, out: &Path) -> CmdResult {
 }
 
 fn status(globals: &Globals, args: &StatusArgs, studies: &Path) -> CmdResult {
-    let reg = record::open(&record::locate(&args.study, studies))?;
+    let dir = record::locate(&args.study, studies);
+    if is_judged(&dir) {
+        return super::study_judged::status(globals, args, &dir);
+    }
+    let reg = record::open(&dir)?;
     let stores = if args.store.is_empty() {
         vec![globals.store_dir()]
     } else {
@@ -303,6 +323,15 @@ fn render(reg: &Registered, st: &StudyStatus) -> String {
 
 /// `study run`: the annotator's queue in the TUI, over the study's copies of the trees.
 fn run_queue(globals: &Globals, args: &RunArgs, studies: &Path) -> CmdResult {
+    let given = Path::new(&args.study);
+    let dir = if given.join(record::ASSIGNMENT_FILE).is_file() {
+        given.to_path_buf()
+    } else {
+        record::locate(&args.study, studies)
+    };
+    if is_judged(&dir) {
+        return super::study_judged::run(globals, args, &dir);
+    }
     let queue = record::open_queue(&args.study, &args.annotator, studies)?;
     let globals = globals.with(&StoreArg::default(), Some(&args.ui), None);
     // The library is the trees of this queue, as the study copied them.

@@ -15,7 +15,7 @@
 //!   when the walk does not count.
 
 pub mod cr;
-pub mod judged;
+pub mod study;
 
 use crate::engine::episode::{EpisodeEnd, OptionSource, Question, QuestionKind};
 use crate::engine::iae::ItemRef;

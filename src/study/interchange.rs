@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::driver::records::judged as rec;
+use crate::driver::records::study as rec;
 use crate::report::judged::{Counted, cell};
 use crate::session::{
     EventBody, JudgmentChoice, NewSession, ScriptRef, SessionKind, SessionRecord, Status, Who,
@@ -489,7 +489,7 @@ pub fn import_arena(
                 &imported_session(a),
                 &imported_session(b),
                 choice,
-                None,
+                "",
                 0,
             ));
     }

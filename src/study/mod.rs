@@ -8,6 +8,9 @@
 pub mod assign;
 pub mod interchange;
 pub mod judged;
+pub mod judged_plan;
+pub mod judged_record;
+pub mod judged_status;
 pub mod record;
 pub mod status;
 

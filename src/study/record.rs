@@ -118,7 +118,7 @@ fn list(errors: &[String]) -> String {
     errors.iter().map(|e| format!("\n  {e}")).collect()
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
     move |e| RecordError::Io(path.to_path_buf(), e)
 }
 
@@ -147,14 +147,14 @@ fn entry(t: &ResolvedTree) -> TreeEntry {
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
     let mut text =
         serde_json::to_string_pretty(value).map_err(|e| RecordError::Json(path.into(), e))?;
     text.push('\n');
     fs::write(path, text).map_err(io(path))
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordError> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecordError> {
     // Study folders travel between machines: a regular file only, bounded.
     let text = crate::fsx::read_text(path, crate::fsx::MAX_JSON_BYTES)
         .map_err(|e| io(path)(std::io::Error::other(e.to_string())))?;
@@ -179,12 +179,14 @@ pub struct Registered {
     pub assignments: Vec<Assignment>,
 }
 
-/// Register the study in `study_file` under `out_dir/<id>/` (see the module documentation).
+/// Load a study file and find what it names: every error (the file's, its trees' or items')
+/// is reported at once.
 ///
 /// # Errors
-/// The file has errors (its trees included), the study is already registered, or a write
-/// fails.
-pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordError> {
+/// Not a study file, or a file with errors.
+pub fn load_checked(
+    study_file: &Path,
+) -> Result<(crate::script::study::Study, crate::script::study::Resolved), RecordError> {
     let file = study_file.display().to_string();
     let loaded = load_file(study_file);
     let mut errors: Vec<String> = loaded
@@ -209,6 +211,16 @@ pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordE
     if !errors.is_empty() {
         return Err(RecordError::Invalid { file, errors });
     }
+    Ok((study, resolved))
+}
+
+/// Register the study in `study_file` under `out_dir/<id>/` (see the module documentation).
+///
+/// # Errors
+/// The file has errors (its trees included), the study is already registered, or a write
+/// fails.
+pub fn register(study_file: &Path, out_dir: &Path) -> Result<Registered, RecordError> {
+    let (study, resolved) = load_checked(study_file)?;
     let b = match &study.body {
         StudyBody::Baseline(b) => b,
         other => return Err(RecordError::NotYet(other.type_name())),

@@ -6,6 +6,7 @@ pub mod config;
 pub mod cr;
 pub mod i18n;
 pub mod inspect;
+pub mod judge;
 pub mod keymap;
 pub mod library;
 pub mod play;

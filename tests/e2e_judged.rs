@@ -1,0 +1,381 @@
+//! A pairwise study end to end in a real terminal: CR dialogues of two systems are stored
+//! through the Store API, `socius study new` registers the study, two annotators vote in tmux
+//! (one in the researcher's store, one from an exported assignment in a store of their own),
+//! and the stored judgments and `study status` are checked. Keys wait for the screen that
+//! proves they were acted on (no sleeps).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use socius::session::{EventBody, NewSession, ScriptRef, SessionKind, Status, Who};
+use socius::store::{Filter, Store};
+use socius::study::judged::{JudgedAssignment, JudgedPlan, Side, TaskBody};
+
+fn binary() -> PathBuf {
+    match std::env::var_os("SOCIUS_E2E_BIN") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_socius")),
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tmux server of this test's own; each `open` starts a new session (`e1`, `e2`, …), the
+/// one the other calls address. (Sessions are not killed on the way: a server whose last
+/// session goes shuts down, and a session opened meanwhile could be lost with it.)
+struct Tmux {
+    socket: String,
+    opened: std::cell::Cell<usize>,
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn target(&self) -> String {
+        format!("e{}", self.opened.get())
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let target = self.target();
+        let mut args = vec!["send-keys", "-t", target.as_str()];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.target()])
+    }
+
+    /// Poll the pane until `done` holds of it (20 s at most).
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if done(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// `socius ARGS` in a new 80×24 session started in `cwd`, settings in `config`; the shell then
+    /// prints `EXITED:<code>` and waits.
+    fn open(&self, cwd: &Path, config: &Path, args: &str) {
+        let cmd = format!(
+            "env SOCIUS_CONFIG_DIR={} {} {args}; echo EXITED:$?; sleep 30",
+            config.display(),
+            binary().display()
+        );
+        let cwd = cwd.to_str().expect("utf-8");
+        self.opened.set(self.opened.get() + 1);
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &self.target(),
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            cwd,
+            &cmd,
+        ]);
+    }
+
+    /// Wait for socius to exit (with 0).
+    fn exited(&self) {
+        let s = self.wait_for("EXITED:");
+        assert!(s.contains("EXITED:0"), "{s}");
+    }
+}
+
+fn socius(cwd: &Path, args: &[&str]) -> Output {
+    let out = Command::new(binary())
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOCIUS_STORE")
+        .output()
+        .expect("socius runs");
+    assert!(
+        out.status.success(),
+        "socius {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+fn model(name: &str) -> Who {
+    Who::Model {
+        name: name.to_owned(),
+        endpoint_host: "127.0.0.1".to_owned(),
+        params: serde_json::Map::new(),
+    }
+}
+
+/// Finished CR dialogues of model-a on every case and of model-b on the first two.
+fn store_dialogues(dir: &Path, cases: &[&str]) {
+    let store = Store::open(dir).expect("store");
+    for (i, case) in cases.iter().enumerate() {
+        for m in ["model-a", "model-b"] {
+            if m == "model-b" && i >= 2 {
+                continue;
+            }
+            let s = store
+                .create(NewSession::new(
+                    SessionKind::CrDialogue,
+                    ScriptRef::new(*case, b"case"),
+                    model(m),
+                    1,
+                ))
+                .expect("create");
+            for (speaker, text) in [
+                (
+                    "client",
+                    format!("Case {case}: nobody at work listens to me."),
+                ),
+                (
+                    "therapist",
+                    format!(
+                        "Reply {i}, variant {}.",
+                        if m == "model-a" { "one" } else { "two" }
+                    ),
+                ),
+            ] {
+                let body: EventBody = serde_json::from_value(
+                    json!({"type": "cr_turn", "speaker": speaker, "text": text}),
+                )
+                .expect("body");
+                store.append(s.id, body).expect("append");
+            }
+            store
+                .set_status(s.id, Status::Finished, None)
+                .expect("finish");
+        }
+    }
+}
+
+fn study_text(cases: &Path) -> String {
+    format!(
+        "kind: study
+type: pairwise
+id: e2e-pw
+title: Two systems on CR cases
+items:
+  - folder: {}
+    language: en
+systems:
+  - name: sys-a
+    model: model-a
+  - name: sys-b
+    model: model-b
+question: Which reply helps the client more?
+judgments_per_pair: 2
+annotators: [ann-a, ann-b]
+min_seconds: 1
+seed: 3
+reason: optional
+",
+        cases.display()
+    )
+}
+
+/// Vote on every task of `a` in the open tmux session: prefer the side showing `want`.
+fn vote_all(tmux: &Tmux, plan: &JudgedPlan, a: &JudgedAssignment, want: Side, reason: &str) {
+    let m = a.tasks.len();
+    for (n, t) in a.tasks.iter().enumerate() {
+        let head = format!("Task {} of {m}", n + 1);
+        tmux.wait_for(&head);
+        // The vote counts once the minimum time is over: wait for the screen to say so.
+        tmux.wait_until("the minimum time", |s| !s.contains("counts after"));
+        let task = plan.tasks.iter().find(|p| p.id == t.task).expect("task");
+        assert!(matches!(task.body, TaskBody::Pair { .. }));
+        let key = if t.left == Some(want) { "1" } else { "2" };
+        tmux.keys(&[key]);
+        tmux.wait_for("Reason:");
+        if !reason.is_empty() {
+            tmux.keys(&["-l", reason]);
+            tmux.wait_for(reason);
+        }
+        tmux.keys(&["Enter"]);
+        if n + 1 < m {
+            let next = format!("Task {} of {m}", n + 2);
+            tmux.wait_for(&next);
+        }
+    }
+    tmux.wait_for("All tasks are done");
+    tmux.keys(&["q"]);
+    tmux.exited();
+}
+
+/// (annotator, task, chosen session) of every stored judgment.
+fn stored(dir: &Path) -> Vec<(String, String, String)> {
+    let store = Store::open(dir).expect("store");
+    let filter = Filter {
+        kind: Some(SessionKind::StudyJudgment),
+        ..Filter::default()
+    };
+    let mut out = Vec::new();
+    for s in store.list(&filter).expect("list") {
+        let who = s.who.to_string();
+        for e in store.events(s.id).expect("events") {
+            if let EventBody::Judgment(j) = e.body {
+                let chosen = match j.choice.to_string().as_str() {
+                    "left" => j.left.clone(),
+                    "right" => j.right.clone(),
+                    other => other.to_owned(),
+                };
+                out.push((who.clone(), j.pair.unwrap_or_default(), chosen));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn two_annotators_vote_on_cr_dialogues_of_two_systems() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let cases = ["en-birthday-drinks", "en-exam-retake", "en-passed-over"];
+    store_dialogues(&d.join("store-a"), &cases);
+    std::fs::write(
+        d.join("study.yaml"),
+        study_text(&repo().join("scripts/cr/cases")),
+    )
+    .expect("write");
+    let out = socius(d, &["study", "new", "study.yaml", "--store", "store-a"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("missing: no finished session of system `sys-b` on item `en-passed-over`"),
+        "{text}"
+    );
+    let plan: JudgedPlan = serde_json::from_str(
+        &std::fs::read_to_string(d.join("studies/e2e-pw/plan.json")).expect("plan"),
+    )
+    .expect("plan json");
+    let read_assignment = |name: &str| -> JudgedAssignment {
+        serde_json::from_str(
+            &std::fs::read_to_string(d.join(format!("studies/e2e-pw/assignments/{name}.json")))
+                .expect("assignment"),
+        )
+        .expect("assignment json")
+    };
+    let (aa, ab) = (read_assignment("ann-a"), read_assignment("ann-b"));
+    socius(
+        d,
+        &[
+            "study",
+            "export-assignment",
+            "e2e-pw",
+            "--as",
+            "ann-b",
+            "--out",
+            "export-b",
+            "--store",
+            "store-a",
+        ],
+    );
+    let tmux = Tmux {
+        socket: format!("socius-e2e-judged-{}", std::process::id()),
+        opened: std::cell::Cell::new(0),
+    };
+    // A in the researcher's store prefers sys-a (side a); B, elsewhere, prefers sys-b.
+    tmux.open(
+        d,
+        &d.join("config-a"),
+        "study run e2e-pw --as ann-a --store store-a --lang en",
+    );
+    let s = tmux.wait_for("Task 1 of 2");
+    assert!(
+        !s.contains("model-a") && !s.contains("sys-a"),
+        "systems are not named:\n{s}"
+    );
+    vote_all(&tmux, &plan, &aa, Side::A, "clearer");
+    tmux.open(
+        d,
+        &d.join("config-b"),
+        "study run export-b --as ann-b --store store-b --lang en",
+    );
+    vote_all(&tmux, &plan, &ab, Side::B, "");
+
+    // Stored: one judgment per assigned task, the chosen session the preferred system's.
+    let session_of = |task: &str, side: Side| -> String {
+        let t = plan.tasks.iter().find(|t| t.id == task).expect("task");
+        let TaskBody::Pair { a, b, .. } = &t.body else {
+            panic!("pair")
+        };
+        if side == Side::A {
+            a.session.clone()
+        } else {
+            b.session.clone()
+        }
+    };
+    for (dir, who, asg, side) in [
+        ("store-a", "annotator:ann-a", &aa, Side::A),
+        ("store-b", "annotator:ann-b", &ab, Side::B),
+    ] {
+        let got = stored(&d.join(dir));
+        let mut want: Vec<(String, String, String)> = asg
+            .tasks
+            .iter()
+            .map(|t| (who.to_owned(), t.task.clone(), session_of(&t.task, side)))
+            .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        want.sort();
+        assert_eq!(got_sorted, want, "{dir}");
+    }
+    let out = socius(
+        d,
+        &[
+            "study",
+            "status",
+            "e2e-pw",
+            "--store",
+            "store-a",
+            "--store",
+            "store-b",
+            "--studies",
+            "studies",
+            "--json",
+        ],
+    );
+    let v = json_of(&out);
+    assert_eq!(v["done"], v["total"], "{v}");
+    assert_eq!(v["total"], 4);
+}

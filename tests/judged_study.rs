@@ -1,0 +1,921 @@
+//! Pairwise and pointwise studies: registering over stored sessions (`study new`), and the
+//! judging screen on `TestBackend` (vote before the minimum time refused, vote recorded and
+//! flushed, onboarding feedback, resume), with snapshots.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use socius::cli::study_judged::{StoreSink, stored_answers};
+use socius::session::{
+    EventBody, JudgmentChoice, NewSession, ScriptRef, SessionId, SessionKind, Status, Who,
+};
+use socius::store::{Filter, Store};
+use socius::study::judged::{JudgedPlan, Side, TaskBody, TaskKind};
+use socius::study::judged_record::{JudgedQueue, open_judged_queue, register_judged};
+use socius::tui::i18n::Lang;
+use socius::tui::judge::{JudgeScreen, Phase};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model(name: &str) -> Who {
+    Who::Model {
+        name: name.to_owned(),
+        endpoint_host: "127.0.0.1".to_owned(),
+        params: serde_json::Map::new(),
+    }
+}
+
+fn body(v: serde_json::Value) -> EventBody {
+    serde_json::from_value(v).expect("event body")
+}
+
+/// A finished CR dialogue of `who` on `case`: a client opening and a therapist reply.
+fn cr_session(store: &Store, case: &str, who: Who, therapist: &str) -> SessionId {
+    let s = store
+        .create(NewSession::new(
+            SessionKind::CrDialogue,
+            ScriptRef::new(case, b"case"),
+            who,
+            1,
+        ))
+        .expect("create");
+    for (speaker, text) in [
+        ("client", format!("{case}: I keep thinking I will fail.")),
+        ("therapist", therapist.to_owned()),
+    ] {
+        store
+            .append(
+                s.id,
+                body(json!({"type": "cr_turn", "speaker": speaker, "text": text})),
+            )
+            .expect("append");
+    }
+    store
+        .set_status(s.id, Status::Finished, None)
+        .expect("finish");
+    s.id
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: Store,
+    good: SessionId,
+    bad: SessionId,
+}
+
+const CASES: [&str; 3] = ["en-birthday-drinks", "en-exam-retake", "en-passed-over"];
+
+/// model-a has every case (two sessions of the first), model-b all but the last.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    let store = Store::open(root.join("store")).expect("store");
+    for (i, case) in CASES.iter().enumerate() {
+        cr_session(
+            &store,
+            case,
+            model("model-a"),
+            &format!("A says hello on {case}"),
+        );
+        if i == 0 {
+            cr_session(&store, case, model("model-a"), "A again");
+        }
+        if i < 2 {
+            cr_session(
+                &store,
+                case,
+                model("model-b"),
+                &format!("B \u{1b}[31mred\u{1b}[0m on {case}"),
+            );
+        }
+    }
+    let good = cr_session(
+        &store,
+        CASES[1],
+        model("model-good"),
+        "That sounds hard. What went through your mind?",
+    );
+    let bad = cr_session(&store, CASES[1], model("model-bad"), "Whatever.");
+    Fixture {
+        _dir: dir,
+        root,
+        store,
+        good,
+        bad,
+    }
+}
+
+fn write_study(root: &Path, text: &str) -> PathBuf {
+    let path = root.join("study.yaml");
+    std::fs::write(&path, text).expect("write study");
+    path
+}
+
+fn pairwise_text(f: &Fixture, min_seconds: u32, reason: &str) -> String {
+    format!(
+        "kind: study
+type: pairwise
+id: pw
+title: Two therapists
+items:
+  - folder: {cases}
+    language: en
+systems:
+  - name: sys-a
+    model: model-a
+  - name: sys-b
+    model: model-b
+question: Which therapist would you rather talk to?
+judgments_per_pair: 2
+annotators: [ann-a, ann-b]
+onboarding:
+  pass: 1
+  pairs:
+    - better: {good}
+      worse: {bad}
+min_seconds: {min_seconds}
+seed: 11
+reason: {reason}
+",
+        cases = repo().join("scripts/cr/cases").display(),
+        good = f.good,
+        bad = f.bad,
+    )
+}
+
+fn pointwise_text() -> String {
+    format!(
+        "kind: study
+type: pointwise
+id: pt
+title: Rated
+items:
+  - folder: {cases}
+    language: en
+systems:
+  - name: sys-a
+    model: model-a
+rubric:
+  per: dialogue
+  items:
+    - id: empathy
+      question: How well does the therapist understand the client?
+      scale: [1, 5]
+      anchors:
+        1: Not at all
+        5: Fully
+ratings_per_transcript: 1
+annotators: [ann-a]
+min_seconds: 3
+seed: 5
+",
+        cases = repo().join("scripts/cr/cases").display(),
+    )
+}
+
+#[test]
+fn registering_a_pairwise_study_builds_tasks_and_assignments() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 5, "optional"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let plan = &reg.plan;
+    // Cases with both systems: the first two; the third lacks sys-b.
+    let real: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Real)
+        .collect();
+    assert_eq!(real.len(), 2);
+    let missing: Vec<(String, String)> = plan
+        .missing
+        .iter()
+        .map(|m| (m.item.clone(), m.system.clone()))
+        .collect();
+    assert!(missing.contains(&(CASES[2].to_owned(), "sys-b".to_owned())));
+    let onb: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Onboarding)
+        .collect();
+    assert_eq!(onb.len(), 1);
+    let TaskBody::Pair { a, b, better } = &onb[0].body else {
+        panic!("pair")
+    };
+    assert_eq!(
+        (a.session.clone(), b.session.clone(), *better),
+        (f.good.to_string(), f.bad.to_string(), Some(Side::A))
+    );
+    // Every shown session's record is in transcripts/, and the real pairs show the right systems.
+    for t in &plan.tasks {
+        if let TaskBody::Pair { a, b, .. } = &t.body {
+            for s in [a, b] {
+                assert!(
+                    reg.dir
+                        .join("transcripts")
+                        .join(format!("{}.json", s.session))
+                        .is_file()
+                );
+                if let Some(sys) = &s.system {
+                    let who = f.store.resolve(&s.session).expect("session").who;
+                    let want = if sys == "sys-a" { "model-a" } else { "model-b" };
+                    assert!(who.matches(want), "{sys} shows {who}");
+                }
+            }
+        }
+    }
+    // per_unit 2 with two annotators: both get both real tasks, onboarding first.
+    for a in &reg.assignments {
+        assert_eq!(a.tasks.len(), 3);
+        assert_eq!(a.tasks[0].task, onb[0].id);
+        let set: BTreeSet<&str> = a.tasks.iter().map(|t| t.task.as_str()).collect();
+        assert_eq!(set.len(), 3);
+    }
+    // Seeded: registering again elsewhere gives the same tasks and assignments.
+    let again = register_judged(&file, &f.root.join("studies2"), &f.store).expect("again");
+    assert_eq!(again.plan.tasks, plan.tasks);
+    assert_eq!(again.assignments, reg.assignments);
+    // Registered twice in the same place: refused.
+    assert!(register_judged(&file, &f.root.join("studies"), &f.store).is_err());
+}
+
+#[test]
+fn unknown_known_answer_and_nothing_to_compare_fail_clearly() {
+    let f = fixture();
+    let text = pairwise_text(&f, 5, "optional").replace(&f.bad.to_string(), "ffffffffffff");
+    let file = write_study(&f.root, &text);
+    let e = register_judged(&file, &f.root.join("s1"), &f.store).expect_err("unknown id");
+    assert!(e.to_string().contains("ffffffffffff"), "{e}");
+    let text = pairwise_text(&f, 5, "optional").replace("model: model-b", "model: nobody");
+    let file = write_study(&f.root, &text);
+    let e = register_judged(&file, &f.root.join("s2"), &f.store).expect_err("nothing");
+    assert!(e.to_string().contains("nothing to compare"), "{e}");
+    assert!(!f.root.join("s2/pw").exists());
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::from(KeyCode::Char(c))
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::from(c)
+}
+
+fn screen_text(s: &JudgeScreen, w: u16, h: u16, now: Instant) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|fr| s.draw(fr, now)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for x in 0..w {
+            let sym = buf[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                if !sym.is_empty() && sym != " " {
+                    line.push_str(sym);
+                }
+                continue;
+            }
+            line.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn open_screen(
+    store_dir: &Path,
+    queue: JudgedQueue,
+    who: &str,
+    lang: Lang,
+    now: Instant,
+) -> (JudgeScreen, Store) {
+    let store = Store::open(store_dir).expect("store");
+    let answers = stored_answers(&store, &queue, who).expect("answers");
+    let sink = StoreSink::open(store.clone(), &queue, who).expect("sink");
+    (
+        JudgeScreen::new(queue, answers, lang, Box::new(sink), now),
+        store,
+    )
+}
+
+/// The judgments stored for study `id`: (task, left, right, choice, reason).
+fn judgments(
+    store: &Store,
+    id: &str,
+) -> Vec<(String, String, String, JudgmentChoice, Option<String>)> {
+    let filter = Filter {
+        kind: Some(SessionKind::StudyJudgment),
+        script: Some(id.to_owned()),
+        ..Filter::default()
+    };
+    let mut out = Vec::new();
+    for s in store.list(&filter).expect("list") {
+        assert_eq!(s.meta["study"], id);
+        for e in store.events(s.id).expect("events") {
+            if let EventBody::Judgment(j) = e.body {
+                out.push((
+                    j.pair.unwrap_or_default(),
+                    j.left,
+                    j.right,
+                    j.choice,
+                    j.reason,
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pairwise_flow_min_time_vote_onboarding_and_resume() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 5, "optional"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let plan: JudgedPlan = reg.plan.clone();
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let assigned = queue.assignment.tasks.clone();
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    assert_eq!(s.task_id(), Some(assigned[0].task.as_str()));
+    let first = screen_text(&s, 80, 24, t0);
+    assert!(first.contains("Onboarding 1 of 1"), "{first}");
+    assert!(
+        !first.contains("model-"),
+        "systems are never named:\n{first}"
+    );
+    // The better one is side a: pick the side it is shown on.
+    let right_key = if assigned[0].left == Some(Side::A) {
+        '1'
+    } else {
+        '2'
+    };
+    s.key(key(right_key), t0 + Duration::from_secs(2));
+    assert!(matches!(s.phase(), Phase::Task(0)), "too early: not taken");
+    let msg = s.message().expect("a message").0.clone();
+    assert!(msg.contains("3 s more"), "{msg}");
+    assert!(judgments(&store, "pw").is_empty());
+    s.key(key(right_key), t0 + Duration::from_secs(6));
+    assert!(matches!(s.phase(), Phase::Reason { .. }));
+    for c in "kind".chars() {
+        s.key(key(c), t0 + Duration::from_secs(7));
+    }
+    s.key(code(KeyCode::Enter), t0 + Duration::from_secs(8));
+    // Stored (and flushed by the sink) before the next screen.
+    let stored = judgments(&store, "pw");
+    assert_eq!(stored.len(), 1);
+    let (task, left, right, choice, reason) = &stored[0];
+    assert_eq!(task, &assigned[0].task);
+    let (want_left, want_right) = if assigned[0].left == Some(Side::A) {
+        (f.good.to_string(), f.bad.to_string())
+    } else {
+        (f.bad.to_string(), f.good.to_string())
+    };
+    assert_eq!((left, right), (&want_left, &want_right));
+    assert_eq!(
+        choice,
+        if right_key == '1' {
+            &JudgmentChoice::Left
+        } else {
+            &JudgmentChoice::Right
+        }
+    );
+    assert_eq!(reason.as_deref(), Some("kind"));
+    assert!(matches!(
+        s.phase(),
+        Phase::OnboardingResult {
+            passed: true,
+            right: 1,
+            total: 1
+        }
+    ));
+    let result = screen_text(&s, 80, 24, t0);
+    assert!(result.contains("Onboarding passed: 1 / 1"), "{result}");
+    s.key(code(KeyCode::Enter), t0 + Duration::from_secs(9));
+    assert_eq!(s.task_id(), Some(assigned[1].task.as_str()));
+    let t1 = t0 + Duration::from_secs(9);
+    let second = screen_text(&s, 80, 24, t1);
+    assert!(second.contains("Task 1 of 2"), "{second}");
+    assert!(!second.contains('\u{1b}'), "escape sequences are cleaned");
+    // Tie on the second task, then quit.
+    s.key(key('0'), t1 + Duration::from_secs(5));
+    s.key(code(KeyCode::Enter), t1 + Duration::from_secs(5));
+    s.key(key('q'), t1 + Duration::from_secs(6));
+    assert!(s.quitting());
+    drop(s);
+    drop(store);
+    // Coming back: the first task without a judgment.
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t1);
+    assert_eq!(s.task_id(), Some(assigned[2].task.as_str()));
+    let stored = judgments(&store, "pw");
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].3, JudgmentChoice::Tie);
+    assert_eq!(stored[1].4, None);
+    // The tie was on the real pair the plan lists for that task.
+    let t = plan
+        .tasks
+        .iter()
+        .find(|t| t.id == stored[1].0)
+        .expect("task");
+    assert_eq!(t.kind, TaskKind::Real);
+}
+
+#[test]
+fn failing_onboarding_stops_the_annotator_now_and_later() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-b").expect("queue");
+    let wrong = if queue.assignment.tasks[0].left == Some(Side::A) {
+        '2'
+    } else {
+        '1'
+    };
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-b", Lang::En, t0);
+    s.key(key(wrong), t0);
+    assert!(matches!(
+        s.phase(),
+        Phase::OnboardingResult {
+            passed: false,
+            right: 0,
+            total: 1
+        }
+    ));
+    s.key(code(KeyCode::Enter), t0);
+    assert_eq!(s.phase(), &Phase::Stopped);
+    drop(s);
+    drop(store);
+    let queue = open_judged_queue(&reg.dir, "ann-b").expect("queue");
+    let (s, _store) = open_screen(&store_dir, queue, "ann-b", Lang::Zh, t0);
+    assert_eq!(s.phase(), &Phase::Stopped);
+    let text = screen_text(&s, 80, 24, t0);
+    assert!(text.contains("入门测试"), "{text}");
+}
+
+#[test]
+fn pointwise_flow_rates_and_resumes() {
+    let f = fixture();
+    let file = write_study(&f.root, &pointwise_text());
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    assert_eq!(reg.plan.tasks.len(), 3, "one transcript per case of sys-a");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let order = queue.assignment.tasks.clone();
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    s.key(code(KeyCode::Enter), t0 + Duration::from_secs(5));
+    assert!(s.message().expect("msg").0.contains("every rubric item"));
+    s.key(key('9'), t0 + Duration::from_secs(5));
+    assert!(s.message().expect("msg").0.contains("outside the scale"));
+    s.key(key('4'), t0 + Duration::from_secs(1));
+    s.key(code(KeyCode::Enter), t0 + Duration::from_secs(1));
+    assert!(s.message().expect("msg").0.contains("2 s more"));
+    s.key(code(KeyCode::Enter), t0 + Duration::from_secs(4));
+    assert_eq!(s.task_id(), Some(order[1].task.as_str()));
+    drop(s);
+    let filter = Filter {
+        kind: Some(SessionKind::StudyRating),
+        ..Filter::default()
+    };
+    let sessions = store.list(&filter).expect("list");
+    assert_eq!(sessions.len(), 1);
+    let ratings: Vec<_> = store
+        .events(sessions[0].id)
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.body {
+            EventBody::Rating(r) => Some((r.task, r.name, r.value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ratings,
+        vec![(Some(order[0].task.clone()), "empathy".to_owned(), 4.0)]
+    );
+    drop(store);
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    assert_eq!(s.task_id(), Some(order[1].task.as_str()));
+}
+
+fn snap(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn judging_screen_snapshots() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 20, "optional"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let pfile = f.root.join("pt.yaml");
+    std::fs::write(&pfile, pointwise_text()).expect("write");
+    let preg = register_judged(&pfile, &f.root.join("studies"), &f.store).expect("register pt");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    for (lang, l) in [(Lang::En, "en"), (Lang::Zh, "zh")] {
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+            let (s, store) = open_screen(&store_dir, queue, "ann-a", lang, t0);
+            snap(
+                &format!("judge_pairwise_{l}_{w}x{h}"),
+                &screen_text(&s, w, h, t0 + Duration::from_secs(3)),
+            );
+            drop(s);
+            drop(store);
+            let queue = open_judged_queue(&preg.dir, "ann-a").expect("queue");
+            let (s, store) = open_screen(&store_dir, queue, "ann-a", lang, t0);
+            snap(
+                &format!("judge_pointwise_{l}_{w}x{h}"),
+                &screen_text(&s, w, h, t0),
+            );
+            drop(s);
+            drop(store);
+        }
+    }
+}
+
+/// A finished GAE walk of `who` on `tree`: a narration, a choice offered, one taken (twice).
+fn walk_session(store: &Store, tree: &str, who: Who) -> SessionId {
+    let s = store
+        .create(NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(tree, b"tree"),
+            who,
+            1,
+        ))
+        .expect("create");
+    let events = [
+        json!({"type": "text_shown", "speaker": "Boss", "text": "We need to talk about pay."}),
+        json!({"type": "options_presented", "node": "n1", "options": [
+            {"id": "n2", "text": "Ask for data first"}, {"id": "n3", "text": "Demand a raise"}]}),
+        json!({"type": "decision", "node": "n1", "option_index": 1, "option_id": "n3", "latency_ms": 5}),
+        json!({"type": "options_presented", "node": "n3", "options": [
+            {"id": "n4", "text": "Apologise"}, {"id": "n5", "text": "Leave"}]}),
+        json!({"type": "decision", "node": "n3", "option_index": 0, "option_id": "n4", "latency_ms": 5}),
+    ];
+    for e in events {
+        store.append(s.id, body(e)).expect("append");
+    }
+    store
+        .set_status(s.id, Status::Finished, None)
+        .expect("finish");
+    s.id
+}
+
+#[test]
+fn pointwise_per_turn_over_a_world_tree_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let store = Store::open(root.join("store")).expect("store");
+    let walk = walk_session(&store, "en-salary-talk", model("model-a"));
+    let text = format!(
+        "kind: study
+type: pointwise
+id: turns
+title: Per turn
+items:
+  - {}
+systems:
+  - name: sys-a
+    model: model-a
+rubric:
+  per: turn
+  items:
+    - id: tact
+      question: How tactful is this choice?
+      scale: [1, 3]
+      anchors:
+        1: Rude
+        3: Tactful
+ratings_per_transcript: 1
+annotators: [ann-a]
+min_seconds: 0
+seed: 1
+",
+        repo().join("scripts/en-salary-talk.yaml").display()
+    );
+    let file = write_study(root, &text);
+    let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
+    assert_eq!(reg.plan.tasks.len(), 1);
+    drop(store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(screen.contains("Turn 1 of 2"), "{screen}");
+    assert!(
+        screen.contains("Boss: We need to talk about pay."),
+        "{screen}"
+    );
+    assert!(screen.contains("▶ → chose: Demand a raise"), "{screen}");
+    s.key(key('1'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert!(s.message().expect("msg").0.contains("every rubric item"));
+    s.key(key('n'), t0);
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(screen.contains("▶ → chose: Apologise"), "{screen}");
+    s.key(key('3'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert_eq!(s.phase(), &Phase::Done);
+    // One rating per turn, about the decision events' seqs in the transcript.
+    let record = store.record(walk).expect("walk");
+    let decisions: Vec<u64> = record
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::Decision(_)))
+        .map(|e| e.seq)
+        .collect();
+    let filter = Filter {
+        kind: Some(SessionKind::StudyRating),
+        ..Filter::default()
+    };
+    let rated = store.list(&filter).expect("list");
+    assert_eq!(rated.len(), 1);
+    assert_eq!(
+        rated[0].status,
+        Status::Finished,
+        "all done: the session is finished"
+    );
+    let got: Vec<(Option<u64>, f64)> = store
+        .events(rated[0].id)
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.body {
+            EventBody::Rating(r) => Some((r.about_seq, r.value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(Some(decisions[0]), 1.0), (Some(decisions[1]), 3.0)]
+    );
+}
+
+#[test]
+fn each_side_scrolls_on_its_own() {
+    let f = fixture();
+    // Long transcripts: many turns on one case for both systems.
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    let before = screen_text(&s, 80, 24, t0);
+    // Focus is on the left: Down scrolls it by one line; the right stays.
+    s.key(code(KeyCode::Down), t0);
+    let after = screen_text(&s, 80, 24, t0);
+    let rows = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
+    let (b, a) = (rows(&before), rows(&after));
+    assert_ne!(b[3], a[3], "the left pane moved");
+    assert_eq!(b[13], a[13], "the right pane did not");
+    s.key(code(KeyCode::Tab), t0);
+    s.key(code(KeyCode::Down), t0);
+    let third = rows(&screen_text(&s, 80, 24, t0));
+    assert_ne!(a[13], third[13], "now the right pane moved");
+    assert_eq!(a[3], third[3]);
+}
+
+fn socius(cwd: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_socius"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOCIUS_STORE")
+        .output()
+        .expect("socius runs")
+}
+
+#[test]
+fn cli_new_says_what_is_missing_and_status_counts() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let text2 = pairwise_text(&f, 0, "none")
+        .replace("id: pw", "id: pw2")
+        .replace("model: model-b", "model: nobody");
+    drop(f.store);
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file.to_str().expect("utf-8"),
+            "--store",
+            "store",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("registered study `pw` (pairwise"), "{text}");
+    assert!(
+        text.contains("missing: no finished session of system `sys-b` on item `en-passed-over`"),
+        "{text}"
+    );
+    let out = socius(&f.root, &["study", "status", "pw", "--store", "store"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("study `pw` (pairwise): 0/6 tasks done"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ann-a: 0 done, 3 not done; onboarding pending (0/1 right)"),
+        "{text}"
+    );
+    let out = socius(
+        &f.root,
+        &["study", "status", "pw", "--store", "store", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["annotators"][1]["onboarding"], "pending");
+    // Nothing to compare: exit 1, and the missing pairs are said.
+    let file2 = write_study(&f.root, &text2);
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file2.to_str().expect("utf-8"),
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing to compare"), "{err}");
+    assert!(
+        err.contains("missing: item `en-birthday-drinks`, system `sys-b`"),
+        "{err}"
+    );
+    // No store there: a clear error, not a new empty store.
+    let out = socius(
+        &f.root,
+        &[
+            "study",
+            "new",
+            file.to_str().expect("utf-8"),
+            "--store",
+            "nostore",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!f.root.join("nostore").exists());
+}
+
+#[test]
+fn attention_checks_are_mixed_in_and_failures_counted() {
+    let f = fixture();
+    let text = pairwise_text(&f, 0, "none").replace(
+        "onboarding:\n  pass: 1\n  pairs:",
+        "attention_checks:\n  max_failures: 0\n  pairs:",
+    );
+    let file = write_study(&f.root, &text);
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let att: Vec<String> = reg
+        .plan
+        .tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Attention)
+        .map(|t| t.id.clone())
+        .collect();
+    assert_eq!(att.len(), 1);
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let order = queue.assignment.tasks.clone();
+    assert_eq!(order.iter().filter(|t| att.contains(&t.task)).count(), 1);
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    for t in &order {
+        assert_eq!(s.task_id(), Some(t.task.as_str()));
+        let screen = screen_text(&s, 80, 24, t0);
+        assert!(
+            !screen.contains("ttention"),
+            "a check looks like any task:\n{screen}"
+        );
+        let k = if att.contains(&t.task) {
+            // The wrong side: the worse one is b.
+            if t.left == Some(Side::A) { '2' } else { '1' }
+        } else {
+            '0'
+        };
+        s.key(key(k), t0);
+    }
+    assert_eq!(s.phase(), &Phase::Done);
+    drop(s);
+    drop(store);
+    let out = socius(&f.root, &["study", "status", "pw", "--store", "store"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ann-a: 3 done, 0 not done; attention checks failed 1/1 (excluded)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_required_reason_cannot_be_left_empty() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "required"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    s.key(key('b'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    assert!(matches!(s.phase(), Phase::Reason { .. }));
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(
+        screen.contains("This study needs a reason for every vote."),
+        "{screen}"
+    );
+    assert!(judgments(&store, "pw").is_empty());
+    for c in "  ".chars() {
+        s.key(key(c), t0);
+    }
+    s.key(code(KeyCode::Enter), t0);
+    assert!(judgments(&store, "pw").is_empty(), "blank is empty");
+    s.key(key('x'), t0);
+    s.key(code(KeyCode::Enter), t0);
+    let got = judgments(&store, "pw");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].3, JudgmentChoice::BothBad);
+    assert_eq!(got[0].4.as_deref(), Some("x"));
+}
+
+#[test]
+fn a_crafted_transcript_id_is_not_read_outside_the_folder() {
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    std::fs::write(f.root.join("secret.json"), "{}").expect("write");
+    for bad in ["../../secret", "..", "", "a/b", "x.json"] {
+        let e = queue.transcript(bad).expect_err("refused");
+        assert!(
+            e.to_string().contains("not a plain file name"),
+            "{bad}: {e}"
+        );
+    }
+    // Someone else's exported folder is refused.
+    let out = f.root.join("export-b");
+    let reg2 = socius::study::judged_record::open_judged(&reg.dir).expect("open");
+    socius::study::judged_record::export_judged(&reg2, "ann-b", &out).expect("export");
+    let e = open_judged_queue(&out, "ann-a").expect_err("not theirs");
+    assert!(e.to_string().contains("not of `ann-a`"), "{e}");
+    assert!(open_judged_queue(&out, "ann-b").is_ok());
+}
+
+#[test]
+fn pointwise_onboarding_checks_the_expected_ranges() {
+    let f = fixture();
+    let text = pointwise_text().replace(
+        "min_seconds: 3",
+        &format!(
+            "min_seconds: 0\nonboarding:\n  pass: 1\n  transcripts:\n    - session: {}\n      expect:\n        empathy: [4, 5]",
+            f.good
+        ),
+    )
+    .replace("annotators: [ann-a]", "annotators: [ann-a, ann-b]");
+    let file = write_study(&f.root, &text);
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    for (who, value, passed) in [("ann-a", '3', false), ("ann-b", '4', true)] {
+        let queue = open_judged_queue(&reg.dir, who).expect("queue");
+        let (mut s, _store) = open_screen(&store_dir, queue, who, Lang::En, t0);
+        s.key(key(value), t0);
+        s.key(code(KeyCode::Enter), t0);
+        assert!(
+            matches!(s.phase(), Phase::OnboardingResult { passed: p, right, total: 1 } if *p == passed && *right == usize::from(passed)),
+            "{:?}",
+            s.phase()
+        );
+    }
+}
