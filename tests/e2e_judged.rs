@@ -378,4 +378,34 @@ fn two_annotators_vote_on_cr_dialogues_of_two_systems() {
     let v = json_of(&out);
     assert_eq!(v["done"], v["total"], "{v}");
     assert_eq!(v["total"], 4);
+
+    // The report over both stores reads what the screens wrote: every vote of A is a win of
+    // sys-a (the first-named system, side a), every vote of B a loss.
+    let out = socius(
+        d,
+        &[
+            "study",
+            "report",
+            "e2e-pw",
+            "--store",
+            "store-a",
+            "--store",
+            "store-b",
+            "--studies",
+            "studies",
+            "--json",
+        ],
+    );
+    let v = json_of(&out);
+    let pairs = v["pairs"].as_array().expect("pairs");
+    assert_eq!(pairs.len(), 1, "{v}");
+    let p = &pairs[0];
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str()),
+        (Some("sys-a"), Some("sys-b")),
+        "{v}"
+    );
+    assert_eq!(p["wins"].as_u64(), Some(aa.tasks.len() as u64), "{v}");
+    assert_eq!(p["losses"].as_u64(), Some(ab.tasks.len() as u64), "{v}");
+    assert_eq!(p["ties"].as_u64(), Some(0), "{v}");
 }
