@@ -78,6 +78,9 @@ pub struct Words {
     pub therapist: &'static str,
     pub chose: &'static str,
     pub no_transcript: &'static str,
+    /// The session holds no text to show (e.g. a model's walk that ended before its first
+    /// decision).
+    pub empty_transcript: &'static str,
     pub saved: &'static str,
     pub not_saved: &'static str,
 }
@@ -112,6 +115,7 @@ pub const EN: Words = Words {
     therapist: "Therapist",
     chose: "chose",
     no_transcript: "(this transcript could not be read)",
+    empty_transcript: "(this session recorded nothing to show: no turns, text or choices)",
     saved: "Saved.",
     not_saved: "Not saved",
 };
@@ -146,6 +150,7 @@ pub const ZH: Words = Words {
     therapist: "治疗师",
     chose: "选择了",
     no_transcript: "（无法读取此对话记录）",
+    empty_transcript: "（此会话没有可显示的内容：没有轮次、文本或选择）",
     saved: "已保存。",
     not_saved: "未保存",
 };
@@ -730,6 +735,9 @@ fn lines_of(tl: Option<&Vec<TLine>>, w: &Words, mark: Option<u64>) -> Vec<Line<'
     let Some(tl) = tl else {
         return vec![Line::from(w.no_transcript)];
     };
+    if tl.is_empty() {
+        return vec![Line::from(w.empty_transcript)];
+    }
     let bold = Style::new().add_modifier(Modifier::BOLD);
     tl.iter()
         .map(|l| {
@@ -997,4 +1005,33 @@ pub fn run_terminal(screen: &mut JudgeScreen) -> std::io::Result<()> {
     ratatui::restore();
     let _ = std::panic::take_hook();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_transcript_says_so_and_an_unreadable_one_too() {
+        let w = words(Lang::En);
+        let text = |lines: Vec<Line<'static>>| {
+            lines
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            text(lines_of(Some(&Vec::new()), w, None)),
+            w.empty_transcript
+        );
+        assert_eq!(text(lines_of(None, w, None)), w.no_transcript);
+        let one = vec![TLine {
+            who: Some("Client".into()),
+            text: "hi\u{1b}]0;x".into(),
+            rated_seq: None,
+        }];
+        // Text from a session is escaped before it reaches the terminal.
+        assert_eq!(text(lines_of(Some(&one), w, None)), "Client: hi\\x1b]0;x");
+    }
 }
