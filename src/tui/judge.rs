@@ -77,6 +77,8 @@ pub struct Words {
     pub client: &'static str,
     pub therapist: &'static str,
     pub chose: &'static str,
+    /// After a turn whose writing was stopped (token limit, or cancelled): what arrived.
+    pub cut: &'static str,
     pub no_transcript: &'static str,
     /// The session holds no text to show (e.g. a model's walk that ended before its first
     /// decision).
@@ -114,6 +116,7 @@ pub const EN: Words = Words {
     client: "Client",
     therapist: "Therapist",
     chose: "chose",
+    cut: "[cut off]",
     no_transcript: "(this transcript could not be read)",
     empty_transcript: "(this session recorded nothing to show: no turns, text or choices)",
     saved: "Saved.",
@@ -149,6 +152,7 @@ pub const ZH: Words = Words {
     client: "来访者",
     therapist: "治疗师",
     chose: "选择了",
+    cut: "［被截断］",
     no_transcript: "（无法读取此对话记录）",
     empty_transcript: "（此会话没有可显示的内容：没有轮次、文本或选择）",
     saved: "已保存。",
@@ -186,9 +190,16 @@ pub fn transcript_lines(record: &SessionRecord, w: &Words) -> Vec<TLine> {
                     CrSpeaker::Therapist => (w.therapist.to_owned(), true),
                     ref other => (other.to_string(), false),
                 };
+                // A turn stopped mid-way is shown as such: the judge should not read the
+                // missing end as the system's choice.
+                let text = if t.cut {
+                    format!("{} {}", t.text.trim_end(), w.cut)
+                } else {
+                    t.text.clone()
+                };
                 out.push(TLine {
                     who: Some(who),
-                    text: t.text.clone(),
+                    text,
                     rated_seq: rated.then_some(e.seq),
                 });
             }
@@ -1033,5 +1044,34 @@ mod tests {
         }];
         // Text from a session is escaped before it reaches the terminal.
         assert_eq!(text(lines_of(Some(&one), w, None)), "Client: hi\\x1b]0;x");
+    }
+    #[test]
+    fn a_turn_cut_off_is_marked() {
+        use crate::session::{NewSession, ScriptRef, SessionKind, Who};
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let s = store
+            .create(NewSession::new(
+                SessionKind::CrDialogue,
+                ScriptRef::new("case", b"case"),
+                Who::annotator("t"),
+                0,
+            ))
+            .unwrap();
+        for (text, cut) in [("I keep failing.", false), ("Let me just finish the", true)] {
+            let speaker = if cut { "therapist" } else { "client" };
+            let turn: crate::session::CrTurn = serde_json::from_value(serde_json::json!({
+                "speaker": speaker, "text": text, "cut": cut
+            }))
+            .unwrap();
+            store.append(s.id, EventBody::CrTurn(turn)).unwrap();
+        }
+        let record = store.record(s.id).unwrap();
+        for lang in [Lang::En, Lang::Zh] {
+            let w = words(lang);
+            let lines = transcript_lines(&record, w);
+            assert_eq!(lines[0].text, "I keep failing.");
+            assert_eq!(lines[1].text, format!("Let me just finish the {}", w.cut));
+        }
     }
 }
