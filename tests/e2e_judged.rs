@@ -4,118 +4,17 @@
 //! and the stored judgments and `study status` are checked. Keys wait for the screen that
 //! proves they were acted on (no sleeps).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use socius::session::{EventBody, NewSession, ScriptRef, SessionKind, Status, Who};
 use socius::store::{Filter, Store};
 use socius::study::judged::{JudgedAssignment, JudgedPlan, Side, TaskBody};
 
-fn binary() -> PathBuf {
-    match std::env::var_os("SOCIUS_E2E_BIN") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_socius")),
-    }
-}
+mod tmux_support;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A tmux server of this test's own; each `open` starts a new session (`e1`, `e2`, …), the
-/// one the other calls address. (Sessions are not killed on the way: a server whose last
-/// session goes shuts down, and a session opened meanwhile could be lost with it.)
-struct Tmux {
-    socket: String,
-    opened: std::cell::Cell<usize>,
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn target(&self) -> String {
-        format!("e{}", self.opened.get())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let target = self.target();
-        let mut args = vec!["send-keys", "-t", target.as_str()];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.target()])
-    }
-
-    /// Poll the pane until `done` holds of it (20 s at most).
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if done(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
-    }
-
-    /// `socius ARGS` in a new 80×24 session started in `cwd`, settings in `config`; the shell then
-    /// prints `EXITED:<code>` and waits.
-    fn open(&self, cwd: &Path, config: &Path, args: &str) {
-        let cmd = format!(
-            "env SOCIUS_CONFIG_DIR={} {} {args}; echo EXITED:$?; sleep 30",
-            config.display(),
-            binary().display()
-        );
-        let cwd = cwd.to_str().expect("utf-8");
-        self.opened.set(self.opened.get() + 1);
-        self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            &self.target(),
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "-c",
-            cwd,
-            &cmd,
-        ]);
-    }
-
-    /// Wait for socius to exit (with 0).
-    fn exited(&self) {
-        let s = self.wait_for("EXITED:");
-        assert!(s.contains("EXITED:0"), "{s}");
-    }
-}
+use tmux_support::{Tmux, binary, repo};
 
 fn socius(cwd: &Path, args: &[&str]) -> Output {
     let out = Command::new(binary())
