@@ -275,6 +275,13 @@ fn fifos_and_link_loops_neither_hang_nor_repeat() {
             "study status (an assignment that is a FIFO)",
             vec!["--store", store, "study", "status", study.to_str().unwrap()],
         ),
+        (
+            "study import --format arena (a FIFO)",
+            vec![
+                "--store", store, "study", "import", "arena-x", "--format", "arena", fifo,
+            ],
+        ),
+        ("inspect (a FIFO)", vec!["--store", store, "inspect", fifo]),
     ] {
         let out = run(&argv, what);
         let (o, e) = clean_output(&out, what);
