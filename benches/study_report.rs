@@ -64,6 +64,7 @@ fn plan() -> JudgedPlan {
                 kind: ItemKind::CrCase,
                 sha256: String::new(),
                 title: String::new(),
+                file: None,
             })
             .collect(),
         systems,

@@ -54,7 +54,11 @@ fn store_dialogues(dir: &Path, cases: &[&str]) {
             let s = store
                 .create(NewSession::new(
                     SessionKind::CrDialogue,
-                    ScriptRef::new(*case, b"case"),
+                    ScriptRef::new(
+                        *case,
+                        &std::fs::read(repo().join(format!("scripts/cr/cases/{case}.yaml")))
+                            .expect("case file"),
+                    ),
                     model(m),
                     1,
                 ))

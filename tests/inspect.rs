@@ -6,20 +6,19 @@
 
 mod common;
 
+use common::walks::walk;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use socius::driver::records::Timing;
-use socius::driver::{Driver, StoreRecorder};
-use socius::engine::episode::{EpisodeConfig, EpisodeEffect, Mode, OptionSource};
 use socius::report::inspect::{Agent, View, calls_at, inspect, load, positive_state};
 use socius::script::WorldTree;
 use socius::script::load::{Script, load_str};
 use socius::session::{
-    Decision, Ending, EventBody, LlmCall, NewSession, OptionsPresented, PresentedOption, ScriptRef,
+    Decision, Ending, EventBody, NewSession, OptionsPresented, PresentedOption, ScriptRef,
     SessionId, SessionKind, Status, StatusChange, Who,
 };
 use socius::store::Store;
@@ -112,84 +111,6 @@ fn model(name: &str) -> Who {
         endpoint_host: "localhost".to_owned(),
         params: serde_json::Map::new(),
     }
-}
-
-/// A model's call: a JSON reply with an explanation naming the choice.
-fn call(model: &str, pick: &str) -> EventBody {
-    EventBody::LlmCall(Box::new(LlmCall {
-        purpose: Some("decision".to_owned()),
-        model: Some(model.to_owned()),
-        request: serde_json::json!({"messages": []}),
-        raw_reply: Some(format!(
-            "{{\"choice\": \"A\", \"explanation\": \"{model} picks {pick}\"}}"
-        )),
-        parsed: Some(serde_json::json!({"index": 0, "letter": "A", "method": "json"})),
-        usage: None,
-        finish_reason: None,
-        latency_ms: 3,
-        attempts: Vec::new(),
-        error: None,
-    }))
-}
-
-/// Walk `tree` choosing the choices named `picks` (by id), through the driver, and close.
-fn walk(
-    store: &Store,
-    tree: &Arc<WorldTree>,
-    content: &str,
-    who: Who,
-    picks: &[&str],
-) -> SessionId {
-    let is_model = matches!(who, Who::Model { .. });
-    let model_name = match &who {
-        Who::Model { name, .. } => name.clone(),
-        Who::Annotator { .. } => String::new(),
-    };
-    let session = store
-        .create(NewSession::new(
-            SessionKind::WorldTreeGae,
-            ScriptRef::new(&tree.id, content.as_bytes()),
-            who,
-            1,
-        ))
-        .unwrap();
-    let mut rec = StoreRecorder::new(store.clone(), session.id, false);
-    let config = EpisodeConfig {
-        mode: Mode::Gae,
-        shuffle: true,
-        seed: 7,
-        official: false,
-    };
-    let mut driver = Driver::new(Arc::clone(tree), config);
-    let mut effects = driver.start();
-    let mut picks = picks.iter();
-    loop {
-        if let Some(end) = effects.iter().find_map(|e| match e {
-            EpisodeEffect::End(end) => Some(end.clone()),
-            _ => None,
-        }) {
-            driver.close(&end, &mut rec).unwrap();
-            break;
-        }
-        let q = driver.question().unwrap().clone();
-        driver.present(&mut rec).unwrap();
-        let pick = picks.next().expect("a pick for every choice point");
-        let node = &tree.nodes[q.node];
-        let position = q
-            .options
-            .iter()
-            .position(|o| matches!(o, OptionSource::Choice(c) if node.choice_id(*c) == *pick))
-            .unwrap_or_else(|| panic!("{pick} is not offered at {}", node.id));
-        let exchange = if is_model {
-            vec![call(&model_name, pick)]
-        } else {
-            Vec::new()
-        };
-        effects = driver
-            .answer(position, Timing::latency(40), exchange, &mut rec)
-            .unwrap();
-    }
-    session.id
 }
 
 /// A walk stored the way older versions did: decisions name only the target node. `texts`:

@@ -2,6 +2,8 @@
 //! judging screen on `TestBackend` (vote before the minimum time refused, vote recorded and
 //! flushed, onboarding feedback, resume), with snapshots.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,6 +26,11 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A bundled script's bytes (sessions record their content hash).
+fn script_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(repo().join("scripts").join(rel)).expect("bundled script")
+}
+
 fn model(name: &str) -> Who {
     Who::Model {
         name: name.to_owned(),
@@ -41,7 +48,7 @@ fn cr_session(store: &Store, case: &str, who: Who, therapist: &str) -> SessionId
     let s = store
         .create(NewSession::new(
             SessionKind::CrDialogue,
-            ScriptRef::new(case, b"case"),
+            ScriptRef::new(case, &script_bytes(&format!("cr/cases/{case}.yaml"))),
             who,
             1,
         ))
@@ -555,41 +562,15 @@ fn judging_screen_snapshots() {
     }
 }
 
-/// A finished GAE walk of `who` on `tree`: a narration, a choice offered, one taken (twice).
-fn walk_session(store: &Store, tree: &str, who: Who) -> SessionId {
-    let s = store
-        .create(NewSession::new(
-            SessionKind::WorldTreeGae,
-            ScriptRef::new(tree, b"tree"),
-            who,
-            1,
-        ))
-        .expect("create");
-    let events = [
-        json!({"type": "text_shown", "speaker": "Boss", "text": "We need to talk about pay."}),
-        json!({"type": "options_presented", "node": "n1", "options": [
-            {"id": "n2", "text": "Ask for data first"}, {"id": "n3", "text": "Demand a raise"}]}),
-        json!({"type": "decision", "node": "n1", "option_index": 1, "option_id": "n3", "latency_ms": 5}),
-        json!({"type": "options_presented", "node": "n3", "options": [
-            {"id": "n4", "text": "Apologise"}, {"id": "n5", "text": "Leave"}]}),
-        json!({"type": "decision", "node": "n3", "option_index": 0, "option_id": "n4", "latency_ms": 5}),
-    ];
-    for e in events {
-        store.append(s.id, body(e)).expect("append");
-    }
-    store
-        .set_status(s.id, Status::Finished, None)
-        .expect("finish");
-    s.id
-}
-
 #[test]
 fn pointwise_per_turn_over_a_world_tree_walk() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let store = Store::open(root.join("store")).expect("store");
-    let walk = walk_session(&store, "en-salary-talk", model("model-a"));
-    let text = format!(
+    let (text, tree) = salary_tree();
+    let (picks, story) = expected_walk(&tree, |n| n - 1);
+    let walk = common::walks::walk(&store, &tree, &text, model("model-a"), &refs(&picks));
+    let study = format!(
         "kind: study
 type: pointwise
 id: turns
@@ -615,27 +596,56 @@ seed: 1
 ",
         repo().join("scripts/en-salary-talk.yaml").display()
     );
-    let file = write_study(root, &text);
+    let file = write_study(root, &study);
     let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
     assert_eq!(reg.plan.tasks.len(), 1);
     drop(store);
     let t0 = Instant::now();
     let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
     let (mut s, store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
+    // The rated turns are the walk's choices, each brought into view in turn.
+    let chosen: Vec<&(Option<String>, String)> = story
+        .iter()
+        .filter(|(w, _)| w.as_deref().is_some_and(|w| w.starts_with('→')))
+        .collect();
+    assert_eq!(chosen.len(), picks.len());
     let screen = screen_text(&s, 80, 24, t0);
-    assert!(screen.contains("Turn 1 of 2"), "{screen}");
     assert!(
-        screen.contains("Boss: We need to talk about pay."),
+        screen.contains(&format!("Turn 1 of {}", picks.len())),
         "{screen}"
     );
-    assert!(screen.contains("▶ → chose: Demand a raise"), "{screen}");
+    let marked = |screen: &str, who: &str| {
+        screen
+            .lines()
+            .any(|l| l.trim_start_matches('│').starts_with(&format!("▶ {who}: ")))
+    };
+    // The task opens at the top of the story; `n` and `p` bring a rated turn into view.
+    assert!(screen.contains("Scenario:"), "{screen}");
+    s.key(key('n'), t0);
+    s.key(key('p'), t0);
+    let screen = screen_text(&s, 80, 24, t0);
+    assert!(
+        marked(&screen, chosen[0].0.as_deref().unwrap_or_default()),
+        "{screen}"
+    );
     s.key(key('1'), t0);
     s.key(code(KeyCode::Enter), t0);
     assert!(s.message().expect("msg").0.contains("every rubric item"));
-    s.key(key('n'), t0);
-    let screen = screen_text(&s, 80, 24, t0);
-    assert!(screen.contains("▶ → chose: Apologise"), "{screen}");
-    s.key(key('3'), t0);
+    let mut values = vec![1.0];
+    for (i, turn) in chosen.iter().enumerate().skip(1) {
+        s.key(key('n'), t0);
+        let screen = screen_text(&s, 80, 24, t0);
+        assert!(
+            marked(&screen, turn.0.as_deref().unwrap_or_default()),
+            "{screen}"
+        );
+        let v = 1 + (i % 3);
+        s.key(
+            key(char::from_digit(u32::try_from(v).expect("small"), 10).expect("digit")),
+            t0,
+        );
+        values.push(v as f64);
+    }
     s.key(code(KeyCode::Enter), t0);
     assert_eq!(s.phase(), &Phase::Done);
     // One rating per turn, about the decision events' seqs in the transcript.
@@ -666,10 +676,8 @@ seed: 1
             _ => None,
         })
         .collect();
-    assert_eq!(
-        got,
-        vec![(Some(decisions[0]), 1.0), (Some(decisions[1]), 3.0)]
-    );
+    let want: Vec<(Option<u64>, f64)> = decisions.iter().map(|d| Some(*d)).zip(values).collect();
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -768,7 +776,7 @@ fn cli_new_says_what_is_missing_and_status_counts() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing to compare"), "{err}");
     assert!(
-        err.contains("missing: item `en-birthday-drinks`, system `sys-b`"),
+        err.contains("missing: no finished session of system `sys-b` on item `en-birthday-drinks`"),
         "{err}"
     );
     // No store there: a clear error, not a new empty store.
@@ -918,4 +926,194 @@ fn pointwise_onboarding_checks_the_expected_ranges() {
             s.phase()
         );
     }
+}
+
+/// The bundled English tree, its text and its parsed form.
+fn salary_tree() -> (String, std::sync::Arc<socius::script::WorldTree>) {
+    let text = String::from_utf8(script_bytes("en-salary-talk.yaml")).expect("utf-8");
+    let (script, diags, _) = socius::script::load::load_str(&text);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    match script {
+        Some(socius::script::load::Script::WorldTree(t)) => (text, std::sync::Arc::new(t)),
+        _ => panic!("not a world tree"),
+    }
+}
+
+/// The choice ids of the walk taking choice `pick(node)` at every node, and the expected
+/// transcript (who, text) computed from the tree: scenario, goal, the start node's lines, then
+/// per step the chosen utterance and the lines of the node it leads to.
+fn expected_walk(
+    tree: &socius::script::WorldTree,
+    pick: impl Fn(usize) -> usize,
+) -> (Vec<String>, Vec<(Option<String>, String)>) {
+    use socius::script::model::Line as L;
+    let w = socius::tui::judge::words(Lang::En);
+    let lines_of = |n: usize, out: &mut Vec<(Option<String>, String)>| {
+        for l in &tree.nodes[n].lines {
+            out.push(match l {
+                L::Speech(u) => (Some(u.speaker.clone()), u.text.clone()),
+                L::Narration { text, .. } => (None, text.clone()),
+                L::Introduce { name, .. } => (None, format!("{name} {}", w.enters)),
+            });
+        }
+    };
+    let mut out = vec![(Some(w.scenario.to_owned()), tree.scenario.clone())];
+    let p = tree.protagonist().expect("protagonist");
+    out.push((Some(format!("{} ({})", w.goal, p.name)), p.goal.clone()));
+    let mut node = tree.start().expect("start");
+    lines_of(node, &mut out);
+    let mut picks = Vec::new();
+    while !tree.nodes[node].choices.is_empty() {
+        let c = pick(tree.nodes[node].choices.len());
+        picks.push(tree.nodes[node].choice_id(c).into_owned());
+        let choice = &tree.nodes[node].choices[c];
+        out.push((
+            Some(format!("→ {}", choice.say.speaker)),
+            choice.say.text.clone(),
+        ));
+        node = tree.node_index(&choice.target).expect("target");
+        lines_of(node, &mut out);
+    }
+    (picks, out)
+}
+
+fn refs(p: &[String]) -> Vec<&str> {
+    p.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn world_tree_walks_are_told_from_the_studys_copy_of_the_tree() {
+    use common::walks::walk;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let store = Store::open(root.join("store")).expect("store");
+    let (text, tree) = salary_tree();
+    let (first_picks, first_story) = expected_walk(&tree, |_| 0);
+    let (last_picks, last_story) = expected_walk(&tree, |n| n - 1);
+    assert_ne!(first_story, last_story, "two different walks");
+    let human = walk(
+        &store,
+        &tree,
+        &text,
+        Who::annotator("walker"),
+        &refs(&first_picks),
+    );
+    let bot = walk(&store, &tree, &text, model("model-a"), &refs(&last_picks));
+    // A session of model-b on another version of the file is not shown, and is said.
+    walk(
+        &store,
+        &tree,
+        &format!("{text}\n# edited\n"),
+        model("model-b"),
+        &refs(&first_picks),
+    );
+    let study = format!(
+        "kind: study
+type: pointwise
+id: walks
+title: Walks
+items:
+  - {}
+systems:
+  - name: people
+    human: walker
+  - name: bot
+    model: model-a
+  - name: other
+    model: model-b
+rubric:
+  per: dialogue
+  items:
+    - id: tact
+      question: How tactful is the protagonist?
+      scale: [1, 5]
+      anchors:
+        1: Rude
+        5: Tactful
+ratings_per_transcript: 1
+annotators: [ann-a]
+min_seconds: 0
+seed: 3
+",
+        repo().join("scripts/en-salary-talk.yaml").display()
+    );
+    let file = write_study(root, &study);
+    let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
+    drop(store);
+    let item = &reg.plan.items[0];
+    assert_eq!(item.title, tree.title);
+    let copy = reg.dir.join(item.file.as_deref().expect("a copy"));
+    assert_eq!(std::fs::read_to_string(&copy).expect("copy"), text);
+    assert_eq!(reg.plan.missing.len(), 1);
+    assert_eq!(reg.plan.missing[0].system, "other");
+    assert_eq!(reg.plan.missing[0].other_version, 1);
+    let said = socius::study::judged_record::missing_line(&reg.plan.missing[0]);
+    assert!(said.contains("1 played on another version"), "{said}");
+
+    // The screen's lines are the tree's story along each walk; the ending's label is not shown.
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let w = socius::tui::judge::words(Lang::En);
+    for (session, story) in [(human, &first_story), (bot, &last_story)] {
+        let record = queue.transcript(&session.to_string()).expect("transcript");
+        let lines =
+            socius::tui::judge::transcript_lines(&record, queue.tree(&record.session.script.id), w);
+        let got: Vec<(Option<String>, String)> = lines
+            .iter()
+            .map(|l| (l.who.clone(), l.text.clone()))
+            .collect();
+        assert_eq!(&got, story);
+        let rated = lines.iter().filter(|l| l.rated_seq.is_some()).count();
+        assert_eq!(
+            rated,
+            story
+                .iter()
+                .filter(|(w, _)| w.as_deref().is_some_and(|w| w.starts_with('→')))
+                .count()
+        );
+        assert!(
+            !got.iter()
+                .any(|(_, t)| t.contains("success") || t.contains("failure"))
+        );
+    }
+    let t0 = Instant::now();
+    let (s, _store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
+    let screen = screen_text(&s, 160, 48, t0);
+    assert!(screen.contains("Scenario:"), "{screen}");
+    assert!(
+        screen.contains(&format!("Goal ({})", tree.protagonist().expect("p").name)),
+        "{screen}"
+    );
+    drop(s);
+
+    // The exported folder carries the tree; a changed copy is refused when the queue opens.
+    let out = root.join("export");
+    socius::study::judged_record::export_judged(&reg, "ann-a", &out).expect("export");
+    let exported = out.join(item.file.as_deref().expect("file"));
+    assert_eq!(
+        std::fs::read_to_string(&exported).expect("exported copy"),
+        text
+    );
+    assert!(open_judged_queue(&out, "ann-a").is_ok());
+    std::fs::write(
+        &exported,
+        text.replace("Scenario", "Scenari0")
+            .replace("scenario", "scenari0"),
+    )
+    .expect("tamper");
+    let err = open_judged_queue(&out, "ann-a").expect_err("a changed copy");
+    assert!(err.to_string().contains("changed"), "{err}");
+
+    // A walk that stopped before any ending says so at its end.
+    let scratch = Store::open(root.join("scratch")).expect("scratch");
+    let cut = scratch
+        .create(NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(&tree.id, text.as_bytes()),
+            model("model-a"),
+            1,
+        ))
+        .expect("create");
+    let record = scratch.record(cut.id).expect("record");
+    let lines = socius::tui::judge::transcript_lines(&record, Some(&tree), w);
+    assert_eq!(lines.last().map(|l| l.text.as_str()), Some(w.walk_stopped));
 }

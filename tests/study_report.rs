@@ -105,6 +105,7 @@ fn pair_plan(id: &str) -> JudgedPlan {
                 kind: ItemKind::CrCase,
                 sha256: String::new(),
                 title: String::new(),
+                file: None,
             })
             .collect(),
         systems: SYSTEMS.iter().map(|s| (*s).to_owned()).collect(),

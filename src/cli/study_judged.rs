@@ -73,12 +73,7 @@ pub fn new(globals: &Globals, file: &Path, out: &Path) -> CmdResult {
         plural(p.annotators.len()),
     );
     for m in &p.missing {
-        let _ = writeln!(
-            text,
-            "  missing: no finished session of system `{}` on item `{}`",
-            crate::term::clean(&m.system),
-            crate::term::clean(&m.item)
-        );
+        let _ = writeln!(text, "  {}", judged_record::missing_line(m));
     }
     if reg.short > 0 {
         let _ = writeln!(

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::script::model::{NodeIndex, NodeKind, Outcome, WorldTree};
+use crate::session::attribute::{attribute, presented_text};
 use crate::session::{Event, EventBody, Session, SessionId, SessionKind, Who};
 use crate::store::{Filter, Store, StoreError};
 
@@ -144,44 +145,6 @@ pub struct Walk {
     pub steps: Vec<Step>,
     /// The ending reached: node index (when this version has it) and outcome.
     pub ending: Option<(Option<usize>, Option<Outcome>)>,
-}
-
-/// The text of the option presented at `index` in the last `options_presented`.
-fn presented_text(last: Option<&crate::session::OptionsPresented>, index: u32) -> Option<&str> {
-    let i = usize::try_from(index).ok()?;
-    last?.options.get(i).map(|o| o.text.as_str())
-}
-
-/// Which choice of `node` a decision names (see the module documentation).
-fn attribute(
-    tree: &WorldTree,
-    node: usize,
-    d: &crate::session::Decision,
-    presented: Option<&str>,
-) -> Option<usize> {
-    let choices = &tree.nodes[node].choices;
-    if let Some(id) = &d.choice {
-        return (0..choices.len()).find(|&i| tree.nodes[node].choice_id(i) == id.as_str());
-    }
-    let by_target: Vec<usize> = (0..choices.len())
-        .filter(|&i| d.option_id == choices[i].target)
-        .collect();
-    match by_target.as_slice() {
-        [one] => Some(*one),
-        [] => None,
-        many => {
-            let text = presented?;
-            let by_text: Vec<usize> = many
-                .iter()
-                .copied()
-                .filter(|&i| choices[i].say.text == text)
-                .collect();
-            match by_text.as_slice() {
-                [one] => Some(*one),
-                _ => None,
-            }
-        }
-    }
 }
 
 /// The explanation in a reply: a JSON object's explanation-like field, else the text of a

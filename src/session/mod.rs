@@ -27,6 +27,7 @@
 //! Open vocabularies ([`SessionKind`], [`Status`]) decode unknown names into an `Other(String)`
 //! variant that writes back the same name.
 
+pub mod attribute;
 pub mod compat;
 mod describe;
 mod event;

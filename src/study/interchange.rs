@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::driver::records::study as rec;
 use crate::report::judged::{Counted, cell};
+use crate::script::model::WorldTree;
 use crate::session::{
     EventBody, JudgmentChoice, NewSession, ScriptRef, SessionKind, SessionRecord, Status, Who,
 };
@@ -32,6 +33,7 @@ use crate::study::judged::{
     ItemKind, JUDGED_SCHEMA, JudgedItem, JudgedKind, JudgedPlan, ReasonRule, Shown,
     TRANSCRIPTS_DIR, Task, TaskBody, TaskKind,
 };
+use crate::study::transcript::Speaker;
 
 /// The judge of rows without a `judge` column.
 pub const ANONYMOUS: &str = "anonymous";
@@ -458,6 +460,7 @@ pub fn import_arena(
                         kind: ItemKind::CrCase,
                         sha256: String::new(),
                         title: String::new(),
+                        file: None,
                     });
                 }
                 let key = (item.clone(), a.clone(), b.clone());
@@ -577,8 +580,16 @@ struct AcuteLine<'a> {
     dialogue_dicts: [DialogueDict; 2],
 }
 
-/// The turns of a stored transcript (CR turns, or the text a world tree showed).
-fn dialogue(dir: &Path, session: &str) -> Result<Vec<Utterance>, String> {
+/// The turns of a stored transcript (see [`super::transcript`]): a CR dialogue's turns, or a
+/// world-tree walk told from the study's copy of its tree. Speaker ids are the roles
+/// (`client`, `therapist`), a tree's character names, `narrator`, `scenario`, `goal`,
+/// `prompt` (an IAE question) and `note`; a choice is its speaker's (`chose` when the tree
+/// does not tell).
+fn dialogue(
+    dir: &Path,
+    session: &str,
+    trees: &HashMap<String, WorldTree>,
+) -> Result<Vec<Utterance>, String> {
     let path = dir.join(TRANSCRIPTS_DIR).join(format!("{session}.json"));
     if !path.is_file() {
         return Ok(Vec::new());
@@ -587,19 +598,34 @@ fn dialogue(dir: &Path, session: &str) -> Result<Vec<Utterance>, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let record: SessionRecord =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(record
-        .events
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::CrTurn(t) => Some(Utterance {
-                id: t.speaker.to_string(),
-                text: t.text.clone(),
-            }),
-            EventBody::TextShown(t) => Some(Utterance {
-                id: t.speaker.clone().unwrap_or_else(|| "narrator".to_owned()),
-                text: t.text.clone(),
-            }),
-            _ => None,
+    let tree = trees.get(&record.session.script.id);
+    Ok(super::transcript::turns(&record, tree)
+        .into_iter()
+        .map(|t| {
+            let id = match t.who {
+                Speaker::Client => "client".to_owned(),
+                Speaker::Therapist => "therapist".to_owned(),
+                Speaker::Other(name) | Speaker::Character(name) | Speaker::Chose(Some(name)) => {
+                    name
+                }
+                Speaker::Scenario => "scenario".to_owned(),
+                Speaker::Goal(_) => "goal".to_owned(),
+                Speaker::Narrator | Speaker::Enters => "narrator".to_owned(),
+                Speaker::Prompt => "prompt".to_owned(),
+                Speaker::Chose(None) => "chose".to_owned(),
+                Speaker::Stopped => {
+                    return Utterance {
+                        id: "note".to_owned(),
+                        text: "the walk stopped before reaching an ending".to_owned(),
+                    };
+                }
+            };
+            let text = if t.cut {
+                format!("{} [cut off]", t.text.trim_end())
+            } else {
+                t.text
+            };
+            Utterance { id, text }
         })
         .collect())
 }
@@ -611,6 +637,12 @@ fn dialogue(dir: &Path, session: &str) -> Result<Vec<Utterance>, String> {
 pub fn acute_jsonl(plan: &JudgedPlan, dir: &Path, counted: &[Counted]) -> Result<String, String> {
     let tasks: HashMap<&str, &Task> = plan.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
     let mut cache: HashMap<String, Vec<Utterance>> = HashMap::new();
+    let mut trees: HashMap<String, WorldTree> = HashMap::new();
+    for item in &plan.items {
+        if let Some(tree) = super::judged_record::item_tree(dir, item).map_err(|e| e.to_string())? {
+            trees.insert(item.id.clone(), tree);
+        }
+    }
     let mut out = String::new();
     for c in counted {
         let Some(TaskBody::Pair { a, b, .. }) = tasks.get(c.task.as_str()).map(|t| &t.body) else {
@@ -620,7 +652,7 @@ pub fn acute_jsonl(plan: &JudgedPlan, dir: &Path, counted: &[Counted]) -> Result
             let d = match cache.get(&shown.session) {
                 Some(d) => d.clone(),
                 None => {
-                    let d = dialogue(dir, &shown.session)?;
+                    let d = dialogue(dir, &shown.session, &trees)?;
                     cache.insert(shown.session.clone(), d.clone());
                     d
                 }

@@ -7,11 +7,13 @@
 //! DIR/<study-id>/plan.json                     a [`JudgedPlan`] (`"type": "pairwise"|"pointwise"`)
 //! DIR/<study-id>/transcripts/<session>.json    each shown session, as `sessions export` writes
 //!                                              one record (a `SessionRecord`)
+//! DIR/<study-id>/items/<item>.yaml             each item's file as registered (its sha256 is in
+//!                                              the plan): world-tree walks are shown from it
 //! DIR/<study-id>/assignments/<name>.json       a [`JudgedAssignment`] per annotator
 //! ```
 //!
-//! An exported assignment is a folder with `assignment.json`, `plan.json` and the
-//! `transcripts/` its tasks show.
+//! An exported assignment is a folder with `assignment.json`, `plan.json`, and the
+//! `transcripts/` and `items/` its tasks show.
 //!
 //! **Judgments** are sessions in the annotator's store: kind `study_judgment` (pairwise) or
 //! `study_rating` (pointwise), `who` the annotator, `script.id` the study id and
@@ -39,6 +41,8 @@ use crate::script::study::model::RatePer;
 pub const JUDGED_SCHEMA: u32 = 1;
 /// Where a study's transcripts are copied.
 pub const TRANSCRIPTS_DIR: &str = "transcripts";
+/// Where a study's item files are copied.
+pub const ITEMS_DIR: &str = "items";
 
 /// Pairwise or pointwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +70,11 @@ pub struct JudgedItem {
     pub sha256: String,
     #[serde(default)]
     pub title: String,
+    /// The study's copy of the item's file (`items/<name>.yaml`, relative to the study folder),
+    /// from which world-tree walks are shown. Absent from imported studies and from studies
+    /// registered before copies were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// The free-text reason of a pairwise vote.
@@ -163,6 +172,15 @@ pub struct Task {
 pub struct Missing {
     pub item: String,
     pub system: String,
+    /// Finished sessions of the system on the same item id but another version of its file
+    /// (another sha256): not shown, since the study's copy would not match what was played.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub other_version: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+const fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `plan.json` of a pairwise or pointwise study.

@@ -10,14 +10,15 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use super::judged::{
-    ItemKind, JUDGED_SCHEMA, JudgedAssignment, JudgedItem, JudgedKind, JudgedPlan, Missing,
-    ReasonRule as PlanReason, RubricItemPlan, RubricPlan, Shown, Side, TRANSCRIPTS_DIR, Task,
-    TaskBody,
+    ITEMS_DIR, ItemKind, JUDGED_SCHEMA, JudgedAssignment, JudgedItem, JudgedKind, JudgedPlan,
+    Missing, ReasonRule as PlanReason, RubricItemPlan, RubricPlan, Shown, Side, TRANSCRIPTS_DIR,
+    Task, TaskBody,
 };
 use super::judged_plan::{KnownTask, PlanError, assign_tasks, build_tasks, choose};
 use super::record::{
     ASSIGNMENT_FILE, ASSIGNMENTS_DIR, PLAN_FILE, RecordError, STUDY_FILE, io, read_json, write_json,
 };
+use crate::script::model::WorldTree;
 use crate::script::study::model::{
     Judged, Known, ReasonRule, Rubric, SessionFilter, StudyBody, SystemSource,
 };
@@ -54,6 +55,10 @@ pub enum JudgedError {
     NotJudged(PathBuf, String),
     #[error("{} holds a transcript id that is not a plain file name: {}", .0.display(), .1)]
     BadSession(PathBuf, String),
+    #[error("{}: an item's file name leaves the study folder: {}", .0.display(), .1)]
+    BadItemName(PathBuf, String),
+    #[error("{}: the study's copy of this item is not a valid world tree", .0.display())]
+    BadItem(PathBuf),
 }
 
 /// A registered pairwise or pointwise study.
@@ -139,6 +144,8 @@ fn is_judgment(kind: &SessionKind) -> bool {
 
 /// What `study new` found: the plan and which (item, system) lack a session.
 struct Built {
+    /// The items' files, in plan order.
+    sources: Vec<PathBuf>,
     plan: JudgedPlan,
     assignments: Vec<JudgedAssignment>,
     short: usize,
@@ -265,19 +272,22 @@ fn build(
             .into_iter()
             .filter(|s| !is_judgment(&s.kind) && !s.is_training())
             .collect();
-        for item in &item_ids {
-            let ids: Vec<String> = sessions
+        for item in &resolved.items {
+            // Only sessions played on this version of the item's file: the transcript is
+            // shown against the study's copy of it.
+            let (same, other): (Vec<_>, Vec<_>) = sessions
                 .iter()
-                .filter(|s| s.script.id == *item)
-                .map(|s| s.id.to_string())
-                .collect();
-            match choose(judged.seed, item, &system.name, &ids) {
+                .filter(|s| s.script.id == item.id)
+                .partition(|s| s.script.hash == item.hash);
+            let ids: Vec<String> = same.iter().map(|s| s.id.to_string()).collect();
+            match choose(judged.seed, &item.id, &system.name, &ids) {
                 Some(id) => {
-                    shown.insert((item.clone(), system.name.clone()), id);
+                    shown.insert((item.id.clone(), system.name.clone()), id);
                 }
                 None => missing.push(Missing {
-                    item: item.clone(),
+                    item: item.id.clone(),
                     system: system.name.clone(),
+                    other_version: other.len(),
                 }),
             }
         }
@@ -302,13 +312,7 @@ fn build(
             },
             missing: missing
                 .iter()
-                .map(|m| {
-                    format!(
-                        "\n  missing: item `{}`, system `{}`",
-                        crate::term::clean(&m.item),
-                        crate::term::clean(&m.system)
-                    )
-                })
+                .map(|m| format!("\n  {}", missing_line(m)))
                 .collect(),
         });
     }
@@ -328,20 +332,7 @@ fn build(
         kind,
         created: Utc::now(),
         study_sha256,
-        items: resolved
-            .items
-            .iter()
-            .map(|i| JudgedItem {
-                id: i.id.clone(),
-                kind: if i.kind == "cr_case" {
-                    ItemKind::CrCase
-                } else {
-                    ItemKind::WorldTree
-                },
-                sha256: i.hash.clone(),
-                title: String::new(),
-            })
-            .collect(),
+        items: item_entries(&resolved.items),
         systems,
         question,
         rubric,
@@ -362,10 +353,58 @@ fn build(
         imported: false,
     };
     Ok(Built {
+        sources: resolved.items.iter().map(|i| i.path.clone()).collect(),
         plan,
         assignments: assigned.assignments,
         short: assigned.short,
     })
+}
+
+/// What `study new` says of an (item, system) with nothing to show.
+#[must_use]
+pub fn missing_line(m: &Missing) -> String {
+    let mut line = format!(
+        "missing: no finished session of system `{}` on item `{}`",
+        crate::term::clean(&m.system),
+        crate::term::clean(&m.item)
+    );
+    if m.other_version > 0 {
+        line.push_str(&format!(
+            " ({} played on another version of the item's file, not used: register the study \
+             against the file they were played on to compare them)",
+            m.other_version
+        ));
+    }
+    line
+}
+
+/// The plan's items, each with the file name its copy gets (made unique in the study).
+fn item_entries(items: &[crate::script::study::ResolvedItem]) -> Vec<JudgedItem> {
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    items
+        .iter()
+        .map(|i| {
+            let base = super::record::file_name(&i.id);
+            let mut name = base.clone();
+            let mut n = 1;
+            while names.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+                n += 1;
+                name = format!("{}-{n}.yaml", base.trim_end_matches(".yaml"));
+            }
+            names.push(name.clone());
+            JudgedItem {
+                id: i.id.clone(),
+                kind: if i.kind == "cr_case" {
+                    ItemKind::CrCase
+                } else {
+                    ItemKind::WorldTree
+                },
+                sha256: i.hash.clone(),
+                title: i.title.clone(),
+                file: Some(format!("{ITEMS_DIR}/{name}")),
+            }
+        })
+        .collect()
 }
 
 /// The sessions a list of tasks shows, each once, in task order.
@@ -467,6 +506,13 @@ fn write_folder(tmp: &Path, study: &[u8], built: &Built, store: &Store) -> Resul
     for s in shown_sessions(&built.plan.tasks) {
         write_transcript(store, tmp, &s)?;
     }
+    let items_dir = tmp.join(ITEMS_DIR);
+    fs::create_dir_all(&items_dir).map_err(io(&items_dir))?;
+    for (item, from) in built.plan.items.iter().zip(&built.sources) {
+        if let Some(file) = &item.file {
+            super::record::copy_tree(from, &tmp.join(file), &item.sha256)?;
+        }
+    }
     write_json(&tmp.join(PLAN_FILE), &built.plan)?;
     for a in &built.assignments {
         write_json(&ass_dir.join(format!("{}.json", a.annotator)), a)?;
@@ -510,6 +556,9 @@ pub struct JudgedQueue {
     pub dir: PathBuf,
     /// sha256 of `plan.json` as stored (judgment sessions record it).
     pub plan_sha256: String,
+    /// The world trees the annotator's tasks show, by id, from the study's copies (each
+    /// checked against its sha256 when the queue opened).
+    pub trees: BTreeMap<String, WorldTree>,
 }
 
 impl JudgedQueue {
@@ -527,6 +576,49 @@ impl JudgedQueue {
         let path = transcript_path(&self.dir, session)?;
         Ok(read_json(&path)?)
     }
+
+    /// The study's copy of the world tree `script` (a session's script id), when there is one.
+    #[must_use]
+    pub fn tree(&self, script: &str) -> Option<&WorldTree> {
+        self.trees.get(script)
+    }
+}
+
+/// The world tree of `item` from its copy in `dir` (`None`: a CR case, or no copy kept).
+///
+/// # Errors
+/// A file name that leaves the folder, a copy that is missing, unreadable, changed since
+/// registration (its sha256 differs) or not a valid world tree.
+pub fn item_tree(dir: &Path, item: &JudgedItem) -> Result<Option<WorldTree>, JudgedError> {
+    let Some(file) = &item.file else {
+        return Ok(None);
+    };
+    if item.kind != ItemKind::WorldTree {
+        return Ok(None);
+    }
+    let path = item_path(dir, file)?;
+    let bytes = crate::fsx::read_regular(&path, crate::fsx::MAX_SCRIPT_BYTES)
+        .map_err(|e| io(&path)(std::io::Error::other(e.to_string())))?;
+    if crate::script::content_hash(&bytes) != item.sha256 {
+        return Err(RecordError::TreeChanged(path).into());
+    }
+    let loaded = crate::script::load::load_bytes(&path, &bytes);
+    match loaded.world_tree() {
+        Some(t) if !loaded.has_errors() => Ok(Some(t.clone())),
+        _ => Err(JudgedError::BadItem(path)),
+    }
+}
+
+/// An item copy's path: its name must stay inside the folder (a plan travels).
+fn item_path(dir: &Path, file: &str) -> Result<PathBuf, JudgedError> {
+    let inside = !file.is_empty()
+        && Path::new(file)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(JudgedError::BadItemName(dir.to_path_buf(), file.to_owned()));
+    }
+    Ok(dir.join(file))
 }
 
 fn plan_hash(dir: &Path) -> Result<String, JudgedError> {
@@ -566,11 +658,23 @@ pub fn open_judged_queue(dir: &Path, annotator: &str) -> Result<JudgedQueue, Jud
         }
         read_json(&dir.join(ASSIGNMENTS_DIR).join(format!("{annotator}.json")))?
     };
+    let mut trees = BTreeMap::new();
+    for item in &plan.items {
+        let shown = assignment.tasks.iter().any(|t| {
+            plan.tasks
+                .iter()
+                .any(|p| p.id == t.task && p.item.as_deref() == Some(item.id.as_str()))
+        });
+        if shown && let Some(tree) = item_tree(dir, item)? {
+            trees.insert(item.id.clone(), tree);
+        }
+    }
     Ok(JudgedQueue {
         plan_sha256: plan_hash(dir)?,
         plan,
         assignment,
         dir: dir.to_path_buf(),
+        trees,
     })
 }
 
@@ -608,6 +712,21 @@ pub fn export_judged(
         let bytes = crate::fsx::read_regular(&from, crate::fsx::MAX_JSON_BYTES)
             .map_err(|e| io(&from)(std::io::Error::other(e.to_string())))?;
         fs::write(&to, bytes).map_err(io(&to))?;
+    }
+    let items = out.join(ITEMS_DIR);
+    fs::create_dir_all(&items).map_err(io(&items))?;
+    for item in &reg.plan.items {
+        let Some(file) = &item.file else { continue };
+        let needed = a.tasks.iter().any(|t| {
+            reg.plan
+                .tasks
+                .iter()
+                .any(|p| p.id == t.task && p.item.as_deref() == Some(item.id.as_str()))
+        });
+        if needed {
+            let from = item_path(&reg.dir, file)?;
+            super::record::copy_tree(&from, &item_path(out, file)?, &item.sha256)?;
+        }
     }
     let plan_from = reg.dir.join(PLAN_FILE);
     let bytes = crate::fsx::read_regular(&plan_from, crate::fsx::MAX_JSON_BYTES)

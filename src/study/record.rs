@@ -123,7 +123,7 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_
 }
 
 /// A file name for a tree id (anything but letters, digits, `-`, `_`, `.` becomes `_`).
-fn file_name(id: &str) -> String {
+pub(crate) fn file_name(id: &str) -> String {
     let name: String = id
         .chars()
         .map(|c| {
@@ -162,7 +162,7 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T
 }
 
 /// Copy a tree, checking that it is still the version the plan recorded.
-fn copy_tree(from: &Path, to: &Path, sha256: &str) -> Result<(), RecordError> {
+pub(crate) fn copy_tree(from: &Path, to: &Path, sha256: &str) -> Result<(), RecordError> {
     let bytes = crate::fsx::read_regular(from, crate::fsx::MAX_SCRIPT_BYTES)
         .map_err(|e| io(from)(std::io::Error::other(e.to_string())))?;
     if crate::script::content_hash(&bytes) != sha256 {

@@ -26,10 +26,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::driver::records::study as rec;
-use crate::session::{CrSpeaker, EventBody, JudgmentChoice, SessionRecord};
+use crate::script::model::WorldTree;
+use crate::session::{EventBody, JudgmentChoice, SessionRecord};
 use crate::study::judged::{JudgedKind, ReasonRule, Side, Task, TaskBody, TaskKind};
 use crate::study::judged_record::JudgedQueue;
 use crate::study::judged_status::{Answer, Onboarding, onboarding};
+use crate::study::transcript::{Speaker, turns};
 use crate::tui::i18n::Lang;
 
 /// Where a judgment goes: appended to the annotator's judgment session and flushed.
@@ -83,6 +85,12 @@ pub struct Words {
     /// The session holds no text to show (e.g. a model's walk that ended before its first
     /// decision).
     pub empty_transcript: &'static str,
+    /// A world tree's scenario, the protagonist's goal, a character entering, a walk that
+    /// stopped before any ending.
+    pub scenario: &'static str,
+    pub goal: &'static str,
+    pub enters: &'static str,
+    pub walk_stopped: &'static str,
     pub saved: &'static str,
     pub not_saved: &'static str,
 }
@@ -119,6 +127,10 @@ pub const EN: Words = Words {
     cut: "[cut off]",
     no_transcript: "(this transcript could not be read)",
     empty_transcript: "(this session recorded nothing to show: no turns, text or choices)",
+    scenario: "Scenario",
+    goal: "Goal",
+    enters: "enters.",
+    walk_stopped: "(The walk stops here, before reaching any ending.)",
     saved: "Saved.",
     not_saved: "Not saved",
 };
@@ -155,6 +167,10 @@ pub const ZH: Words = Words {
     cut: "［被截断］",
     no_transcript: "（无法读取此对话记录）",
     empty_transcript: "（此会话没有可显示的内容：没有轮次、文本或选择）",
+    scenario: "情景",
+    goal: "目标",
+    enters: "登场。",
+    walk_stopped: "（这次行走在此中止，没有到达任何结局。）",
     saved: "已保存。",
     not_saved: "未保存",
 };
@@ -168,82 +184,63 @@ pub const fn words(lang: Lang) -> &'static Words {
 }
 
 /// One line of a transcript as shown: who (a role, never a system), text, and the event's seq
-/// when it is a turn that can be rated.
+/// when it is a turn that can be rated; `aside` lines (scenario, narration) are set apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TLine {
     pub who: Option<String>,
     pub text: String,
     pub rated_seq: Option<u64>,
+    pub aside: bool,
 }
 
-/// The lines of a transcript: a CR dialogue's turns (the therapist's turns are the rated
-/// ones), a world-tree walk's text and chosen options (the choices are rated).
+/// The lines of a transcript (see [`crate::study::transcript`]): a CR dialogue's turns, or a
+/// world-tree walk told from `tree` (the study's copy of the tree it was played on).
 #[must_use]
-pub fn transcript_lines(record: &SessionRecord, w: &Words) -> Vec<TLine> {
-    let mut out = Vec::new();
-    let mut options: Vec<String> = Vec::new();
-    for e in &record.events {
-        match &e.body {
-            EventBody::CrTurn(t) => {
-                let (who, rated) = match t.speaker {
-                    CrSpeaker::Client => (w.client.to_owned(), false),
-                    CrSpeaker::Therapist => (w.therapist.to_owned(), true),
-                    ref other => (other.to_string(), false),
-                };
-                // A turn stopped mid-way is shown as such: the judge should not read the
-                // missing end as the system's choice.
-                let text = if t.cut {
-                    format!("{} {}", t.text.trim_end(), w.cut)
-                } else {
-                    t.text.clone()
-                };
-                out.push(TLine {
-                    who: Some(who),
-                    text,
-                    rated_seq: rated.then_some(e.seq),
-                });
-            }
-            EventBody::TextShown(t) => out.push(TLine {
-                who: t.speaker.clone(),
-                text: t.text.clone(),
-                rated_seq: None,
-            }),
-            EventBody::OptionsPresented(p) => {
-                options = p.options.iter().map(|o| o.text.clone()).collect();
-                if let Some(prompt) = &p.prompt {
-                    out.push(TLine {
+pub fn transcript_lines(record: &SessionRecord, tree: Option<&WorldTree>, w: &Words) -> Vec<TLine> {
+    turns(record, tree)
+        .into_iter()
+        .map(|t| {
+            let (who, aside): (Option<String>, bool) = match t.who {
+                Speaker::Client => (Some(w.client.to_owned()), false),
+                Speaker::Therapist => (Some(w.therapist.to_owned()), false),
+                Speaker::Other(name) | Speaker::Character(name) => (Some(name), false),
+                Speaker::Scenario => (Some(w.scenario.to_owned()), true),
+                Speaker::Goal(name) => (Some(format!("{} ({name})", w.goal)), true),
+                Speaker::Narrator | Speaker::Prompt => (None, matches!(t.who, Speaker::Narrator)),
+                Speaker::Enters => {
+                    return TLine {
                         who: None,
-                        text: prompt.clone(),
+                        text: format!("{} {}", t.text, w.enters),
                         rated_seq: None,
-                    });
+                        aside: true,
+                    };
                 }
+                Speaker::Chose(Some(name)) => (Some(format!("→ {name}")), false),
+                Speaker::Chose(None) => (Some(format!("→ {}", w.chose)), false),
+                Speaker::Stopped => {
+                    return TLine {
+                        who: None,
+                        text: w.walk_stopped.to_owned(),
+                        rated_seq: None,
+                        aside: true,
+                    };
+                }
+            };
+            // A turn stopped mid-way is shown as such: the judge should not read the missing
+            // end as the system's choice.
+            let text = if t.cut {
+                format!("{} {}", t.text.trim_end(), w.cut)
+            } else {
+                t.text
+            };
+            TLine {
+                who,
+                text,
+                rated_seq: t.rated_seq,
+                aside,
             }
-            EventBody::Decision(d) => {
-                let text = options
-                    .get(d.option_index as usize)
-                    .cloned()
-                    .unwrap_or_else(|| d.option_id.to_string());
-                out.push(TLine {
-                    who: Some(format!("→ {}", w.chose)),
-                    text,
-                    rated_seq: Some(e.seq),
-                });
-            }
-            EventBody::IaeAnswer(a) => {
-                let text = options
-                    .get(a.option_index as usize)
-                    .cloned()
-                    .unwrap_or_else(|| a.option_id.to_string());
-                out.push(TLine {
-                    who: Some(format!("→ {}", w.chose)),
-                    text,
-                    rated_seq: Some(e.seq),
-                });
-            }
-            _ => {}
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// What the screen shows now.
@@ -310,19 +307,52 @@ struct Current {
 
 impl Current {
     /// Bring the rated turn near the top of the transcript pane (a line before it stays in
-    /// view: usually the turn it answers).
-    fn scroll_to_unit(&mut self) {
+    /// view: usually the turn it answers). `size`: the pane's inner size at the last draw.
+    fn scroll_to_unit(&mut self, w: &Words, size: (u16, u16)) {
         let Some(seq) = self.units.get(self.unit).copied().flatten() else {
             return;
         };
-        let at = self
-            .left_lines
+        let Some(lines) = &self.left_lines else {
+            return;
+        };
+        let at = lines
             .iter()
-            .flatten()
             .position(|l| l.rated_seq == Some(seq))
             .unwrap_or(0);
-        self.scroll[0] = u16::try_from(at.saturating_sub(1)).unwrap_or(u16::MAX);
+        let before = at.saturating_sub(1);
+        let rows = if before == 0 {
+            0
+        } else {
+            rows(lines_of(Some(&lines[..before].to_vec()), w, None), size.0)
+        };
+        self.scroll[0] = u16::try_from(rows).unwrap_or(u16::MAX);
+        self.clamp(0, w, size);
     }
+
+    /// Keep a pane's scroll within its text (the last row can reach the pane's top, no more).
+    fn clamp(&mut self, side: usize, w: &Words, size: (u16, u16)) {
+        if size.0 == 0 {
+            return;
+        }
+        let lines = if side == 0 {
+            &self.left_lines
+        } else {
+            &self.right_lines
+        };
+        let total = rows(lines_of(lines.as_ref(), w, None), size.0);
+        let most = u16::try_from(total.saturating_sub(1)).unwrap_or(u16::MAX);
+        self.scroll[side] = self.scroll[side].min(most);
+    }
+}
+
+/// How many rows `lines` take in a pane `width` columns wide (wrapped as the panes wrap).
+fn rows(lines: Vec<Line<'static>>, width: u16) -> usize {
+    if width == 0 {
+        return lines.len();
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .line_count(width)
 }
 
 /// The judging screen.
@@ -338,6 +368,9 @@ pub struct JudgeScreen {
     quit: bool,
     /// Onboarding was pending when the screen opened (so its result is shown once done).
     onboarding_open: bool,
+    /// The transcript panes' inner size (columns, rows) at the last draw: scrolling counts
+    /// wrapped rows.
+    pane_size: std::cell::Cell<(u16, u16)>,
 }
 
 impl std::fmt::Debug for JudgeScreen {
@@ -370,6 +403,7 @@ impl JudgeScreen {
             message: None,
             quit: false,
             onboarding_open: state == Onboarding::Pending,
+            pane_size: std::cell::Cell::new((0, 0)),
         };
         s.advance(now);
         s
@@ -461,10 +495,10 @@ impl JudgeScreen {
         };
         let w = self.words();
         let load = |s: &str| {
-            self.queue
-                .transcript(s)
-                .ok()
-                .map(|r| transcript_lines(&r, w))
+            self.queue.transcript(s).ok().map(|r| {
+                let tree = self.queue.tree(&r.session.script.id);
+                transcript_lines(&r, tree, w)
+            })
         };
         let (left, right) = match &task.body {
             TaskBody::Pair { a, b, .. } => match assigned.left.unwrap_or(Side::A) {
@@ -660,12 +694,15 @@ impl JudgeScreen {
     fn task_key(&mut self, key: KeyEvent, now: Instant) {
         let pairwise = self.queue.plan.kind == JudgedKind::Pairwise;
         let items = self.queue.plan.rubric.as_ref().map_or(0, |r| r.items.len());
+        let w = self.words();
+        let size = self.pane_size.get();
         let Some(c) = self.current.as_mut() else {
             return;
         };
         let scroll = |c: &mut Current, d: i32| {
             let f = c.focus;
             c.scroll[f] = c.scroll[f].saturating_add_signed(i16::try_from(d).unwrap_or(0));
+            c.clamp(f, w, size);
         };
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
@@ -685,11 +722,11 @@ impl JudgeScreen {
             KeyCode::Down if !pairwise => c.item = (c.item + 1).min(items.saturating_sub(1)),
             KeyCode::Char('n') if !pairwise => {
                 c.unit = (c.unit + 1).min(c.units.len() - 1);
-                c.scroll_to_unit();
+                c.scroll_to_unit(w, size);
             }
             KeyCode::Char('p') if !pairwise => {
                 c.unit = c.unit.saturating_sub(1);
-                c.scroll_to_unit();
+                c.scroll_to_unit(w, size);
             }
             KeyCode::Char('-') if !pairwise => c.negative = !c.negative,
             KeyCode::Char(d) if !pairwise && d.is_ascii_digit() => {
@@ -760,6 +797,8 @@ fn lines_of(tl: Option<&Vec<TLine>>, w: &Words, mark: Option<u64>) -> Vec<Line<'
             }
             let style = if marked {
                 Style::new().add_modifier(Modifier::REVERSED)
+            } else if l.aside {
+                Style::new().add_modifier(Modifier::ITALIC)
             } else {
                 Style::new()
             };
@@ -785,6 +824,11 @@ fn pane(
         .block(block)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
+}
+
+/// A bordered pane's inner size.
+const fn inner(area: Rect) -> (u16, u16) {
+    (area.width.saturating_sub(2), area.height.saturating_sub(2))
 }
 
 fn centered(frame: &mut Frame<'_>, lines: Vec<Line<'static>>) {
@@ -856,6 +900,7 @@ fn draw(s: &JudgeScreen, frame: &mut Frame<'_>, now: Instant) {
         } else {
             Layout::vertical([Constraint::Percentage(50); 2]).areas(body)
         };
+        s.pane_size.set(inner(a));
         frame.render_widget(
             pane(
                 w.left.to_owned(),
@@ -918,6 +963,7 @@ fn draw_pointwise(s: &JudgeScreen, c: &Current, frame: &mut Frame<'_>, body: Rec
     } else {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
     };
+    s.pane_size.set(inner(a));
     let mark = c.units.get(c.unit).copied().flatten();
     frame.render_widget(
         pane(
@@ -1041,6 +1087,7 @@ mod tests {
             who: Some("Client".into()),
             text: "hi\u{1b}]0;x".into(),
             rated_seq: None,
+            aside: false,
         }];
         // Text from a session is escaped before it reaches the terminal.
         assert_eq!(text(lines_of(Some(&one), w, None)), "Client: hi\\x1b]0;x");
@@ -1069,7 +1116,7 @@ mod tests {
         let record = store.record(s.id).unwrap();
         for lang in [Lang::En, Lang::Zh] {
             let w = words(lang);
-            let lines = transcript_lines(&record, w);
+            let lines = transcript_lines(&record, None, w);
             assert_eq!(lines[0].text, "I keep failing.");
             assert_eq!(lines[1].text, format!("Let me just finish the {}", w.cut));
         }

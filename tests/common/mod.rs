@@ -1,6 +1,8 @@
 //! Helpers shared by the TUI tests.
 #![allow(dead_code)]
 
+pub mod walks;
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 

@@ -39,6 +39,8 @@ pub struct ResolvedItem {
     /// `world_tree` or `cr_case`.
     pub kind: String,
     pub language: Language,
+    /// The tree's or case's title.
+    pub title: String,
 }
 
 /// Find the trees of `study`, whose file is in `base`. Every problem is a diagnostic at the
@@ -280,11 +282,17 @@ fn resolve_items(j: &Judged, base: &Path) -> (Resolved, Vec<Diagnostic>) {
 }
 
 fn item_of(loaded: &Loaded) -> Option<(ResolvedItem, Option<Orientation>)> {
-    let (id, kind, language, orientation) = if let Some(t) = loaded.world_tree() {
-        (&t.id, "world_tree", t.language, Some(t.orientation))
+    let (id, title, kind, language, orientation) = if let Some(t) = loaded.world_tree() {
+        (
+            &t.id,
+            &t.title,
+            "world_tree",
+            t.language,
+            Some(t.orientation),
+        )
     } else {
         let c = loaded.cr_case()?;
-        (&c.id, "cr_case", c.language, None)
+        (&c.id, &c.title, "cr_case", c.language, None)
     };
     Some((
         ResolvedItem {
@@ -293,6 +301,7 @@ fn item_of(loaded: &Loaded) -> Option<(ResolvedItem, Option<Orientation>)> {
             hash: loaded.hash.clone(),
             kind: kind.to_owned(),
             language,
+            title: title.clone(),
         },
         orientation,
     ))

@@ -1,0 +1,89 @@
+//! Walks through the driver's step API, stored as people and models store them (shared by
+//! the inspector's and the studies' tests).
+
+use std::sync::Arc;
+
+use socius::driver::records::Timing;
+use socius::driver::{Driver, StoreRecorder};
+use socius::engine::episode::{EpisodeConfig, EpisodeEffect, Mode, OptionSource};
+use socius::script::WorldTree;
+use socius::session::{EventBody, LlmCall, NewSession, ScriptRef, SessionId, SessionKind, Who};
+use socius::store::Store;
+
+/// A model's call: a JSON reply with an explanation naming the choice.
+pub fn call(model: &str, pick: &str) -> EventBody {
+    EventBody::LlmCall(Box::new(LlmCall {
+        purpose: Some("decision".to_owned()),
+        model: Some(model.to_owned()),
+        request: serde_json::json!({"messages": []}),
+        raw_reply: Some(format!(
+            "{{\"choice\": \"A\", \"explanation\": \"{model} picks {pick}\"}}"
+        )),
+        parsed: Some(serde_json::json!({"index": 0, "letter": "A", "method": "json"})),
+        usage: None,
+        finish_reason: None,
+        latency_ms: 3,
+        attempts: Vec::new(),
+        error: None,
+    }))
+}
+
+/// Walk `tree` choosing the choices named `picks` (by id), through the driver, and close.
+pub fn walk(
+    store: &Store,
+    tree: &Arc<WorldTree>,
+    content: &str,
+    who: Who,
+    picks: &[&str],
+) -> SessionId {
+    let is_model = matches!(who, Who::Model { .. });
+    let model_name = match &who {
+        Who::Model { name, .. } => name.clone(),
+        Who::Annotator { .. } => String::new(),
+    };
+    let session = store
+        .create(NewSession::new(
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(&tree.id, content.as_bytes()),
+            who,
+            1,
+        ))
+        .unwrap();
+    let mut rec = StoreRecorder::new(store.clone(), session.id, false);
+    let config = EpisodeConfig {
+        mode: Mode::Gae,
+        shuffle: true,
+        seed: 7,
+        official: false,
+    };
+    let mut driver = Driver::new(Arc::clone(tree), config);
+    let mut effects = driver.start();
+    let mut picks = picks.iter();
+    loop {
+        if let Some(end) = effects.iter().find_map(|e| match e {
+            EpisodeEffect::End(end) => Some(end.clone()),
+            _ => None,
+        }) {
+            driver.close(&end, &mut rec).unwrap();
+            break;
+        }
+        let q = driver.question().unwrap().clone();
+        driver.present(&mut rec).unwrap();
+        let pick = picks.next().expect("a pick for every choice point");
+        let node = &tree.nodes[q.node];
+        let position = q
+            .options
+            .iter()
+            .position(|o| matches!(o, OptionSource::Choice(c) if node.choice_id(*c) == *pick))
+            .unwrap_or_else(|| panic!("{pick} is not offered at {}", node.id));
+        let exchange = if is_model {
+            vec![call(&model_name, pick)]
+        } else {
+            Vec::new()
+        };
+        effects = driver
+            .answer(position, Timing::latency(40), exchange, &mut rec)
+            .unwrap();
+    }
+    session.id
+}
