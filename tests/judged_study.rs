@@ -1117,3 +1117,62 @@ seed: 3
     let lines = socius::tui::judge::transcript_lines(&record, Some(&tree), w);
     assert_eq!(lines.last().map(|l| l.text.as_str()), Some(w.walk_stopped));
 }
+
+#[test]
+fn the_loop_takes_a_paste_into_the_reason_and_ends_on_a_signal_with_the_vote_kept() {
+    use socius::tui::app::Msg;
+    let f = fixture();
+    let file = write_study(&f.root, &pairwise_text(&f, 0, "required"));
+    let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
+    let store_dir = f.root.join("store");
+    drop(f.store);
+    let t0 = Instant::now();
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let second = queue.assignment.tasks[1].task.clone();
+    // The onboarding pair's better one is side a: vote for the side it is shown on.
+    let better = if queue.assignment.tasks[0].left == Some(Side::A) {
+        '1'
+    } else {
+        '2'
+    };
+    let (mut s, store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    // A paste while voting is ignored (it must not vote); in the reason it is typed, its line
+    // breaks as spaces. The signal ends the loop: the keys after it are never read.
+    let script: std::collections::VecDeque<Msg> = [
+        Msg::Paste("12".to_owned()),
+        Msg::Key(key(better)),
+        Msg::Paste("clearer\nand kinder".to_owned()),
+        Msg::Key(code(KeyCode::Enter)),
+        Msg::Signal(15),
+        Msg::Key(code(KeyCode::Enter)),
+        Msg::Key(key('2')),
+    ]
+    .into();
+    socius::tui::judge::run_loop(
+        &mut terminal,
+        &mut s,
+        &mut socius::tui::run::Scripted(script),
+    )
+    .expect("loop");
+    let got = judgments(&store, "pw");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].4.as_deref(), Some("clearer and kinder"));
+    assert!(
+        matches!(s.phase(), Phase::OnboardingResult { passed: true, .. }),
+        "{:?}",
+        s.phase()
+    );
+    drop(s);
+    drop(store);
+    // Back again: past the onboarding result, on the first task without a judgment.
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let (s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
+    assert_eq!(
+        s.task_id(),
+        Some(second.as_str()),
+        "{:?} {:?}",
+        s.phase(),
+        s.message()
+    );
+}

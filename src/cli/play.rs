@@ -145,21 +145,26 @@ pub(super) fn run_app_on(
     }
     let signal = result.map_err(|e| Failure::Error(format!("terminal: {e}")))?;
     if let Some(sig) = signal {
-        let name = match sig {
-            1 => "SIGHUP",
-            2 => "SIGINT",
-            3 => "SIGQUIT",
-            15 => "SIGTERM",
-            _ => "a signal",
-        };
         errln!(
-            "socius: stopped by {name}; every answer given was already saved, and the session \
-             resumes from the library"
+            "socius: stopped by {}; every answer given was already saved, and the session \
+             resumes from the library",
+            signal_name(sig)
         );
         // The shell's convention for a process ended by a signal.
         return Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1)));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A terminating signal's name, for the message said when it ended a screen.
+pub(super) const fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        15 => "SIGTERM",
+        _ => "a signal",
+    }
 }
 
 /// `socius [SCRIPTS...]`.

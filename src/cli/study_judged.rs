@@ -318,7 +318,15 @@ pub fn run(globals: &Globals, args: &RunArgs, dir: &Path) -> CmdResult {
     let answers = stored_answers(&store, &queue, &args.annotator)?;
     let sink = StoreSink::open(store, &queue, &args.annotator)?;
     let mut screen = JudgeScreen::new(queue, answers, lang, Box::new(sink), Instant::now());
-    crate::tui::judge::run_terminal(&mut screen)
+    let signal = crate::tui::judge::run_terminal(&mut screen)
         .map_err(|e| Failure::Error(format!("terminal: {e}")))?;
+    if let Some(sig) = signal {
+        errln!(
+            "socius: stopped by {}; every answer given was already saved, and `socius study \
+             run` goes on at the first task without one",
+            super::play::signal_name(sig)
+        );
+        return Ok(ExitCode::from(u8::try_from(128 + sig).unwrap_or(1)));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -650,6 +650,17 @@ impl JudgeScreen {
         self.commit(events, Answer::Ratings(given), now);
     }
 
+    /// Pasted text: typed into the reason when one is being written, else ignored (a paste
+    /// must never vote or rate).
+    pub fn paste(&mut self, text: &str, now: Instant) {
+        if matches!(self.phase, Phase::Reason { .. }) {
+            for ch in text.chars() {
+                let ch = if ch.is_control() { ' ' } else { ch };
+                self.key(KeyEvent::from(KeyCode::Char(ch)), now);
+            }
+        }
+    }
+
     /// Handle a key at time `now`.
     pub fn key(&mut self, key: KeyEvent, now: Instant) {
         if key.kind == KeyEventKind::Release {
@@ -1025,43 +1036,72 @@ fn draw_pointwise(s: &JudgeScreen, c: &Current, frame: &mut Frame<'_>, body: Rec
     );
 }
 
-/// Run the screen on the terminal until the annotator quits.
+/// Run the screen until the annotator quits, the source ends, a terminating signal comes or
+/// the terminal goes away (every answer is already stored by then). Redrawn at least every
+/// quarter second, so the seconds still to wait count down.
+///
+/// # Errors
+/// Drawing or reading failed.
+pub fn run_loop<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    screen: &mut JudgeScreen,
+    source: &mut dyn crate::tui::run::EventSource,
+) -> std::io::Result<()>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    use std::sync::mpsc::{self, RecvTimeoutError};
+
+    use crate::tui::app::Msg;
+    let (tx, rx) = mpsc::channel();
+    source.attach(tx, 1)?;
+    let result = loop {
+        if let Err(e) = terminal.draw(|f| screen.draw(f, Instant::now())) {
+            break Err(std::io::Error::other(e));
+        }
+        if screen.quitting() {
+            break Ok(());
+        }
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(Msg::Key(k)) => screen.key(k, Instant::now()),
+            Ok(Msg::Paste(p)) => screen.paste(&p, Instant::now()),
+            Ok(Msg::Signal(_) | Msg::InputClosed | Msg::End(_))
+            | Err(RecvTimeoutError::Disconnected) => break Ok(()),
+            Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+        }
+    };
+    source.detach();
+    result
+}
+
+/// Run the screen on the terminal, restoring it on every way out (quit, error, panic, a
+/// terminating signal, the terminal going away). Returns the signal that ended it, if one did.
 ///
 /// # Errors
 /// The terminal could not be set up, drawn on or read.
-pub fn run_terminal(screen: &mut JudgeScreen) -> std::io::Result<()> {
-    use crossterm::event::{self, Event};
+pub fn run_terminal(screen: &mut JudgeScreen) -> std::io::Result<Option<i32>> {
+    use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    use crossterm::execute;
+    let mut source = crate::tui::run::Crossterm::with_signals()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
         ratatui::restore();
         previous(info);
     }));
     let mut terminal = ratatui::try_init()?;
-    let result = (|| -> std::io::Result<()> {
-        loop {
-            terminal.draw(|f| screen.draw(f, Instant::now()))?;
-            if screen.quitting() {
-                return Ok(());
-            }
-            // Redrawn at least every quarter second: the seconds left count down.
-            if event::poll(Duration::from_millis(250))? {
-                match event::read()? {
-                    Event::Key(k) => screen.key(k, Instant::now()),
-                    Event::Paste(p) => {
-                        if matches!(screen.phase(), Phase::Reason { .. }) {
-                            for ch in p.chars() {
-                                screen.key(KeyEvent::from(KeyCode::Char(ch)), Instant::now());
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    })();
+    let result = execute!(std::io::stdout(), EnableBracketedPaste)
+        .and_then(|()| run_loop(&mut terminal, screen, &mut source));
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     let _ = std::panic::take_hook();
-    result
+    result?;
+    if source.closed() {
+        return Err(std::io::Error::other(
+            "the terminal went away; every answer given is saved",
+        ));
+    }
+    Ok(source.signal())
 }
 
 #[cfg(test)]
