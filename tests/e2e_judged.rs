@@ -12,6 +12,7 @@ use socius::session::{EventBody, NewSession, ScriptRef, SessionKind, Status, Who
 use socius::store::{Filter, Store};
 use socius::study::judged::{JudgedAssignment, JudgedPlan, Side, TaskBody};
 
+mod common;
 mod tmux_support;
 
 use tmux_support::{Tmux, binary, repo};
@@ -311,4 +312,214 @@ fn two_annotators_vote_on_cr_dialogues_of_two_systems() {
     assert_eq!(p["wins"].as_u64(), Some(aa.tasks.len() as u64), "{v}");
     assert_eq!(p["losses"].as_u64(), Some(ab.tasks.len() as u64), "{v}");
     assert_eq!(p["ties"].as_u64(), Some(0), "{v}");
+}
+
+/// The choice ids of the walk that takes choice `pick(n)` (of `n`) at every node.
+fn picks(tree: &socius::script::WorldTree, pick: impl Fn(usize) -> usize) -> Vec<String> {
+    let mut node = tree.start().expect("start");
+    let mut out = Vec::new();
+    while !tree.nodes[node].choices.is_empty() {
+        let c = pick(tree.nodes[node].choices.len());
+        out.push(tree.nodes[node].choice_id(c).into_owned());
+        node = tree
+            .node_index(&tree.nodes[node].choices[c].target)
+            .expect("target");
+    }
+    out
+}
+
+/// Rate every task of `a` in the open tmux session: the value `value(system)` for the
+/// study's one rubric item; `head` is how the screen says "Task", `story` a label every
+/// world-tree transcript starts with.
+fn rate_all(
+    tmux: &Tmux,
+    plan: &JudgedPlan,
+    a: &JudgedAssignment,
+    head: &str,
+    story: &str,
+    value: impl Fn(&str) -> u8,
+) {
+    let m = a.tasks.len();
+    for (n, t) in a.tasks.iter().enumerate() {
+        tmux.wait_for(&format!("{head} {} {} {m}", n + 1, of(head)));
+        let s = tmux.wait_for(story);
+        assert!(
+            !s.contains("model-a") && !s.contains("walker"),
+            "blind:\n{s}"
+        );
+        tmux.wait_until("the minimum time", |s| {
+            !s.contains("counts after") && !s.contains("秒后")
+        });
+        let task = plan.tasks.iter().find(|p| p.id == t.task).expect("task");
+        let TaskBody::Transcript { shown, .. } = &task.body else {
+            panic!("a transcript task")
+        };
+        let v = value(shown.system.as_deref().expect("a system"));
+        tmux.keys(&[&v.to_string()]);
+        tmux.wait_until("the value on screen", |s| {
+            s.lines().any(|l| l.contains(&format!("]: {v}")))
+        });
+        tmux.keys(&["Enter"]);
+    }
+}
+
+/// "of" in the screen's language.
+fn of(head: &str) -> &'static str {
+    if head == "Task" { "of" } else { "/" }
+}
+
+#[test]
+fn two_annotators_rate_world_tree_walks_of_a_person_and_a_model() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("e2e: tmux is not installed; skipping (CI installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    // A person's and a model's walk on an English and a Chinese tree, through the driver.
+    {
+        let store = Store::open(d.join("store-a")).expect("store");
+        for file in ["en-salary-talk.yaml", "zh-group-project.yaml"] {
+            let text = std::fs::read_to_string(repo().join("scripts").join(file)).expect("tree");
+            let (script, _, _) = socius::script::load::load_str(&text);
+            let Some(socius::script::load::Script::WorldTree(tree)) = script else {
+                panic!("{file} is a world tree")
+            };
+            let tree = std::sync::Arc::new(tree);
+            let first = picks(&tree, |_| 0);
+            let last = picks(&tree, |n| n - 1);
+            common::walks::walk(
+                &store,
+                &tree,
+                &text,
+                Who::annotator("walker"),
+                &common::walks::refs(&first),
+            );
+            common::walks::walk(
+                &store,
+                &tree,
+                &text,
+                model("model-a"),
+                &common::walks::refs(&last),
+            );
+        }
+    }
+    std::fs::write(
+        d.join("walks.yaml"),
+        format!(
+            "kind: study
+type: pointwise
+id: e2e-walks
+title: Walks of a person and a model
+items:
+  - {}
+  - {}
+systems:
+  - name: people
+    human: walker
+  - name: bot
+    model: model-a
+rubric:
+  per: dialogue
+  items:
+    - id: tact
+      question: How tactful is the protagonist?
+      scale: [1, 5]
+      anchors:
+        1: Rude
+        5: Tactful
+ratings_per_transcript: 2
+annotators: [ann-a, ann-b]
+min_seconds: 1
+seed: 9
+",
+            repo().join("scripts/en-salary-talk.yaml").display(),
+            repo().join("scripts/zh-group-project.yaml").display()
+        ),
+    )
+    .expect("write");
+    socius(d, &["study", "new", "walks.yaml", "--store", "store-a"]);
+    let dir = d.join("studies/e2e-walks");
+    let plan: JudgedPlan =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).expect("plan"))
+            .expect("plan json");
+    let read_assignment = |name: &str| -> JudgedAssignment {
+        serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("assignments/{name}.json")))
+                .expect("assignment"),
+        )
+        .expect("assignment json")
+    };
+    let (aa, ab) = (read_assignment("ann-a"), read_assignment("ann-b"));
+    assert_eq!((aa.tasks.len(), ab.tasks.len()), (4, 4));
+    socius(
+        d,
+        &[
+            "study",
+            "export-assignment",
+            "e2e-walks",
+            "--as",
+            "ann-b",
+            "--out",
+            "export-b",
+            "--store",
+            "store-a",
+        ],
+    );
+    let tmux = Tmux {
+        socket: format!("socius-e2e-walks-{}", std::process::id()),
+        opened: std::cell::Cell::new(0),
+    };
+    // A rates in English in the researcher's store; B in Chinese from the exported folder.
+    tmux.open(
+        d,
+        &d.join("config-a"),
+        "study run e2e-walks --as ann-a --store store-a --lang en",
+    );
+    rate_all(&tmux, &plan, &aa, "Task", "Scenario:", |s| {
+        if s == "people" { 5 } else { 2 }
+    });
+    tmux.wait_for("All tasks are done");
+    tmux.keys(&["q"]);
+    tmux.exited();
+    tmux.open(
+        d,
+        &d.join("config-b"),
+        "study run export-b --as ann-b --store store-b --lang zh",
+    );
+    rate_all(&tmux, &plan, &ab, "任务", "情景:", |s| {
+        if s == "people" { 4 } else { 1 }
+    });
+    tmux.wait_for("全部任务已完成");
+    tmux.keys(&["q"]);
+    tmux.exited();
+
+    // The report over both stores: each system's mean of what was typed on the screens.
+    let out = socius(
+        d,
+        &[
+            "study",
+            "report",
+            "e2e-walks",
+            "--store",
+            "store-a",
+            "--store",
+            "store-b",
+            "--studies",
+            "studies",
+            "--json",
+        ],
+    );
+    let v = json_of(&out);
+    let rows = v["pointwise"].as_array().expect("pointwise rows");
+    let row = |system: &str| {
+        rows.iter()
+            .find(|r| r["system"] == system)
+            .unwrap_or_else(|| panic!("{system}: {v}"))
+    };
+    assert_eq!(row("people")["n"], 4, "{v}");
+    assert_eq!(row("people")["mean"].as_f64(), Some(4.5), "{v}");
+    assert_eq!(row("bot")["n"], 4, "{v}");
+    assert_eq!(row("bot")["mean"].as_f64(), Some(1.5), "{v}");
+    assert!(v["agreement"].is_object(), "{v}");
 }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::walks::refs;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -975,10 +977,6 @@ fn expected_walk(
         lines_of(node, &mut out);
     }
     (picks, out)
-}
-
-fn refs(p: &[String]) -> Vec<&str> {
-    p.iter().map(String::as_str).collect()
 }
 
 #[test]

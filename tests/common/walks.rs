@@ -87,3 +87,8 @@ pub fn walk(
     }
     session.id
 }
+
+/// Borrowed choice ids, as [`walk`] takes them.
+pub fn refs(picks: &[String]) -> Vec<&str> {
+    picks.iter().map(String::as_str).collect()
+}
