@@ -155,8 +155,8 @@ pub enum Command {
     /// Safety screening: test a CR protocol's crisis lexicon on messages, one per line
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
-    /// Human-baseline studies: register a plan, export an annotator's assignment, follow
-    /// progress
+    /// Human studies: baselines (people play the trees) and pairwise or pointwise judgments
+    /// of stored transcripts; register, hand out, run, follow, report
     #[command(subcommand)]
     Study(study::StudyCommand),
     /// Reports over the whole store: `report baseline`, humans against models on the same trees

@@ -19,15 +19,17 @@ pub const DEFAULT_STUDIES: &str = "studies";
 
 #[derive(Debug, clap::Subcommand)]
 pub enum StudyCommand {
-    /// Register a study file (kind: study) and write one assignment per annotator
+    /// Register a study file (kind: study): a baseline plan, or pairwise/pointwise tasks built
+    /// from the stored sessions; one assignment per annotator
     New(NewArgs),
-    /// Write one annotator's assignment and the trees it needs into a folder (to take to
-    /// their machine)
+    /// Write one annotator's assignment and the trees, cases and transcripts it needs into a
+    /// folder (to take to their machine)
     ExportAssignment(ExportArgs),
-    /// Per annotator and tree: done, in progress or not started, from the store's sessions
+    /// Per annotator: what is done, in progress or not started (baseline), or tasks answered
+    /// and onboarding and attention results (pairwise/pointwise), from the store
     Status(StatusArgs),
-    /// Play an annotator's assignment: their queue in the TUI (Enter plays the next item;
-    /// quitting and running it again resumes)
+    /// Work through an annotator's assignment in the TUI: a baseline's queue of trees, or
+    /// the judging screen of a pairwise/pointwise study (quitting and running it again resumes)
     Run(RunArgs),
     /// Statistics of a pairwise or pointwise study from its stored judgments: wins, Wilson
     /// intervals, sign tests, Bradley–Terry, agreement, ratings, CR pre/post change
