@@ -115,6 +115,32 @@ reason: optional
     )
 }
 
+/// The registered study `id`'s plan and the assignments of ann-a and ann-b; ann-b's is
+/// exported to `export-b` (to be run in a store of their own).
+fn registered(d: &Path, id: &str) -> (JudgedPlan, JudgedAssignment, JudgedAssignment) {
+    let dir = d.join("studies").join(id);
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).expect("study file");
+    let plan: JudgedPlan = serde_json::from_str(&read("plan.json")).expect("plan json");
+    let assignment = |name: &str| -> JudgedAssignment {
+        serde_json::from_str(&read(&format!("assignments/{name}.json"))).expect("assignment")
+    };
+    socius(
+        d,
+        &[
+            "study",
+            "export-assignment",
+            id,
+            "--as",
+            "ann-b",
+            "--out",
+            "export-b",
+            "--store",
+            "store-a",
+        ],
+    );
+    (plan, assignment("ann-a"), assignment("ann-b"))
+}
+
 /// Vote on every task of `a` in the open tmux session: prefer the side showing `want`.
 fn vote_all(tmux: &Tmux, plan: &JudgedPlan, a: &JudgedAssignment, want: Side, reason: &str) {
     let m = a.tasks.len();
@@ -188,36 +214,8 @@ fn two_annotators_vote_on_cr_dialogues_of_two_systems() {
         text.contains("missing: no finished session of system `sys-b` on item `en-passed-over`"),
         "{text}"
     );
-    let plan: JudgedPlan = serde_json::from_str(
-        &std::fs::read_to_string(d.join("studies/e2e-pw/plan.json")).expect("plan"),
-    )
-    .expect("plan json");
-    let read_assignment = |name: &str| -> JudgedAssignment {
-        serde_json::from_str(
-            &std::fs::read_to_string(d.join(format!("studies/e2e-pw/assignments/{name}.json")))
-                .expect("assignment"),
-        )
-        .expect("assignment json")
-    };
-    let (aa, ab) = (read_assignment("ann-a"), read_assignment("ann-b"));
-    socius(
-        d,
-        &[
-            "study",
-            "export-assignment",
-            "e2e-pw",
-            "--as",
-            "ann-b",
-            "--out",
-            "export-b",
-            "--store",
-            "store-a",
-        ],
-    );
-    let tmux = Tmux {
-        socket: format!("socius-e2e-judged-{}", std::process::id()),
-        opened: std::cell::Cell::new(0),
-    };
+    let (plan, aa, ab) = registered(d, "e2e-pw");
+    let tmux = Tmux::new("judged");
     // A in the researcher's store prefers sys-a (side a); B, elsewhere, prefers sys-b.
     tmux.open(
         d,
@@ -439,37 +437,9 @@ seed: 9
     )
     .expect("write");
     socius(d, &["study", "new", "walks.yaml", "--store", "store-a"]);
-    let dir = d.join("studies/e2e-walks");
-    let plan: JudgedPlan =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).expect("plan"))
-            .expect("plan json");
-    let read_assignment = |name: &str| -> JudgedAssignment {
-        serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("assignments/{name}.json")))
-                .expect("assignment"),
-        )
-        .expect("assignment json")
-    };
-    let (aa, ab) = (read_assignment("ann-a"), read_assignment("ann-b"));
+    let (plan, aa, ab) = registered(d, "e2e-walks");
     assert_eq!((aa.tasks.len(), ab.tasks.len()), (4, 4));
-    socius(
-        d,
-        &[
-            "study",
-            "export-assignment",
-            "e2e-walks",
-            "--as",
-            "ann-b",
-            "--out",
-            "export-b",
-            "--store",
-            "store-a",
-        ],
-    );
-    let tmux = Tmux {
-        socket: format!("socius-e2e-walks-{}", std::process::id()),
-        opened: std::cell::Cell::new(0),
-    };
+    let tmux = Tmux::new("walks");
     // A rates in English in the researcher's store; B in Chinese from the exported folder.
     tmux.open(
         d,

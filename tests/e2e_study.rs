@@ -138,10 +138,7 @@ fn two_annotators_play_their_queues_the_stores_merge_and_the_report_counts_both(
             "store-a",
         ],
     );
-    let tmux = Tmux {
-        socket: format!("socius-e2e-study-{}", std::process::id()),
-        opened: std::cell::Cell::new(0),
-    };
+    let tmux = Tmux::new("study");
 
     // Annotator A, in the researcher's store, straight through.
     tmux.open(

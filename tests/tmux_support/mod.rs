@@ -35,6 +35,14 @@ impl Drop for Tmux {
 }
 
 impl Tmux {
+    /// A server of this test's own, named after `tag` and the process.
+    pub fn new(tag: &str) -> Self {
+        Self {
+            socket: format!("socius-e2e-{tag}-{}", std::process::id()),
+            opened: std::cell::Cell::new(0),
+        }
+    }
+
     pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
