@@ -1174,3 +1174,100 @@ fn the_loop_takes_a_paste_into_the_reason_and_ends_on_a_signal_with_the_vote_kep
         s.message()
     );
 }
+
+#[test]
+fn the_acute_export_tells_world_tree_walks_from_the_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let store = Store::open(root.join("store")).expect("store");
+    let (text, tree) = salary_tree();
+    let (first, first_story) = expected_walk(&tree, |_| 0);
+    let (last, last_story) = expected_walk(&tree, |n| n - 1);
+    common::walks::walk(&store, &tree, &text, model("model-a"), &refs(&first));
+    common::walks::walk(&store, &tree, &text, model("model-b"), &refs(&last));
+    let study = format!(
+        "kind: study
+type: pairwise
+id: walk-duel
+title: Two walkers
+items:
+  - {}
+systems:
+  - name: sys-a
+    model: model-a
+  - name: sys-b
+    model: model-b
+question: Who handles Graham better?
+judgments_per_pair: 1
+annotators: [ann-a]
+min_seconds: 0
+seed: 2
+reason: none
+",
+        repo().join("scripts/en-salary-talk.yaml").display()
+    );
+    let file = write_study(root, &study);
+    let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
+    drop(store);
+    let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
+    let t0 = Instant::now();
+    let (mut s, store) = open_screen(&root.join("store"), queue, "ann-a", Lang::En, t0);
+    s.key(key('0'), t0);
+    assert_eq!(s.phase(), &Phase::Done);
+    drop(s);
+    drop(store);
+    let out = socius(
+        root,
+        &[
+            "study",
+            "export",
+            "walk-duel",
+            "--format",
+            "acute",
+            "--store",
+            "store",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().expect("a line"))
+            .expect("json");
+    // The screen's story with the export's speaker ids: roles and names, no screen words.
+    let ids = |story: &[(Option<String>, String)]| -> Vec<(String, String)> {
+        story
+            .iter()
+            .map(|(who, text)| {
+                let id = match who.as_deref() {
+                    Some("Scenario") => "scenario".to_owned(),
+                    Some(w) if w.starts_with("Goal (") => "goal".to_owned(),
+                    Some(w) => w.trim_start_matches("→ ").to_owned(),
+                    None => "narrator".to_owned(),
+                };
+                let text = text
+                    .strip_suffix(&format!(" {}", socius::tui::judge::EN.enters))
+                    .unwrap_or(text)
+                    .to_owned();
+                (id, text)
+            })
+            .collect()
+    };
+    for (k, story) in [(0, &first_story), (1, &last_story)] {
+        let got: Vec<(String, String)> = line["dialogue_dicts"][k]["dialogue"]
+            .as_array()
+            .expect("dialogue")
+            .iter()
+            .map(|u| {
+                (
+                    u["id"].as_str().expect("id").to_owned(),
+                    u["text"].as_str().expect("text").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, ids(story), "dialogue {k}");
+    }
+    assert_eq!(line["outcome"], "tie");
+}
