@@ -899,6 +899,28 @@ fn a_crafted_transcript_id_is_not_read_outside_the_folder() {
     let e = open_judged_queue(&out, "ann-a").expect_err("not theirs");
     assert!(e.to_string().contains("not of `ann-a`"), "{e}");
     assert!(open_judged_queue(&out, "ann-b").is_ok());
+    // An item file name in a travelling plan never leaves its folder.
+    let plan_path = out.join("plan.json");
+    let good = std::fs::read_to_string(&plan_path).expect("plan");
+    let case = reg.plan.items[0].file.clone().expect("a copy");
+    std::fs::write(f.root.join("stolen.yaml"), "kind: world_tree").expect("write");
+    for bad in [
+        "../stolen.yaml",
+        "/etc/passwd",
+        "items/../../stolen.yaml",
+        "",
+    ] {
+        std::fs::write(
+            &plan_path,
+            good.replace(&format!("\"{case}\""), &format!("\"{bad}\"")),
+        )
+        .expect("crafted plan");
+        let e = open_judged_queue(&out, "ann-b").expect_err("refused");
+        assert!(
+            e.to_string().contains("leaves the study folder"),
+            "{bad}: {e}"
+        );
+    }
 }
 
 #[test]

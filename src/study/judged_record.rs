@@ -584,23 +584,24 @@ impl JudgedQueue {
     }
 }
 
-/// The world tree of `item` from its copy in `dir` (`None`: a CR case, or no copy kept).
+/// The world tree of `item` from its copy in `dir` (`None`: a CR case, or no copy kept). A
+/// CR case's copy is checked the same way but not parsed (its transcripts hold every turn).
 ///
 /// # Errors
 /// A file name that leaves the folder, a copy that is missing, unreadable, changed since
-/// registration (its sha256 differs) or not a valid world tree.
+/// registration (its sha256 differs) or, for a world tree, not a valid one.
 pub fn item_tree(dir: &Path, item: &JudgedItem) -> Result<Option<WorldTree>, JudgedError> {
     let Some(file) = &item.file else {
         return Ok(None);
     };
-    if item.kind != ItemKind::WorldTree {
-        return Ok(None);
-    }
     let path = item_path(dir, file)?;
     let bytes = crate::fsx::read_regular(&path, crate::fsx::MAX_SCRIPT_BYTES)
         .map_err(|e| io(&path)(std::io::Error::other(e.to_string())))?;
     if crate::script::content_hash(&bytes) != item.sha256 {
         return Err(RecordError::TreeChanged(path).into());
+    }
+    if item.kind != ItemKind::WorldTree {
+        return Ok(None);
     }
     let loaded = crate::script::load::load_bytes(&path, &bytes);
     match loaded.world_tree() {
