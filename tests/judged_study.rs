@@ -1027,6 +1027,24 @@ fn world_tree_walks_are_told_from_the_studys_copy_of_the_tree() {
         model("model-b"),
         &refs(&first_picks),
     );
+    // Walks that finished early (no valid answer): model-a's is passed over for its complete
+    // one; model-c has nothing else.
+    for who in ["model-a", "model-c"] {
+        let s = store
+            .create(NewSession::new(
+                SessionKind::WorldTreeGae,
+                ScriptRef::new(&tree.id, text.as_bytes()),
+                model(who),
+                1,
+            ))
+            .expect("create");
+        store
+            .append(
+                s.id,
+                body(json!({"type": "session_status", "status": "finished", "reason": "invalid_answer"})),
+            )
+            .expect("dropped");
+    }
     let study = format!(
         "kind: study
 type: pointwise
@@ -1041,6 +1059,8 @@ systems:
     model: model-a
   - name: other
     model: model-b
+  - name: dropper
+    model: model-c
 rubric:
   per: dialogue
   items:
@@ -1064,11 +1084,24 @@ seed: 3
     assert_eq!(item.title, tree.title);
     let copy = reg.dir.join(item.file.as_deref().expect("a copy"));
     assert_eq!(std::fs::read_to_string(&copy).expect("copy"), text);
-    assert_eq!(reg.plan.missing.len(), 1);
+    assert_eq!(reg.plan.missing.len(), 2);
     assert_eq!(reg.plan.missing[0].system, "other");
     assert_eq!(reg.plan.missing[0].other_version, 1);
     let said = socius::study::judged_record::missing_line(&reg.plan.missing[0]);
     assert!(said.contains("1 played on another version"), "{said}");
+    assert_eq!(reg.plan.missing[1].system, "dropper");
+    assert_eq!(reg.plan.missing[1].dropped, 1);
+    assert_eq!(reg.dropped, 2);
+    let shown: Vec<String> = reg
+        .plan
+        .tasks
+        .iter()
+        .filter_map(|t| match &t.body {
+            TaskBody::Transcript { shown, .. } => Some(shown.session.clone()),
+            TaskBody::Pair { .. } => None,
+        })
+        .collect();
+    assert_eq!(shown, vec![human.to_string(), bot.to_string()]);
 
     // The screen's lines are the tree's story along each walk; the ending's label is not shown.
     let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");

@@ -75,6 +75,16 @@ pub fn new(globals: &Globals, file: &Path, out: &Path) -> CmdResult {
     for m in &p.missing {
         let _ = writeln!(text, "  {}", judged_record::missing_line(m));
     }
+    if reg.dropped > 0 {
+        let _ = writeln!(
+            text,
+            "  note: {} finished session{} ended early (dropped walks: no valid answer, a dead \
+             end) and {} not shown",
+            reg.dropped,
+            plural(reg.dropped),
+            if reg.dropped == 1 { "is" } else { "are" }
+        );
+    }
     if reg.short > 0 {
         let _ = writeln!(
             text,

@@ -176,6 +176,10 @@ pub struct Missing {
     /// (another sha256): not shown, since the study's copy would not match what was played.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub other_version: usize,
+    /// Finished sessions of the system on the item that ended early (a dropped walk): there
+    /// is no conversation to judge in them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: usize,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]

@@ -22,7 +22,7 @@ use crate::script::model::WorldTree;
 use crate::script::study::model::{
     Judged, Known, ReasonRule, Rubric, SessionFilter, StudyBody, SystemSource,
 };
-use crate::session::{SessionKind, SessionRecord, Status};
+use crate::session::{EventBody, SessionId, SessionKind, SessionRecord, Status};
 use crate::store::{Filter, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,9 @@ pub struct JudgedRegistered {
     pub assignments: Vec<JudgedAssignment>,
     /// Judgments of real tasks the cap left out.
     pub short: usize,
+    /// Finished sessions that ended early (a dropped walk) and so were not shown (counted when
+    /// registering only).
+    pub dropped: usize,
 }
 
 /// The `type` a `plan.json` in `dir` declares (`baseline`, `pairwise`, `pointwise`), if it
@@ -144,6 +147,8 @@ fn is_judgment(kind: &SessionKind) -> bool {
 
 /// What `study new` found: the plan and which (item, system) lack a session.
 struct Built {
+    /// Finished sessions of the systems on the items that ended early (not shown).
+    dropped: usize,
     /// The items' files, in plan order.
     sources: Vec<PathBuf>,
     plan: JudgedPlan,
@@ -265,6 +270,7 @@ fn build(
     let systems: Vec<String> = judged.systems.iter().map(|s| s.name.clone()).collect();
     let mut shown = BTreeMap::new();
     let mut missing = Vec::new();
+    let mut dropped_total = 0;
     for system in &judged.systems {
         let filter = system_filter(&system.name, &system.source)?;
         let sessions: Vec<_> = store
@@ -279,7 +285,18 @@ fn build(
                 .iter()
                 .filter(|s| s.script.id == item.id)
                 .partition(|s| s.script.hash == item.hash);
-            let ids: Vec<String> = same.iter().map(|s| s.id.to_string()).collect();
+            // A session that finished early (a dropped walk: no valid answer, a dead end)
+            // holds no conversation to judge: not shown, and counted.
+            let ids: Vec<SessionId> = same.iter().map(|s| s.id).collect();
+            let ended_early = ended_early(store, &ids)?;
+            let ids: Vec<String> = ids
+                .iter()
+                .zip(&ended_early)
+                .filter(|(_, early)| !**early)
+                .map(|(id, _)| id.to_string())
+                .collect();
+            let dropped = ended_early.iter().filter(|e| **e).count();
+            dropped_total += dropped;
             match choose(judged.seed, &item.id, &system.name, &ids) {
                 Some(id) => {
                     shown.insert((item.id.clone(), system.name.clone()), id);
@@ -288,6 +305,7 @@ fn build(
                     item: item.id.clone(),
                     system: system.name.clone(),
                     other_version: other.len(),
+                    dropped,
                 }),
             }
         }
@@ -353,11 +371,29 @@ fn build(
         imported: false,
     };
     Ok(Built {
+        dropped: dropped_total,
         sources: resolved.items.iter().map(|i| i.path.clone()).collect(),
         plan,
         assignments: assigned.assignments,
         short: assigned.short,
     })
+}
+
+/// For each session, whether it finished early: its last status change set `finished` with
+/// a reason (a dropped walk: no valid answer, a dead end, an unlabelled ending).
+fn ended_early(store: &Store, ids: &[SessionId]) -> Result<Vec<bool>, JudgedError> {
+    let logs = store.events_selected_many(ids, &|t| t == "session_status")?;
+    Ok(logs
+        .iter()
+        .map(|events| {
+            events.iter().rev().find_map(|e| match &e.body {
+                EventBody::SessionStatus(c) => {
+                    Some(c.status == Status::Finished && c.reason.is_some())
+                }
+                _ => None,
+            }) == Some(true)
+        })
+        .collect())
 }
 
 /// What `study new` says of an (item, system) with nothing to show.
@@ -368,6 +404,12 @@ pub fn missing_line(m: &Missing) -> String {
         crate::term::clean(&m.system),
         crate::term::clean(&m.item)
     );
+    if m.dropped > 0 {
+        line.push_str(&format!(
+            " ({} finished early, a dropped walk with nothing to judge: not shown)",
+            m.dropped
+        ));
+    }
     if m.other_version > 0 {
         line.push_str(&format!(
             " ({} played on another version of the item's file, not used: register the study \
@@ -493,6 +535,7 @@ pub fn register_judged(
         plan: built.plan,
         assignments: built.assignments,
         short: built.short,
+        dropped: built.dropped,
     })
 }
 
@@ -544,6 +587,7 @@ pub fn open_judged(dir: &Path) -> Result<JudgedRegistered, JudgedError> {
         plan,
         assignments,
         short: 0,
+        dropped: 0,
     })
 }
 
