@@ -685,7 +685,7 @@ seed: 1
 #[test]
 fn each_side_scrolls_on_its_own() {
     let f = fixture();
-    // Long transcripts: many turns on one case for both systems.
+    // A small terminal: both transcripts are longer than their panes.
     let file = write_study(&f.root, &pairwise_text(&f, 0, "none"));
     let reg = register_judged(&file, &f.root.join("studies"), &f.store).expect("register");
     let store_dir = f.root.join("store");
@@ -693,19 +693,27 @@ fn each_side_scrolls_on_its_own() {
     let t0 = Instant::now();
     let queue = open_judged_queue(&reg.dir, "ann-a").expect("queue");
     let (mut s, _store) = open_screen(&store_dir, queue, "ann-a", Lang::En, t0);
-    let before = screen_text(&s, 80, 24, t0);
+    let before = screen_text(&s, 30, 13, t0);
     // Focus is on the left: Down scrolls it by one line; the right stays.
     s.key(code(KeyCode::Down), t0);
-    let after = screen_text(&s, 80, 24, t0);
+    let after = screen_text(&s, 30, 13, t0);
     let rows = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
     let (b, a) = (rows(&before), rows(&after));
     assert_ne!(b[3], a[3], "the left pane moved");
-    assert_eq!(b[13], a[13], "the right pane did not");
+    assert_eq!(b[8], a[8], "the right pane did not");
     s.key(code(KeyCode::Tab), t0);
     s.key(code(KeyCode::Down), t0);
-    let third = rows(&screen_text(&s, 80, 24, t0));
-    assert_ne!(a[13], third[13], "now the right pane moved");
+    let third = rows(&screen_text(&s, 30, 13, t0));
+    assert_ne!(a[8], third[8], "now the right pane moved");
     assert_eq!(a[3], third[3]);
+    // Scrolling stops once the last row is in view: the pane never runs empty.
+    s.key(code(KeyCode::BackTab), t0);
+    for _ in 0..20 {
+        s.key(code(KeyCode::PageDown), t0);
+    }
+    let end = rows(&screen_text(&s, 30, 13, t0));
+    assert!(end[5].contains("Therapist:"), "{end:#?}");
+    assert!(end[3].contains("keep thinking"), "{end:#?}");
 }
 
 fn socius(cwd: &Path, args: &[&str]) -> std::process::Output {

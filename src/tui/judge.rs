@@ -323,13 +323,13 @@ impl Current {
         let rows = if before == 0 {
             0
         } else {
-            rows(lines_of(Some(&lines[..before].to_vec()), w, None), size.0)
+            lines_of(Some(&lines[..before]), w, None, size.0).len()
         };
         self.scroll[0] = u16::try_from(rows).unwrap_or(u16::MAX);
         self.clamp(0, w, size);
     }
 
-    /// Keep a pane's scroll within its text (the last row can reach the pane's top, no more).
+    /// Keep a pane's scroll within its text (it stops once the last row is in view).
     fn clamp(&mut self, side: usize, w: &Words, size: (u16, u16)) {
         if size.0 == 0 {
             return;
@@ -339,20 +339,11 @@ impl Current {
         } else {
             &self.right_lines
         };
-        let total = rows(lines_of(lines.as_ref(), w, None), size.0);
-        let most = u16::try_from(total.saturating_sub(1)).unwrap_or(u16::MAX);
+        let total = lines_of(lines.as_deref(), w, None, size.0).len();
+        let most =
+            u16::try_from(total.saturating_sub(usize::from(size.1).max(1))).unwrap_or(u16::MAX);
         self.scroll[side] = self.scroll[side].min(most);
     }
-}
-
-/// How many rows `lines` take in a pane `width` columns wide (wrapped as the panes wrap).
-fn rows(lines: Vec<Line<'static>>, width: u16) -> usize {
-    if width == 0 {
-        return lines.len();
-    }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .line_count(width)
 }
 
 /// The judging screen.
@@ -790,32 +781,72 @@ fn clean(s: &str) -> String {
     crate::term::clean(s).into_owned()
 }
 
-fn lines_of(tl: Option<&Vec<TLine>>, w: &Words, mark: Option<u64>) -> Vec<Line<'static>> {
+/// A transcript's rows for a pane `width` columns wide (0: unwrapped), wrapped here by display
+/// width so Chinese breaks between characters: `who: ` leads the first row and the rest hang
+/// under the text (a lead wider than half the pane gets a row of its own). The rated turn
+/// `mark` is marked `▶` and shown reversed.
+fn lines_of(tl: Option<&[TLine]>, w: &Words, mark: Option<u64>, width: u16) -> Vec<Line<'static>> {
+    let width = if width == 0 {
+        usize::MAX / 4
+    } else {
+        usize::from(width)
+    };
     let Some(tl) = tl else {
-        return vec![Line::from(w.no_transcript)];
+        return para(w.no_transcript, width, Style::new());
     };
     if tl.is_empty() {
-        return vec![Line::from(w.empty_transcript)];
+        return para(w.empty_transcript, width, Style::new());
     }
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    tl.iter()
-        .map(|l| {
-            let marked = mark.is_some() && l.rated_seq == mark;
-            let mut spans = Vec::new();
-            spans.push(Span::raw(if marked { "▶ " } else { "" }));
-            if let Some(who) = &l.who {
-                spans.push(Span::styled(format!("{}: ", clean(who)), bold));
+    let mut out = Vec::new();
+    for l in tl {
+        let marked = mark.is_some() && l.rated_seq == mark;
+        let style = if marked {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else if l.aside {
+            Style::new().add_modifier(Modifier::ITALIC)
+        } else {
+            Style::new()
+        };
+        let arrow = if marked { "▶ " } else { "" };
+        let who = l.who.as_deref().map(|who| format!("{}: ", clean(who)));
+        let lead_w =
+            crate::tui::wrap::width(arrow) + who.as_deref().map_or(0, crate::tui::wrap::width);
+        let text = clean(&l.text);
+        if lead_w * 2 > width {
+            // A long name: on a row of its own, the text under it at full width.
+            out.push(Line::from(vec![
+                Span::raw(arrow),
+                Span::styled(who.unwrap_or_default(), bold),
+            ]));
+            out.extend(para(&text, width, style));
+            continue;
+        }
+        for (k, row) in crate::tui::wrap::wrap(&text, width - lead_w)
+            .into_iter()
+            .enumerate()
+        {
+            let mut spans = Vec::with_capacity(3);
+            if k == 0 {
+                spans.push(Span::raw(arrow));
+                if let Some(who) = &who {
+                    spans.push(Span::styled(who.clone(), bold));
+                }
+            } else if lead_w > 0 {
+                spans.push(Span::raw(" ".repeat(lead_w)));
             }
-            let style = if marked {
-                Style::new().add_modifier(Modifier::REVERSED)
-            } else if l.aside {
-                Style::new().add_modifier(Modifier::ITALIC)
-            } else {
-                Style::new()
-            };
-            spans.push(Span::styled(clean(&l.text), style));
-            Line::from(spans)
-        })
+            spans.push(Span::styled(row, style));
+            out.push(Line::from(spans));
+        }
+    }
+    out
+}
+
+/// `text` wrapped to `width` in one style.
+fn para(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    crate::tui::wrap::wrap(text, width)
+        .into_iter()
+        .map(|row| Line::styled(row, style))
         .collect()
 }
 
@@ -831,10 +862,8 @@ fn pane(
     } else {
         block
     };
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
+    // Already wrapped by `lines_of`.
+    Paragraph::new(lines).block(block).scroll((scroll, 0))
 }
 
 /// A bordered pane's inner size.
@@ -915,7 +944,7 @@ fn draw(s: &JudgeScreen, frame: &mut Frame<'_>, now: Instant) {
         frame.render_widget(
             pane(
                 w.left.to_owned(),
-                lines_of(c.left_lines.as_ref(), w, None),
+                lines_of(c.left_lines.as_deref(), w, None, inner(a).0),
                 c.scroll[0],
                 c.focus == 0,
             ),
@@ -924,7 +953,7 @@ fn draw(s: &JudgeScreen, frame: &mut Frame<'_>, now: Instant) {
         frame.render_widget(
             pane(
                 w.right.to_owned(),
-                lines_of(c.right_lines.as_ref(), w, None),
+                lines_of(c.right_lines.as_deref(), w, None, inner(b).0),
                 c.scroll[1],
                 c.focus == 1,
             ),
@@ -972,14 +1001,25 @@ fn draw_pointwise(s: &JudgeScreen, c: &Current, frame: &mut Frame<'_>, body: Rec
     let [a, b] = if body.width >= 120 {
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body)
     } else {
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
+        // Stacked: the rubric as tall as its lines (at most half), the transcript the rest.
+        let rubric_rows = s.queue.plan.rubric.as_ref().map_or(0, |r| {
+            r.items
+                .iter()
+                .map(|i| 1 + usize::from(!i.anchors.is_empty()))
+                .sum::<usize>()
+        }) + usize::from(c.units.len() > 1)
+            + 2;
+        let rubric_rows = u16::try_from(rubric_rows)
+            .unwrap_or(u16::MAX)
+            .min(body.height / 2);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(rubric_rows)]).areas(body)
     };
     s.pane_size.set(inner(a));
     let mark = c.units.get(c.unit).copied().flatten();
     frame.render_widget(
         pane(
             w.transcript.to_owned(),
-            lines_of(c.left_lines.as_ref(), w, mark),
+            lines_of(c.left_lines.as_deref(), w, mark, inner(a).0),
             c.scroll[0],
             false,
         ),
@@ -1118,11 +1158,8 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        assert_eq!(
-            text(lines_of(Some(&Vec::new()), w, None)),
-            w.empty_transcript
-        );
-        assert_eq!(text(lines_of(None, w, None)), w.no_transcript);
+        assert_eq!(text(lines_of(Some(&[]), w, None, 80)), w.empty_transcript);
+        assert_eq!(text(lines_of(None, w, None, 80)), w.no_transcript);
         let one = vec![TLine {
             who: Some("Client".into()),
             text: "hi\u{1b}]0;x".into(),
@@ -1130,7 +1167,10 @@ mod tests {
             aside: false,
         }];
         // Text from a session is escaped before it reaches the terminal.
-        assert_eq!(text(lines_of(Some(&one), w, None)), "Client: hi\\x1b]0;x");
+        assert_eq!(
+            text(lines_of(Some(&one), w, None, 80)),
+            "Client: hi\\x1b]0;x"
+        );
     }
     #[test]
     fn a_turn_cut_off_is_marked() {
