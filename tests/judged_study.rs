@@ -1334,3 +1334,58 @@ reason: none
     }
     assert_eq!(line["outcome"], "tie");
 }
+
+#[test]
+fn a_cr_dialogue_ended_at_its_cap_is_shown_and_a_dropped_walk_is_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let store = Store::open(root.join("store")).expect("store");
+    let case = CASES[0];
+    for m in ["model-a", "model-b"] {
+        let s = store
+            .create(NewSession::new(
+                SessionKind::CrDialogue,
+                ScriptRef::new(case, &script_bytes(&format!("cr/cases/{case}.yaml"))),
+                model(m),
+                1,
+            ))
+            .expect("create");
+        store
+            .append(
+                s.id,
+                body(json!({"type": "cr_turn", "speaker": "therapist", "text": "Go on."})),
+            )
+            .expect("turn");
+        store
+            .append(
+                s.id,
+                body(json!({"type": "session_status", "status": "finished", "reason": "cap"})),
+            )
+            .expect("cap");
+    }
+    let study = format!(
+        "kind: study
+type: pairwise
+id: capped
+items:
+  - {}
+systems:
+  - name: a
+    model: model-a
+  - name: b
+    model: model-b
+question: Which is better?
+judgments_per_pair: 1
+annotators: [ann-a]
+seed: 1
+",
+        repo()
+            .join(format!("scripts/cr/cases/{case}.yaml"))
+            .display()
+    );
+    let file = write_study(root, &study);
+    let reg = register_judged(&file, &root.join("studies"), &store).expect("register");
+    assert_eq!(reg.plan.tasks.len(), 1);
+    assert_eq!(reg.dropped, 0);
+    assert!(reg.plan.missing.is_empty());
+}

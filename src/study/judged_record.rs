@@ -22,7 +22,7 @@ use crate::script::model::WorldTree;
 use crate::script::study::model::{
     Judged, Known, ReasonRule, Rubric, SessionFilter, StudyBody, SystemSource,
 };
-use crate::session::{EventBody, SessionId, SessionKind, SessionRecord, Status};
+use crate::session::{EventBody, SessionId, SessionKind, SessionRecord, Status, StatusReason};
 use crate::store::{Filter, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -379,17 +379,19 @@ fn build(
     })
 }
 
-/// For each session, whether it finished early: its last status change set `finished` with
-/// a reason (a dropped walk: no valid answer, a dead end, an unlabelled ending).
+/// For each session, whether it finished early: its last status change finished it as a
+/// dropped walk (no valid answer, a dead end, an unlabelled ending). A CR dialogue that ended
+/// at its cap, or by the clinician, is complete: it has a reason but is no drop.
 fn ended_early(store: &Store, ids: &[SessionId]) -> Result<Vec<bool>, JudgedError> {
     let logs = store.events_selected_many(ids, &|t| t == "session_status")?;
     Ok(logs
         .iter()
         .map(|events| {
             events.iter().rev().find_map(|e| match &e.body {
-                EventBody::SessionStatus(c) => {
-                    Some(c.status == Status::Finished && c.reason.is_some())
-                }
+                EventBody::SessionStatus(c) => Some(
+                    c.status == Status::Finished
+                        && c.reason.as_ref().and_then(StatusReason::dropped).is_some(),
+                ),
                 _ => None,
             }) == Some(true)
         })
