@@ -113,13 +113,14 @@ pub fn new(globals: &Globals, file: &Path, out: &Path) -> CmdResult {
 /// `study export-assignment` for a pairwise or pointwise study.
 pub fn export(dir: &Path, annotator: &str, out: &Path) -> CmdResult {
     let reg = judged_record::open_judged(dir)?;
-    let (tasks, transcripts) = judged_record::export_judged(&reg, annotator, out)?;
+    let (tasks, transcripts, items) = judged_record::export_judged(&reg, annotator, out)?;
     outln!(
-        "wrote {}: the assignment of `{annotator}` in study `{}` ({tasks} task{}) and {transcripts} transcript{}",
+        "wrote {}: the assignment of `{annotator}` in study `{}` ({tasks} task{}), {transcripts} transcript{} and {items} item file{}",
         out.display(),
         reg.plan.id,
         plural(tasks),
-        plural(transcripts)
+        plural(transcripts),
+        plural(items)
     );
     Ok(ExitCode::SUCCESS)
 }

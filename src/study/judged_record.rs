@@ -725,15 +725,17 @@ pub fn open_judged_queue(dir: &Path, annotator: &str) -> Result<JudgedQueue, Jud
     })
 }
 
-/// Write `out/assignment.json`, `out/plan.json` and the transcripts `annotator`'s tasks show.
+/// Write `out/assignment.json`, `out/plan.json` and the transcripts and item files
+/// `annotator`'s tasks show.
 ///
 /// # Errors
-/// An unknown annotator, `out` not empty, a failed read or write. Returns (tasks, transcripts).
+/// An unknown annotator, `out` not empty, a failed read or write, an item copy changed since
+/// registration. Returns (tasks, transcripts, item files).
 pub fn export_judged(
     reg: &JudgedRegistered,
     annotator: &str,
     out: &Path,
-) -> Result<(usize, usize), JudgedError> {
+) -> Result<(usize, usize, usize), JudgedError> {
     let Some(a) = reg.assignments.iter().find(|a| a.annotator == annotator) else {
         return Err(RecordError::UnknownAnnotator {
             name: annotator.to_owned(),
@@ -762,6 +764,7 @@ pub fn export_judged(
     }
     let items = out.join(ITEMS_DIR);
     fs::create_dir_all(&items).map_err(io(&items))?;
+    let mut copied = 0;
     for item in &reg.plan.items {
         let Some(file) = &item.file else { continue };
         let needed = a.tasks.iter().any(|t| {
@@ -773,6 +776,7 @@ pub fn export_judged(
         if needed {
             let from = item_path(&reg.dir, file)?;
             super::record::copy_tree(&from, &item_path(out, file)?, &item.sha256)?;
+            copied += 1;
         }
     }
     let plan_from = reg.dir.join(PLAN_FILE);
@@ -781,5 +785,5 @@ pub fn export_judged(
     let plan_to = out.join(PLAN_FILE);
     fs::write(&plan_to, bytes).map_err(io(&plan_to))?;
     write_json(&out.join(ASSIGNMENT_FILE), a)?;
-    Ok((a.tasks.len(), sessions.len()))
+    Ok((a.tasks.len(), sessions.len(), copied))
 }
