@@ -45,6 +45,23 @@ fn body(v: serde_json::Value) -> EventBody {
     serde_json::from_value(v).expect("event body")
 }
 
+/// A session of `who` with these events, as stored.
+fn stored(
+    store: &Store,
+    kind: SessionKind,
+    script: ScriptRef,
+    who: Who,
+    events: &[serde_json::Value],
+) -> SessionId {
+    let s = store
+        .create(NewSession::new(kind, script, who, 1))
+        .expect("create");
+    for e in events {
+        store.append(s.id, body(e.clone())).expect("append");
+    }
+    s.id
+}
+
 /// A finished CR dialogue of `who` on `case`: a client opening and a therapist reply.
 fn cr_session(store: &Store, case: &str, who: Who, therapist: &str) -> SessionId {
     let s = store
@@ -1038,20 +1055,13 @@ fn world_tree_walks_are_told_from_the_studys_copy_of_the_tree() {
     // Walks that finished early (no valid answer): model-a's is passed over for its complete
     // one; model-c has nothing else.
     for who in ["model-a", "model-c"] {
-        let s = store
-            .create(NewSession::new(
-                SessionKind::WorldTreeGae,
-                ScriptRef::new(&tree.id, text.as_bytes()),
-                model(who),
-                1,
-            ))
-            .expect("create");
-        store
-            .append(
-                s.id,
-                body(json!({"type": "session_status", "status": "finished", "reason": "invalid_answer"})),
-            )
-            .expect("dropped");
+        stored(
+            &store,
+            SessionKind::WorldTreeGae,
+            ScriptRef::new(&tree.id, text.as_bytes()),
+            model(who),
+            &[json!({"type": "session_status", "status": "finished", "reason": "invalid_answer"})],
+        );
     }
     let study = format!(
         "kind: study
@@ -1342,26 +1352,16 @@ fn a_cr_dialogue_ended_at_its_cap_is_shown_and_a_dropped_walk_is_not() {
     let store = Store::open(root.join("store")).expect("store");
     let case = CASES[0];
     for m in ["model-a", "model-b"] {
-        let s = store
-            .create(NewSession::new(
-                SessionKind::CrDialogue,
-                ScriptRef::new(case, &script_bytes(&format!("cr/cases/{case}.yaml"))),
-                model(m),
-                1,
-            ))
-            .expect("create");
-        store
-            .append(
-                s.id,
-                body(json!({"type": "cr_turn", "speaker": "therapist", "text": "Go on."})),
-            )
-            .expect("turn");
-        store
-            .append(
-                s.id,
-                body(json!({"type": "session_status", "status": "finished", "reason": "cap"})),
-            )
-            .expect("cap");
+        stored(
+            &store,
+            SessionKind::CrDialogue,
+            ScriptRef::new(case, &script_bytes(&format!("cr/cases/{case}.yaml"))),
+            model(m),
+            &[
+                json!({"type": "cr_turn", "speaker": "therapist", "text": "Go on."}),
+                json!({"type": "session_status", "status": "finished", "reason": "cap"}),
+            ],
+        );
     }
     let study = format!(
         "kind: study
