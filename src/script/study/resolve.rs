@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::model::{Judged, Study, StudyBody, TreeSource};
 use crate::script::diag::Diagnostic;
-use crate::script::load::{Loaded, Script, is_script_file, load_files};
+use crate::script::load::{Loaded, Script, ScriptKind, is_script_file, load_files};
 use crate::script::model::{Language, Orientation, Span};
 
 /// One tree of a study, as found on disk.
@@ -90,26 +90,50 @@ fn sources(
     base: &Path,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(ResolvedTree, Span)> {
-    let mut out: Vec<(ResolvedTree, Span)> = Vec::new();
+    let mut found = Vec::new();
     for source in list {
-        for (tree, span) in source_trees(source, base, diags) {
-            if let Some((prev, _)) = out.iter().find(|(t, _)| t.id == tree.id) {
-                if same_file(&prev.path, &tree.path) {
-                    continue;
-                }
+        found.extend(source_scripts(source, base, diags, Accept::WorldTrees));
+    }
+    distinct(found, "tree", diags)
+        .into_iter()
+        .filter_map(|(item, orientation, span)| {
+            Some((
+                ResolvedTree {
+                    id: item.id,
+                    path: item.path,
+                    hash: item.hash,
+                    language: item.language,
+                    orientation: orientation?,
+                },
+                span,
+            ))
+        })
+        .collect()
+}
+
+/// Each id once: the same file named twice is kept once; one id from two files is an error.
+fn distinct(
+    found: Vec<(ResolvedItem, Option<Orientation>, Span)>,
+    noun: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(ResolvedItem, Option<Orientation>, Span)> {
+    let mut out: Vec<(ResolvedItem, Option<Orientation>, Span)> = Vec::new();
+    for (item, orientation, span) in found {
+        if let Some((prev, _, _)) = out.iter().find(|(t, _, _)| t.id == item.id) {
+            if !same_file(&prev.path, &item.path) {
                 diags.push(Diagnostic::error(
                     span,
                     format!(
-                        "tree id `{}` comes from two files: {} and {}",
-                        tree.id,
+                        "{noun} id `{}` comes from two files: {} and {}",
+                        item.id,
                         prev.path.display(),
-                        tree.path.display()
+                        item.path.display()
                     ),
                 ));
-                continue;
             }
-            out.push((tree, span));
+            continue;
         }
+        out.push((item, orientation, span));
     }
     out
 }
@@ -121,11 +145,105 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn source_trees(
+/// The items of a pairwise or pointwise study: world trees or CR cases (one kind per study),
+/// each id once.
+fn resolve_items(j: &Judged, base: &Path) -> (Resolved, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut found = Vec::new();
+    for source in &j.items {
+        found.extend(source_scripts(source, base, &mut diags, Accept::Items));
+    }
+    let mut items: Vec<ResolvedItem> = Vec::new();
+    for (item, _, span) in distinct(found, "item", &mut diags) {
+        if let Some(first) = items.first()
+            && first.kind != item.kind
+        {
+            diags.push(Diagnostic::error(
+                span,
+                format!(
+                    "{} is a {}, but the study's first item `{}` is a {}: a study compares items of one kind",
+                    item.path.display(),
+                    item.kind,
+                    first.id,
+                    first.kind
+                ),
+            ));
+            continue;
+        }
+        items.push(item);
+    }
+    if items.is_empty() && !j.items.is_empty() && !diags.iter().any(Diagnostic::is_error) {
+        diags.push(Diagnostic::error(
+            j.items_span,
+            "`items` names no world tree or CR case (the folders and filters matched none)",
+        ));
+    }
+    (
+        Resolved {
+            items,
+            ..Resolved::default()
+        },
+        diags,
+    )
+}
+
+fn item_of(loaded: &Loaded) -> Option<(ResolvedItem, Option<Orientation>)> {
+    let (id, title, kind, language, orientation) = if let Some(t) = loaded.world_tree() {
+        (
+            &t.id,
+            &t.title,
+            "world_tree",
+            t.language,
+            Some(t.orientation),
+        )
+    } else {
+        let c = loaded.cr_case()?;
+        (&c.id, &c.title, "cr_case", c.language, None)
+    };
+    Some((
+        ResolvedItem {
+            id: id.clone(),
+            path: loaded.path.clone(),
+            hash: loaded.hash.clone(),
+            kind: kind.to_owned(),
+            language,
+            title: title.clone(),
+        },
+        orientation,
+    ))
+}
+
+/// What a source may name: a baseline's world trees, or a judged study's items.
+#[derive(Clone, Copy)]
+enum Accept {
+    WorldTrees,
+    Items,
+}
+
+impl Accept {
+    fn takes(self, kind: ScriptKind) -> bool {
+        match self {
+            Self::WorldTrees => kind == ScriptKind::WorldTree,
+            Self::Items => matches!(kind, ScriptKind::WorldTree | ScriptKind::CrCase),
+        }
+    }
+
+    const fn what(self) -> &'static str {
+        match self {
+            Self::WorldTrees => "a world tree",
+            Self::Items => "a world tree or a CR case",
+        }
+    }
+}
+
+/// The scripts one source names (a file, or a folder's files kept by the filters), each
+/// with its orientation (world trees) and the source's span; problems are diagnostics there.
+fn source_scripts(
     source: &TreeSource,
     base: &Path,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<(ResolvedTree, Span)> {
+    accept: Accept,
+) -> Vec<(ResolvedItem, Option<Orientation>, Span)> {
     let span = source.span();
     let (written, orientations, languages): (&str, &[Orientation], &[Language]) = match source {
         TreeSource::Path { path, .. } => (path, &[], &[]),
@@ -165,193 +283,13 @@ fn source_trees(
         };
         let mut out = Vec::new();
         for loaded in load_files(&walk.files) {
-            if !matches!(loaded.script, Some(Script::WorldTree(_)) | None) {
-                continue;
-            }
-            match tree_of(&loaded) {
-                Some(t) => {
-                    if (orientations.is_empty() || orientations.contains(&t.orientation))
-                        && (languages.is_empty() || languages.contains(&t.language))
-                    {
-                        out.push((t, span));
-                    }
-                }
-                None => diags.push(Diagnostic::error(
-                    span,
-                    format!(
-                        "{} (in {written}) has errors; run `socius check` on it",
-                        loaded.path.display()
-                    ),
-                )),
-            }
-        }
-        return out;
-    }
-    if is_filter {
-        diags.push(Diagnostic::error(
-            span,
-            format!("`folder` {written} is a file, not a folder"),
-        ));
-        return Vec::new();
-    }
-    let loaded = crate::script::load_file(&full);
-    match (&loaded.script, tree_of(&loaded)) {
-        (_, Some(t)) => vec![(t, span)],
-        (Some(s), None) if s.kind() != crate::script::load::ScriptKind::WorldTree => {
-            diags.push(Diagnostic::error(
-                span,
-                format!(
-                    "{written} is a {} script, not a world tree",
-                    s.kind().name()
-                ),
-            ));
-            Vec::new()
-        }
-        _ => {
-            diags.push(Diagnostic::error(
-                span,
-                format!("{written} has errors; run `socius check {written}`"),
-            ));
-            Vec::new()
-        }
-    }
-}
-
-fn tree_of(loaded: &Loaded) -> Option<ResolvedTree> {
-    loaded.world_tree().map(|t| ResolvedTree {
-        id: t.id.clone(),
-        path: loaded.path.clone(),
-        hash: loaded.hash.clone(),
-        language: t.language,
-        orientation: t.orientation,
-    })
-}
-
-/// The items of a pairwise or pointwise study: world trees or CR cases (one kind per study),
-/// each id once.
-fn resolve_items(j: &Judged, base: &Path) -> (Resolved, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut items: Vec<(ResolvedItem, Span)> = Vec::new();
-    for source in &j.items {
-        for (item, span) in source_items(source, base, &mut diags) {
-            if let Some((prev, _)) = items.iter().find(|(t, _)| t.id == item.id) {
-                if !same_file(&prev.path, &item.path) {
-                    diags.push(Diagnostic::error(
-                        span,
-                        format!(
-                            "item id `{}` comes from two files: {} and {}",
-                            item.id,
-                            prev.path.display(),
-                            item.path.display()
-                        ),
-                    ));
-                }
-                continue;
-            }
-            if let Some((first, _)) = items.first()
-                && first.kind != item.kind
+            // Other kinds of script in the folder (the study itself, a protocol) are passed
+            // over; a file that does not load is an error.
+            if loaded
+                .script
+                .as_ref()
+                .is_some_and(|s| !accept.takes(s.kind()))
             {
-                diags.push(Diagnostic::error(
-                    span,
-                    format!(
-                        "{} is a {}, but the study's first item `{}` is a {}: a study compares items of one kind",
-                        item.path.display(),
-                        item.kind,
-                        first.id,
-                        first.kind
-                    ),
-                ));
-                continue;
-            }
-            items.push((item, span));
-        }
-    }
-    if items.is_empty() && !j.items.is_empty() && !diags.iter().any(Diagnostic::is_error) {
-        diags.push(Diagnostic::error(
-            j.items_span,
-            "`items` names no world tree or CR case (the folders and filters matched none)",
-        ));
-    }
-    (
-        Resolved {
-            items: items.into_iter().map(|(i, _)| i).collect(),
-            ..Resolved::default()
-        },
-        diags,
-    )
-}
-
-fn item_of(loaded: &Loaded) -> Option<(ResolvedItem, Option<Orientation>)> {
-    let (id, title, kind, language, orientation) = if let Some(t) = loaded.world_tree() {
-        (
-            &t.id,
-            &t.title,
-            "world_tree",
-            t.language,
-            Some(t.orientation),
-        )
-    } else {
-        let c = loaded.cr_case()?;
-        (&c.id, &c.title, "cr_case", c.language, None)
-    };
-    Some((
-        ResolvedItem {
-            id: id.clone(),
-            path: loaded.path.clone(),
-            hash: loaded.hash.clone(),
-            kind: kind.to_owned(),
-            language,
-            title: title.clone(),
-        },
-        orientation,
-    ))
-}
-
-fn source_items(
-    source: &TreeSource,
-    base: &Path,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<(ResolvedItem, Span)> {
-    use crate::script::load::ScriptKind;
-    let span = source.span();
-    let (written, orientations, languages): (&str, &[Orientation], &[Language]) = match source {
-        TreeSource::Path { path, .. } => (path, &[], &[]),
-        TreeSource::Filter {
-            folder,
-            orientations,
-            languages,
-            ..
-        } => (folder, orientations, languages),
-    };
-    let full = base.join(written);
-    let is_filter = matches!(source, TreeSource::Filter { .. });
-    if !full.exists() {
-        diags.push(Diagnostic::error(
-            span,
-            format!(
-                "no such file or folder: {written} (paths are relative to the study file's folder)"
-            ),
-        ));
-        return Vec::new();
-    }
-    if full.is_dir() {
-        let walk = match crate::fsx::walk_folder(&full, &is_script_file) {
-            Ok(w) => w,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    span,
-                    format!("cannot read folder {written}: {e}"),
-                ));
-                return Vec::new();
-            }
-        };
-        let mut out = Vec::new();
-        for loaded in load_files(&walk.files) {
-            let kind = loaded.script.as_ref().map(Script::kind);
-            if !matches!(
-                kind,
-                Some(ScriptKind::WorldTree | ScriptKind::CrCase) | None
-            ) {
                 continue;
             }
             match item_of(&loaded) {
@@ -361,7 +299,7 @@ fn source_items(
                     if orientation_ok
                         && (languages.is_empty() || languages.contains(&item.language))
                     {
-                        out.push((item, span));
+                        out.push((item, orientation, span));
                     }
                 }
                 None => diags.push(Diagnostic::error(
@@ -384,17 +322,18 @@ fn source_items(
     }
     let loaded = crate::script::load_file(&full);
     match (&loaded.script, item_of(&loaded)) {
-        (_, Some((item, _))) => vec![(item, span)],
-        (Some(s), None) if !matches!(s.kind(), ScriptKind::WorldTree | ScriptKind::CrCase) => {
+        (Some(s), _) if !accept.takes(s.kind()) => {
             diags.push(Diagnostic::error(
                 span,
                 format!(
-                    "{written} is a {} script, not a world tree or a CR case",
-                    s.kind().name()
+                    "{written} is a {} script, not {}",
+                    s.kind().name(),
+                    accept.what()
                 ),
             ));
             Vec::new()
         }
+        (_, Some((item, orientation))) => vec![(item, orientation, span)],
         _ => {
             diags.push(Diagnostic::error(
                 span,
