@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Ctx;
-use crate::report::baseline::Baseline;
+use crate::report::baseline::{Baseline, GaeCell};
 use crate::term::{clean_field, truncate, width};
 use crate::tui::i18n::orientation_label;
 use crate::tui::wrap::wrap;
@@ -32,6 +32,42 @@ struct Bar {
     ci: Option<[f64; 2]>,
     count: String,
     style: Style,
+}
+
+/// What a bar shows: the rate, its interval and the count behind it.
+type Measure = (Option<f64>, Option<[f64; 2]>, String);
+
+/// A rate with nothing beside it.
+const fn rate_only(rate: Option<f64>) -> Measure {
+    (rate, None, String::new())
+}
+
+/// One group's bars: the pooled humans first, then each model in the report's order.
+fn side_by_side<'m, S: 'm>(
+    humans: (&str, Style, Measure),
+    models: impl IntoIterator<Item = (&'m String, &'m S)>,
+    measure: impl Fn(&'m String, &'m S) -> Measure,
+    style_of: &dyn Fn(&str) -> Style,
+) -> Item {
+    let (label, style, (rate, ci, count)) = humans;
+    let mut bars = vec![Bar {
+        label: label.to_owned(),
+        rate,
+        ci,
+        count,
+        style,
+    }];
+    for (m, side) in models {
+        let (rate, ci, count) = measure(m, side);
+        bars.push(Bar {
+            label: clean_field(m).into_owned(),
+            rate,
+            ci,
+            count,
+            style: style_of(m),
+        });
+    }
+    Item::Bars(bars)
 }
 
 /// Columns for the label, at most: long model names are cut.
@@ -208,61 +244,46 @@ pub fn lines(ctx: &Ctx<'_>, v: &ReportView, w: usize) -> Vec<Line<'static>> {
         }
     }
     orientations.sort();
-    for o in &orientations {
-        group(orientation_label(ctx.lang, o), ctx, &mut out);
-        let mut bars = Vec::new();
-        let cell = r.gae.humans.by_orientation.get(*o);
-        bars.push(Bar {
-            label: humans.to_owned(),
-            rate: cell.filter(|c| c.episodes > 0).map(|c| c.rate_pct),
-            ci: cell.and_then(|c| c.ci95),
-            count: cell.map_or_else(String::new, |c| {
+    let episodes = |cell: Option<&GaeCell>| -> Measure {
+        (
+            cell.filter(|c| c.episodes > 0).map(|c| c.rate_pct),
+            cell.and_then(|c| c.ci95),
+            cell.map_or_else(String::new, |c| {
                 s.report_episodes
                     .replace("{k}", &c.successes.to_string())
                     .replace("{n}", &c.episodes.to_string())
             }),
-            style: t.accent,
-        });
-        for (m, side) in &r.gae.models {
-            let cell = side.by_orientation.get(*o);
-            bars.push(Bar {
-                label: clean_field(m).into_owned(),
-                rate: cell.filter(|c| c.episodes > 0).map(|c| c.rate_pct),
-                ci: cell.and_then(|c| c.ci95),
-                count: cell.map_or_else(String::new, |c| {
-                    s.report_episodes
-                        .replace("{k}", &c.successes.to_string())
-                        .replace("{n}", &c.episodes.to_string())
-                }),
-                style: style_of(m),
-            });
-        }
-        out.push(Item::Bars(bars));
+        )
+    };
+    for o in &orientations {
+        group(orientation_label(ctx.lang, o), ctx, &mut out);
+        out.push(side_by_side(
+            (
+                humans,
+                t.accent,
+                episodes(r.gae.humans.by_orientation.get(*o)),
+            ),
+            &r.gae.models,
+            |_, side| episodes(side.by_orientation.get(*o)),
+            &style_of,
+        ));
     }
     group(s.report_macro, ctx, &mut out);
-    let mut bars = vec![Bar {
-        label: humans.to_owned(),
-        rate: r.gae.humans.macro_rate_pct,
-        ci: None,
-        count: String::new(),
-        style: t.accent,
-    }];
-    for (m, side) in &r.gae.models {
-        bars.push(Bar {
-            label: clean_field(m).into_owned(),
-            rate: side.macro_rate_pct,
-            ci: None,
-            count: r
+    out.push(side_by_side(
+        (humans, t.accent, rate_only(r.gae.humans.macro_rate_pct)),
+        &r.gae.models,
+        |m, side| {
+            let delta = r
                 .differences
                 .get(m)
                 .and_then(|d| d.gae_macro)
                 // Stored as human − model; shown from the model's side.
                 .map(|d| s.report_delta.replace("{d}", &format!("{:+.1}", -d)))
-                .unwrap_or_default(),
-            style: style_of(m),
-        });
-    }
-    out.push(Item::Bars(bars));
+                .unwrap_or_default();
+            (side.macro_rate_pct, None, delta)
+        },
+        &style_of,
+    ));
 
     // IAE, per category, then overall.
     heading(s.report_iae, ctx, &mut out);
@@ -277,44 +298,29 @@ pub fn lines(ctx: &Ctx<'_>, v: &ReportView, w: usize) -> Vec<Line<'static>> {
     categories.sort();
     for c in &categories {
         group(c, ctx, &mut out);
-        let mut bars = vec![Bar {
-            label: humans.to_owned(),
-            rate: r.iae.humans.by_category.get(*c).copied(),
-            ci: None,
-            count: String::new(),
-            style: t.accent,
-        }];
-        for (m, side) in &r.iae.models {
-            bars.push(Bar {
-                label: clean_field(m).into_owned(),
-                rate: side.by_category.get(*c).copied(),
-                ci: None,
-                count: String::new(),
-                style: style_of(m),
-            });
-        }
-        out.push(Item::Bars(bars));
+        out.push(side_by_side(
+            (
+                humans,
+                t.accent,
+                rate_only(r.iae.humans.by_category.get(*c).copied()),
+            ),
+            &r.iae.models,
+            |_, side| rate_only(side.by_category.get(*c).copied()),
+            &style_of,
+        ));
     }
     group(s.report_overall, ctx, &mut out);
-    let mut bars = vec![Bar {
-        label: humans.to_owned(),
-        rate: r.iae.humans.overall_pct,
-        ci: None,
-        count: s
-            .report_items
-            .replace("{n}", &r.iae.humans.items.to_string()),
-        style: t.accent,
-    }];
-    for (m, side) in &r.iae.models {
-        bars.push(Bar {
-            label: clean_field(m).into_owned(),
-            rate: side.overall_pct,
-            ci: None,
-            count: s.report_items.replace("{n}", &side.items.to_string()),
-            style: style_of(m),
-        });
-    }
-    out.push(Item::Bars(bars));
+    let items = |n: usize| s.report_items.replace("{n}", &n.to_string());
+    out.push(side_by_side(
+        (
+            humans,
+            t.accent,
+            (r.iae.humans.overall_pct, None, items(r.iae.humans.items)),
+        ),
+        &r.iae.models,
+        |_, side| (side.overall_pct, None, items(side.items)),
+        &style_of,
+    ));
 
     // Each annotator against the pooled humans.
     heading(s.report_annotators, ctx, &mut out);
