@@ -5,9 +5,9 @@
 //! proves they were acted on (no sleeps).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use socius::session::{EventBody, NewSession, ScriptRef, SessionKind, Status, Who};
 use socius::store::{Filter, Store};
 use socius::study::judged::{JudgedAssignment, JudgedPlan, Side, TaskBody};
@@ -15,26 +15,7 @@ use socius::study::judged::{JudgedAssignment, JudgedPlan, Side, TaskBody};
 mod common;
 mod tmux_support;
 
-use tmux_support::{Tmux, binary, repo};
-
-fn socius(cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(binary())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SOCIUS_STORE")
-        .output()
-        .expect("socius runs");
-    assert!(
-        out.status.success(),
-        "socius {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).expect("one JSON object")
-}
+use tmux_support::{Tmux, json_of, repo, socius};
 
 fn model(name: &str) -> Who {
     Who::Model {

@@ -8,16 +8,14 @@
 //! A's, a stand-in model (a loopback server) plays the same trees, and `study status` and
 //! `report baseline` are read back as JSON.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use socius::agent::llm::testing::{LoopbackServer, Recorded, Reply};
 
 mod tmux_support;
 
-use tmux_support::{Tmux, binary, repo};
+use tmux_support::{Tmux, json_of, repo, socius};
 
 const CHOICE: &str = "Your reply · Choice ";
 
@@ -71,25 +69,6 @@ fn play_next(tmux: &Tmux, after: &str) {
     tmux.wait_for("Esc returns to your queue");
     tmux.keys(&["Enter"]);
     tmux.wait_for(after);
-}
-
-fn socius(cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(binary())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SOCIUS_STORE")
-        .output()
-        .expect("socius runs");
-    assert!(
-        out.status.success(),
-        "socius {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
 
 const STUDY: &str = "\
@@ -192,7 +171,7 @@ fn two_annotators_play_their_queues_the_stores_merge_and_the_report_counts_both(
             "store-a",
         ],
     );
-    let sessions = json(&socius(
+    let sessions = json_of(&socius(
         d,
         &["sessions", "list", "--json", "--store", "store-a"],
     ));
@@ -200,7 +179,7 @@ fn two_annotators_play_their_queues_the_stores_merge_and_the_report_counts_both(
     // Each annotator has one finished session per tree (B's resumed one is one session).
     assert_eq!(sessions.len(), 4, "{sessions:?}");
     assert!(sessions.iter().all(|s| s["status"] == "finished"));
-    let st = json(&socius(
+    let st = json_of(&socius(
         d,
         &["study", "status", "pilot", "--store", "store-a", "--json"],
     ));
@@ -236,7 +215,7 @@ fn two_annotators_play_their_queues_the_stores_merge_and_the_report_counts_both(
             "1",
         ],
     );
-    let report = json(&socius(
+    let report = json_of(&socius(
         d,
         &[
             "report", "baseline", "--study", "pilot", "--json", "--store", "store-a",

@@ -118,3 +118,24 @@ impl Tmux {
         assert!(s.contains("EXITED:0"), "{s}");
     }
 }
+
+/// `socius ARGS` in `cwd` (no inherited store); it must succeed.
+pub fn socius(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(binary())
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOCIUS_STORE")
+        .output()
+        .expect("socius runs");
+    assert!(
+        out.status.success(),
+        "socius {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The one JSON object a command printed.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
