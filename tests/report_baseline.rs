@@ -1,6 +1,8 @@
 //! `socius report baseline` through the real binary: a store built through the `Store` API,
 //! and every number recomputed here from the fixture, independently of `socius::report`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -8,8 +10,8 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 use socius::engine::DropReason;
 use socius::session::{
-    Ending, EndingOutcome, EventBody, IaeAnswer, NewSession, OptionsPresented, PresentedOption,
-    ScriptRef, SessionKind, Status, StatusReason, Who,
+    Ending, EndingOutcome, EventBody, NewSession, OptionsPresented, ScriptRef, SessionKind, Status,
+    StatusReason, Who,
 };
 use socius::store::Store;
 
@@ -229,36 +231,7 @@ fn build(dir: &Path, specs: &[Spec]) {
         new.run_id = run.map(Into::into);
         let session = store.create(new).unwrap();
         let id = session.id;
-        for (n, (ability, correct)) in s.answers.iter().enumerate() {
-            let opt = |k: &str| PresentedOption {
-                id: k.into(),
-                text: k.into(),
-            };
-            store
-                .append(
-                    id,
-                    EventBody::OptionsPresented(OptionsPresented {
-                        node: Some(format!("n{n}")),
-                        prompt: None,
-                        options: vec![opt("a"), opt("b")],
-                    }),
-                )
-                .unwrap();
-            store
-                .append(
-                    id,
-                    EventBody::IaeAnswer(IaeAnswer {
-                        item: format!("n{n}#0").as_str().into(),
-                        ability: Some((*ability).to_owned()),
-                        option_index: 0,
-                        option_id: "a".into(),
-                        correct: Some(*correct),
-                        latency_ms: 10,
-                        options_scrolled: false,
-                    }),
-                )
-                .unwrap();
-        }
+        common::walks::iae_answers(&store, id, &s.answers);
         for _ in 0..s.unanswered {
             store
                 .append(

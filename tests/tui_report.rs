@@ -8,8 +8,7 @@ use common::{code, drive, key, options, repo, terminal};
 use crossterm::event::KeyCode;
 use serde_json::json;
 use socius::session::{
-    Ending, EndingOutcome, EventBody, IaeAnswer, NewSession, OptionsPresented, PresentedOption,
-    ScriptRef, SessionKind, Status, StatusChange, Who,
+    Ending, EndingOutcome, EventBody, NewSession, ScriptRef, SessionKind, Status, StatusChange, Who,
 };
 use socius::store::Store;
 use socius::tui::app::App;
@@ -71,36 +70,7 @@ fn sitting(store: &Store, annotator: &str, tree: &str, answers: &[(&str, bool)],
     );
     new.meta = json!({"mode": "iae"});
     let id = store.create(new).unwrap().id;
-    for (n, (ability, correct)) in answers.iter().enumerate() {
-        let opt = |k: &str| PresentedOption {
-            id: k.into(),
-            text: k.into(),
-        };
-        store
-            .append(
-                id,
-                EventBody::OptionsPresented(OptionsPresented {
-                    node: Some(format!("n{n}")),
-                    prompt: None,
-                    options: vec![opt("a"), opt("b")],
-                }),
-            )
-            .unwrap();
-        store
-            .append(
-                id,
-                EventBody::IaeAnswer(IaeAnswer {
-                    item: format!("n{n}#0").as_str().into(),
-                    ability: Some((*ability).to_owned()),
-                    option_index: 0,
-                    option_id: "a".into(),
-                    correct: Some(*correct),
-                    latency_ms: 10,
-                    options_scrolled: false,
-                }),
-            )
-            .unwrap();
-    }
+    common::walks::iae_answers(store, id, answers);
     store
         .append(
             id,

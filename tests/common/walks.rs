@@ -92,3 +92,39 @@ pub fn walk(
 pub fn refs(picks: &[String]) -> Vec<&str> {
     picks.iter().map(String::as_str).collect()
 }
+
+/// Append one IAE item per `(ability, correct)` to session `id`: the options presented, then
+/// the answer (the first option), as a sitting stores them.
+pub fn iae_answers(store: &Store, id: SessionId, answers: &[(&str, bool)]) {
+    use socius::session::{IaeAnswer, OptionsPresented, PresentedOption};
+    for (n, (ability, correct)) in answers.iter().enumerate() {
+        let opt = |k: &str| PresentedOption {
+            id: k.into(),
+            text: k.into(),
+        };
+        store
+            .append(
+                id,
+                EventBody::OptionsPresented(OptionsPresented {
+                    node: Some(format!("n{n}")),
+                    prompt: None,
+                    options: vec![opt("a"), opt("b")],
+                }),
+            )
+            .expect("options");
+        store
+            .append(
+                id,
+                EventBody::IaeAnswer(IaeAnswer {
+                    item: format!("n{n}#0").as_str().into(),
+                    ability: Some((*ability).to_owned()),
+                    option_index: 0,
+                    option_id: "a".into(),
+                    correct: Some(*correct),
+                    latency_ms: 10,
+                    options_scrolled: false,
+                }),
+            )
+            .expect("answer");
+    }
+}
