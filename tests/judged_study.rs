@@ -946,6 +946,17 @@ fn a_crafted_transcript_id_is_not_read_outside_the_folder() {
             "{bad}: {e}"
         );
     }
+    // An item copy that is a FIFO is refused, not waited on.
+    std::fs::write(&plan_path, &good).expect("plan back");
+    let copy = out.join(&case);
+    std::fs::remove_file(&copy).expect("rm copy");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&copy)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let e = open_judged_queue(&out, "ann-b").expect_err("a FIFO");
+    assert!(e.to_string().contains("FIFO"), "{e}");
 }
 
 #[test]
